@@ -1,0 +1,94 @@
+"""Liquida application factory: ``flask --app app run`` or ``gunicorn 'app:create_app()'``."""
+from __future__ import annotations
+
+import logging
+import warnings
+
+from flask import Flask, redirect, url_for
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+import settings
+from extensions import babel, csrf, db, limiter, login_manager, migrate
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_mapping(settings.load(app.instance_path))
+    if test_config:
+        app.config.update(test_config)
+    register_extensions(app)
+    register_blueprints(app)
+    register_admin(app)
+    register_cli(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    # SQLite keeps numerics as floats; models.base.Money quantizes them back to the cent.
+    warnings.filterwarnings("ignore", message=r"Dialect sqlite\+pysqlite does \*not\* support Decimal")
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(app.root_path + "/migrations"))
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message_category = "warning"
+
+    from views.i18n import init_babel
+
+    init_babel(app, babel)
+
+    from views.auth import load_user
+
+    login_manager.user_loader(load_user)
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
+    """SQLite: foreign keys on, WAL and a busy timeout so workers wait instead of failing,
+    and transactions left to SQLAlchemy (pysqlite's own handling breaks SAVEPOINT)."""
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.close()
+
+
+@event.listens_for(Engine, "begin")
+def _sqlite_begin(connection) -> None:
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql("BEGIN")
+
+
+def register_blueprints(app: Flask) -> None:
+    from views.auth import bp as auth_bp
+    from views.health import bp as health_bp
+    from views.i18n import bp as i18n_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(health_bp)
+    app.register_blueprint(i18n_bp)
+
+    @app.route("/")
+    def root():
+        return redirect(url_for("admin.index"))
+
+    from views.errors import register_error_handlers
+
+    register_error_handlers(app)
+
+
+def register_admin(app: Flask) -> None:
+    from views.admin import build_admin
+
+    build_admin(app)
+
+
+def register_cli(app: Flask) -> None:
+    from seed.cli import seed_cli
+
+    app.cli.add_command(seed_cli)
+    logging.getLogger("xhtml2pdf").setLevel(logging.ERROR)

@@ -1,0 +1,1 @@
+"""WTForms forms (Flask-WTF, CSRF-protected) for the custom pages."""

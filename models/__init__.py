@@ -1,0 +1,30 @@
+"""The domain model. Importing this package registers every table on ``db.metadata``."""
+from models.audit import AuditLog
+from models.authorizations import Authorization, AuthorizationOrder
+from models.base import db
+from models.beneficiaries import Beneficiary
+from models.glosas import Appeal, AppealItem, Glosa, GlosaCode
+from models.guides import Guide, GuideItem
+from models.invoices import Attachment, Invoice, RejectionReason
+from models.lots import Lot, PaymentCalendarEntry
+from models.payer import PayerSettings
+from models.payments import (
+    PaymentDeduction,
+    PaymentOrder,
+    PaymentOrderLine,
+    WithholdingCertificate,
+    WithholdingRule,
+)
+from models.pricing import PriceTable, PriceTableItem
+from models.providers import Professional, Provider, ServiceLocation, ServiceType, UserProvider
+from models.sequences import Counter
+from models.tiss import TissSubmission
+from models.users import User
+
+__all__ = [
+    "db", "AuditLog", "Authorization", "AuthorizationOrder", "Beneficiary", "Appeal", "AppealItem",
+    "Glosa", "GlosaCode", "Guide", "GuideItem", "Attachment", "Invoice", "RejectionReason", "Lot",
+    "PaymentCalendarEntry", "PayerSettings", "PaymentDeduction", "PaymentOrder", "PaymentOrderLine",
+    "WithholdingCertificate", "WithholdingRule", "PriceTable", "PriceTableItem", "Professional",
+    "Provider", "ServiceLocation", "ServiceType", "UserProvider", "Counter", "TissSubmission", "User",
+]

@@ -1,0 +1,111 @@
+"""The permission matrix: which role may do what on which resource.
+
+Resources are table names; actions are CRUD verbs (view, create, edit,
+delete, export) plus workflow verbs used by the state machines. Every admin
+view, custom page and transition asks ``can()``; nothing else decides.
+"""
+from __future__ import annotations
+
+from models.enums import Role
+
+A, C, K, S, P = Role.ADMIN, Role.CLERK, Role.CREDENTIALING, Role.SUPERVISOR, Role.PROVIDER
+
+VIEW = frozenset({"view"})
+READ = frozenset({"view", "export"})
+CRUD = frozenset({"view", "create", "edit", "delete", "export"})
+STAFF = (A, C, K, S)
+
+
+def _grant(*pairs) -> dict[Role, frozenset[str]]:
+    out: dict[Role, frozenset[str]] = {}
+    for roles, actions in pairs:
+        for role in roles if isinstance(roles, tuple) else (roles,):
+            out[role] = out.get(role, frozenset()) | frozenset(actions)
+    return out
+
+
+MATRIX: dict[str, dict[Role, frozenset[str]]] = {
+    "dashboard": _grant(((A, C, K, S, P), VIEW)),
+    # Configuration
+    "payer_settings": _grant((A, {"view", "edit"}), ((C, S), VIEW)),
+    "service_type": _grant((A, CRUD), ((C, K, S), READ)),
+    "price_table": _grant((A, CRUD), ((C, K, S), READ), (P, VIEW)),
+    "price_table_item": _grant((A, CRUD), ((C, K, S), READ), (P, VIEW)),
+    "rejection_reason": _grant((A, CRUD), ((C, S), READ)),
+    "glosa_code": _grant((A, CRUD), ((C, S), READ)),
+    "withholding_rule": _grant((A, CRUD), ((C, S), READ)),
+    "payment_calendar_entry": _grant((A, CRUD), ((C, S), READ)),
+    "audit_log": _grant(((A, S), READ)),
+    "outbox": _grant((A, VIEW)),
+    # Providers and accounts
+    "user": _grant(((A, K), {"view", "create", "edit", "export", "activate"}), (S, READ)),
+    "provider": _grant((K, CRUD | {"suspend"}), (A, CRUD), ((C, S), READ), (P, VIEW)),
+    "user_provider": _grant(((A, K), CRUD | {"approve"}), ((C, S), READ), (P, {"view", "create"})),
+    "professional": _grant(((A, K), CRUD), ((C, S), READ), (P, VIEW)),
+    "service_location": _grant(((A, K), CRUD), ((C, S), READ), (P, VIEW)),
+    "beneficiary": _grant((A, CRUD), ((C, K, S), READ)),
+    # Invoices (IOMA)
+    "authorization": _grant((A, CRUD), (C, {"view", "create", "edit", "export"}), (S, READ), (P, VIEW)),
+    "authorization_order": _grant((A, CRUD), (C, {"view", "create", "edit"}), (S, VIEW), (P, VIEW)),
+    "invoice": _grant(
+        (P, {"view", "create", "edit", "submit"}),
+        (C, READ | {"create", "edit", "submit", "observe", "forward", "debit"}),
+        (S, READ | {"accept", "reject", "observe"}),
+        (A, READ),
+    ),
+    "attachment": _grant(((A, C, S), VIEW), (P, {"view", "create"})),
+    # Guides and lots (TISS)
+    "guide": _grant((P, {"view", "create", "edit"}), (C, READ | {"create", "edit"}), ((A, S), READ)),
+    "guide_item": _grant((P, {"view", "create", "edit", "delete"}), (C, READ | {"create", "edit", "delete"}), ((A, S), READ)),
+    "lot": _grant(
+        (P, {"view", "create", "cancel", "export"}),
+        (C, READ | {"cancel", "receive", "analyse", "request_info", "finish_analysis"}),
+        (S, READ | {"release", "close", "reopen"}),
+        (A, READ),
+    ),
+    "tiss_submission": _grant((P, {"view", "create"}), (C, READ | {"create"}), ((A, S), READ)),
+    # Glosas and appeals
+    "glosa": _grant((C, CRUD), ((A, S), READ), (P, VIEW)),
+    "appeal": _grant((P, {"view", "create"}), (C, READ | {"analyse", "decide"}), ((A, S), READ)),
+    "appeal_item": _grant((P, {"view", "create"}), (C, READ | {"edit"}), ((A, S), READ)),
+    # Payments
+    "payment_order": _grant(
+        (C, READ | {"create", "edit", "submit", "pay", "cancel"}),
+        (S, READ | {"approve", "return", "cancel"}),
+        (A, READ),
+        (P, VIEW),
+    ),
+    "payment_order_line": _grant((C, CRUD), ((A, S), READ), (P, VIEW)),
+    "payment_deduction": _grant((C, CRUD), ((A, S), READ), (P, VIEW)),
+    "withholding_certificate": _grant(((A, C, S), READ), (P, VIEW)),
+}
+
+# Where each provider-owned resource keeps its provider: provider users only
+# ever see rows whose provider is one they are linked to.
+PROVIDER_SCOPED = {
+    "provider": "id",
+    "user_provider": "provider_id",
+    "professional": "provider_id",
+    "service_location": "provider_id",
+    "authorization": "provider_id",
+    "price_table": "provider_id",
+    "invoice": "provider_id",
+    "guide": "provider_id",
+    "lot": "provider_id",
+    "tiss_submission": "provider_id",
+    "glosa": "provider_id",
+    "appeal": "provider_id",
+    "payment_order": "provider_id",
+    "withholding_certificate": "provider_id",
+}
+
+
+def can(user, action: str, resource: str) -> bool:
+    """True when ``user`` (None or anonymous: no one) may ``action`` on ``resource``."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    return action in MATRIX.get(resource, {}).get(user.role, frozenset())
+
+
+def resources_for(user, action: str = "view") -> list[str]:
+    return [r for r in MATRIX if can(user, action, r)]

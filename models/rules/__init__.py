@@ -1,0 +1,1 @@
+"""Business rules as pure functions: small inputs, error codes out, no database."""

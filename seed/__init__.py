@@ -1,0 +1,1 @@
+"""Demo and volume data, built from the shared factories."""

@@ -1,0 +1,1 @@
+"""Application services: operations that span several models (counts, filing, sending, paying)."""

@@ -1,0 +1,79 @@
+"""What each role's start page shows: counts by status and the queues waiting for them."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from models import Appeal, Invoice, Lot, PaymentOrder, Provider, UserProvider
+from models.base import db
+from models.enums import (
+    AppealStatus,
+    InvoiceStatus,
+    LinkStatus,
+    LotStatus,
+    PaymentOrderStatus,
+    ProviderStatus,
+    Role,
+)
+
+
+@dataclass
+class Queue:
+    label: str
+    count: int
+    endpoint: str
+    status: str
+
+
+def status_counts(model, provider_id: int | None = None) -> dict:
+    query = select(model.status, func.count()).group_by(model.status)
+    if provider_id is not None and hasattr(model, "provider_id"):
+        query = query.where(model.provider_id == provider_id)
+    return dict(db.session.execute(query).all())
+
+
+# (role, model, status, label, admin endpoint)
+_QUEUES = [
+    (Role.CLERK, Invoice, InvoiceStatus.SENT, _l("Invoices to review"), "invoice.index_view"),
+    (Role.CLERK, Lot, LotStatus.RECEIVED, _l("Lots received"), "lot.index_view"),
+    (Role.CLERK, Lot, LotStatus.IN_ANALYSIS, _l("Lots in analysis"), "lot.index_view"),
+    (Role.CLERK, Appeal, AppealStatus.OPEN, _l("Appeals to analyse"), "appeal.index_view"),
+    (Role.CLERK, PaymentOrder, PaymentOrderStatus.APPROVED, _l("Payment orders to pay"), "payment_order.index_view"),
+    (Role.SUPERVISOR, Invoice, InvoiceStatus.IN_AUDIT, _l("Invoices to accept or reject"), "invoice.index_view"),
+    (Role.SUPERVISOR, Lot, LotStatus.ANALYSED, _l("Lots to release for payment"), "lot.index_view"),
+    (Role.SUPERVISOR, PaymentOrder, PaymentOrderStatus.PENDING_APPROVAL, _l("Payment orders to approve"),
+     "payment_order.index_view"),
+    (Role.CREDENTIALING, UserProvider, LinkStatus.PENDING, _l("Link requests to approve"), "user_provider.index_view"),
+    (Role.CREDENTIALING, Provider, ProviderStatus.SUSPENDED, _l("Suspended providers"), "provider.index_view"),
+    (Role.PROVIDER, Invoice, InvoiceStatus.OBSERVED, _l("Invoices observed: correct and re-send"), "invoice.index_view"),
+    (Role.PROVIDER, Invoice, InvoiceStatus.DRAFT, _l("Draft invoices not sent yet"), "invoice.index_view"),
+    (Role.PROVIDER, Lot, LotStatus.AWAITING_INFO, _l("Lots awaiting information"), "lot.index_view"),
+]
+
+
+def queues_for(user) -> list[Queue]:
+    provider_id = user.current_provider_id if user.is_provider else None
+    counts: dict = {}
+    out = []
+    for role, model, status, label, endpoint in _QUEUES:
+        if role != user.role:
+            continue
+        if model not in counts:
+            counts[model] = status_counts(model, provider_id)
+        out.append(Queue(str(label), counts[model].get(status, 0), endpoint, status.value))
+    return out
+
+
+def overview_for(user) -> list[tuple[str, dict, type]]:
+    """Counts by status of the entities the role works with, in order of the menus."""
+    provider_id = user.current_provider_id if user.is_provider else None
+    sections = []
+    if user.role in (Role.PROVIDER, Role.CLERK, Role.SUPERVISOR, Role.ADMIN):
+        sections.append((str(_l("Invoices")), status_counts(Invoice, provider_id), InvoiceStatus))
+        sections.append((str(_l("Lots")), status_counts(Lot, provider_id), LotStatus))
+        sections.append((str(_l("Payment orders")), status_counts(PaymentOrder, provider_id), PaymentOrderStatus))
+    if user.role in (Role.CREDENTIALING, Role.ADMIN):
+        sections.append((str(_l("Providers")), status_counts(Provider), ProviderStatus))
+    return sections

@@ -1,0 +1,177 @@
+"""The base admin views every screen inherits: permission checks, provider scoping,
+locale-aware formatting and safe CSV export. No view re-implements these."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from flask import abort, redirect, request, url_for
+from flask_admin.contrib.sqla import ModelView
+from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
+from flask_admin.model import typefmt
+from flask_login import current_user
+from sqlalchemy import false, inspect
+
+from models.base import Money
+from models.enums import LabeledEnum
+from models.permissions import PROVIDER_SCOPED, can
+from views import formatting
+from views.safety import neutralise_cell
+
+
+def _type_formatters(base: dict) -> dict:
+    out = {
+        LabeledEnum: lambda view, value, name: formatting.badge(value) if name == "status" else value.label,
+        datetime: lambda view, value, name: formatting.day(value),
+        date: lambda view, value, name: formatting.day(value),
+    }
+    out.update({k: v for k, v in base.items() if k not in out})
+    return out
+
+
+def _money_formatter(view, context, model, name):
+    value = getattr(model, name)
+    currency = getattr(model, "currency", None) or getattr(getattr(model, "provider", None), "currency", "ARS")
+    return formatting.money(value, currency)
+
+
+class SecureModelView(ModelView):
+    """A CRUD screen whose every capability comes from the permission matrix."""
+
+    resource: str | None = None
+    page_size = 25
+    can_set_page_size = True
+    page_size_options = (10, 25, 50, 100)
+    can_view_details = True
+    export_max_rows = 50_000
+    export_types = ["csv"]
+    column_display_pk = False
+    # Status moves only through models.workflow; bookkeeping columns are the system's.
+    form_excluded_columns = ("status", "version_id", "created_at", "updated_at")
+    # What this screen offers at all; the matrix decides who may use it.
+    offers = frozenset({"create", "edit", "delete", "export"})
+    column_type_formatters = _type_formatters(typefmt.BASE_FORMATTERS)
+    column_type_formatters_detail = _type_formatters(typefmt.DETAIL_FORMATTERS)
+    column_type_formatters_export = {
+        LabeledEnum: lambda view, value, name: value.label,
+        Decimal: lambda view, value, name: str(value),
+        **typefmt.EXPORT_FORMATTERS,
+    }
+
+    def __init__(self, model, session, *args, **kwargs):
+        self.resource = self.resource or model.__tablename__
+        formatters = dict(self.column_formatters or {})
+        for column in inspect(model).columns:
+            if isinstance(column.type, Money) and column.key not in formatters:
+                formatters[column.key] = _money_formatter
+        self.column_formatters = formatters
+        super().__init__(model, session, *args, **kwargs)
+
+    # Access ------------------------------------------------------------------
+    def is_accessible(self) -> bool:
+        return can(current_user, "view", self.resource)
+
+    def inaccessible_callback(self, name, **kwargs):
+        if current_user.is_authenticated:
+            abort(403)
+        return redirect(url_for("auth.login", next=request.full_path))
+
+    @property
+    def can_create(self) -> bool:
+        return "create" in self.offers and can(current_user, "create", self.resource)
+
+    @property
+    def can_edit(self) -> bool:
+        return "edit" in self.offers and can(current_user, "edit", self.resource)
+
+    @property
+    def can_delete(self) -> bool:
+        return "delete" in self.offers and can(current_user, "delete", self.resource)
+
+    @property
+    def can_export(self) -> bool:
+        return "export" in self.offers and can(current_user, "export", self.resource)
+
+    def is_action_allowed(self, name: str) -> bool:
+        if name == "delete":
+            return self.can_delete
+        return super().is_action_allowed(name)
+
+    # Export ------------------------------------------------------------------
+    def get_export_value(self, model, name):
+        return neutralise_cell(super().get_export_value(model, name))
+
+
+class ProviderScopedView(SecureModelView):
+    """Provider users see and touch only rows of the provider they act for.
+
+    Covers list, count, details/edit/delete (get_one), export and actions (both
+    built on get_query) and forces the owner on save.
+    """
+
+    @property
+    def provider_column(self) -> str:
+        return PROVIDER_SCOPED[self.resource]
+
+    # Provider users write through the guided pages that apply the business rules.
+    @property
+    def can_create(self) -> bool:
+        return not current_user.is_provider and super().can_create
+
+    @property
+    def can_edit(self) -> bool:
+        return not current_user.is_provider and super().can_edit
+
+    @property
+    def can_delete(self) -> bool:
+        return not current_user.is_provider and super().can_delete
+
+    def _provider_scope(self, query):
+        if current_user.is_authenticated and current_user.is_provider:
+            provider_id = current_user.current_provider_id
+            column = getattr(self.model, self.provider_column)
+            return query.filter(column == provider_id) if provider_id else query.filter(false())
+        return query
+
+    def get_query(self):
+        return self._provider_scope(super().get_query())
+
+    def get_count_query(self):
+        return self._provider_scope(super().get_count_query())
+
+    def get_one(self, id):
+        obj = super().get_one(id)
+        if obj is None:
+            return None
+        if current_user.is_provider and getattr(obj, self.provider_column) != current_user.current_provider_id:
+            abort(404)
+        return obj
+
+    def on_model_change(self, form, model, is_created):
+        if current_user.is_provider:
+            setattr(model, self.provider_column, current_user.current_provider_id)
+        super().on_model_change(form, model, is_created)
+
+
+class ProviderScopedAjaxLoader(QueryAjaxModelLoader):
+    """Relationship lookups (select2 ajax) that never leak another provider's rows."""
+
+    def __init__(self, name, session, model, provider_column="provider_id", **options):
+        self.provider_column = provider_column
+        super().__init__(name, session, model, **options)
+
+    def _scoped(self, query):
+        if current_user.is_authenticated and current_user.is_provider:
+            return query.filter(getattr(self.model, self.provider_column) == current_user.current_provider_id)
+        return query
+
+    def get_query(self):
+        return self._scoped(super().get_query())
+
+    def get_one(self, pk):
+        obj = super().get_one(pk)
+        if obj is not None and current_user.is_provider:
+            if getattr(obj, self.provider_column) != current_user.current_provider_id:
+                return None
+        return obj
+

@@ -1,0 +1,57 @@
+"""CRUD screens of the IOMA flow: invoices, authorizations, beneficiaries."""
+from flask_babel import lazy_gettext as _l
+
+from views.admin.base import ProviderScopedView, SecureModelView
+
+
+class InvoiceView(ProviderScopedView):
+    """Invoices are created by the wizard and move through the workflow, never edited raw."""
+
+    offers = frozenset({"export"})
+    column_list = (
+        "authorization", "authorization.service_type", "last_movement_at", "period_label",
+        "voucher_type", "display_number", "amount", "provider", "status",
+    )
+    column_labels = {
+        "authorization": _l("Procedure no."), "authorization.service_type": _l("Service"),
+        "last_movement_at": _l("Last movement"), "period_label": _l("Period"), "voucher_type": _l("Type"),
+        "display_number": _l("Invoice"), "amount": _l("Amount"), "provider": _l("Provider"),
+        "status": _l("Status"), "cae": _l("CAE"), "invoice_date": _l("Invoice date"),
+    }
+    column_searchable_list = ("cae", "authorization.number", "provider.legal_name")
+    column_filters = ("status", "billing_type", "period_year", "period_month", "invoice_date", "voucher_type")
+    column_default_sort = ("last_movement_at", True)
+    column_sortable_list = ("last_movement_at", "amount", "status", "invoice_date")
+    column_details_exclude_list = ("qr_data", "version_id")
+    column_export_list = (
+        "id", "provider.legal_name", "authorization.number", "voucher_type", "point_of_sale", "number",
+        "cae", "cae_due_date", "period_month", "period_year", "invoice_date", "amount", "status",
+    )
+
+
+class AuthorizationView(ProviderScopedView):
+    column_list = ("number", "provider", "beneficiary", "service_type", "authorized_total", "valid_from", "valid_to", "status")
+    column_labels = {
+        "number": _l("Procedure no."), "provider": _l("Provider"), "beneficiary": _l("Beneficiary"),
+        "service_type": _l("Service type"), "authorized_total": _l("Authorized total"),
+        "valid_from": _l("Valid from"), "valid_to": _l("Valid to"), "status": _l("Status"),
+    }
+    column_searchable_list = ("number", "beneficiary.name", "beneficiary.card_number")
+    column_filters = ("status", "valid_from", "valid_to", "service_type.name")
+    column_default_sort = ("number", True)
+    form_ajax_refs = {
+        "provider": {"fields": ("legal_name", "provider_number"), "page_size": 10},
+        "beneficiary": {"fields": ("name", "card_number"), "page_size": 10},
+    }
+    inline_models = None
+
+
+class BeneficiaryView(SecureModelView):
+    column_list = ("card_number", "name", "affiliation_type", "document", "plan", "active")
+    column_labels = {
+        "card_number": _l("Card number"), "name": _l("Name"), "affiliation_type": _l("Affiliation type"),
+        "document": _l("Document"), "plan": _l("Plan"), "active": _l("Active"),
+    }
+    column_searchable_list = ("card_number", "name", "document")
+    column_filters = ("affiliation_type", "active", "plan")
+    column_default_sort = "card_number"

@@ -1,0 +1,108 @@
+"""CRUD screens of configuration: payer settings, tables, rules and the audit log."""
+from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
+
+from views.admin.base import SecureModelView
+
+
+class PayerSettingsView(SecureModelView):
+    offers = frozenset({"edit"})
+    column_list = ("name", "country", "cuit", "ans_registry", "tiss_version", "auto_approve_links")
+    column_labels = {
+        "name": _l("Name"), "country": _l("Country"), "cuit": _l("CUIT"), "ans_registry": _l("ANS registry"),
+        "tiss_version": _l("TISS version"), "auto_approve_links": _l("Auto-approve exact links"),
+    }
+
+
+class ServiceTypeView(SecureModelView):
+    column_list = ("code", "name", "country", "guide_type", "requires_attendance_sheet")
+    column_labels = {
+        "code": _l("Code"), "name": _l("Name"), "country": _l("Country"), "guide_type": _l("Guide type"),
+        "requires_attendance_sheet": _l("Requires attendance sheet"),
+    }
+    column_searchable_list = ("code", "name")
+    column_default_sort = "code"
+
+
+class PriceTableView(SecureModelView):
+    column_list = ("name", "provider", "valid_from", "valid_to", "currency")
+    column_labels = {
+        "name": _l("Name"), "provider": _l("Provider"), "valid_from": _l("Valid from"),
+        "valid_to": _l("Valid to"), "currency": _l("Currency"),
+    }
+    column_searchable_list = ("name",)
+    form_excluded_columns = ("items",)
+
+
+class PriceTableItemView(SecureModelView):
+    column_list = ("table", "code", "description", "kind", "unit_price")
+    column_labels = {
+        "table": _l("Price table"), "code": _l("Code"), "description": _l("Description"),
+        "kind": _l("Kind"), "unit_price": _l("Unit value"),
+    }
+    column_searchable_list = ("code", "description")
+    column_filters = ("kind", "table.name")
+    column_default_sort = "code"
+
+
+class GlosaCodeView(SecureModelView):
+    column_list = ("code", "description", "group", "source", "active")
+    column_labels = {
+        "code": _l("Code"), "description": _l("Description"), "group": _l("Group"),
+        "source": _l("Source"), "active": _l("Active"),
+    }
+    column_searchable_list = ("code", "description")
+    column_filters = ("source", "active")
+    column_default_sort = "code"
+
+
+class RejectionReasonView(SecureModelView):
+    column_list = ("code", "name", "active")
+    column_labels = {"code": _l("Code"), "name": _l("Reason"), "active": _l("Active")}
+    column_default_sort = "code"
+
+
+class WithholdingRuleView(SecureModelView):
+    column_list = ("country", "tax", "regime_code", "description", "rate", "non_taxable_minimum", "valid_from", "active")
+    column_labels = {
+        "country": _l("Country"), "tax": _l("Tax"), "regime_code": _l("Regime"), "description": _l("Description"),
+        "rate": _l("Rate (%)"), "non_taxable_minimum": _l("Non-taxable minimum"), "valid_from": _l("Valid from"),
+        "active": _l("Active"),
+    }
+    column_filters = ("country", "tax", "active")
+    column_default_sort = "tax"
+
+
+class PaymentCalendarView(SecureModelView):
+    column_list = ("received_until", "payment_date")
+    column_labels = {"received_until": _l("Received until"), "payment_date": _l("Payment date")}
+    column_default_sort = ("received_until", True)
+
+
+def _changes(view, context, model, name):
+    if not model.changes:
+        return ""
+    rows = Markup("").join(
+        Markup("<li><code>{}</code>: {}</li>").format(
+            key, Markup(" → ").join(str(v) for v in value) if isinstance(value, list) else str(value)
+        )
+        for key, value in model.changes.items()
+    )
+    return Markup("<ul class='list-unstyled mb-0 small'>{}</ul>").format(rows)
+
+
+class AuditLogView(SecureModelView):
+    """Read-only: nobody edits or deletes audit rows through the app."""
+
+    offers = frozenset({"export"})
+    can_view_details = True
+    column_list = ("at", "actor_label", "entity", "entity_id", "action", "changes", "reason")
+    column_labels = {
+        "at": _l("When"), "actor_label": _l("Who"), "entity": _l("Entity"), "entity_id": _l("Id"),
+        "action": _l("Action"), "changes": _l("Changes"), "reason": _l("Reason"), "ip": _l("IP"),
+    }
+    column_formatters = {"changes": _changes}
+    column_searchable_list = ("actor_label", "entity", "reason")
+    column_filters = ("entity", "entity_id", "action", "at", "actor_label")
+    column_default_sort = ("id", True)
+    simple_list_pager = True

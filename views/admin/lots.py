@@ -1,0 +1,82 @@
+"""CRUD screens of the TISS flow: guides, lots, received XML files, glosas and appeals."""
+from flask_babel import lazy_gettext as _l
+
+from views.admin.base import ProviderScopedView
+
+
+class GuideView(ProviderScopedView):
+    column_list = ("number", "guide_type", "beneficiary", "emission_date", "execution_date", "total_amount", "lot", "status")
+    column_labels = {
+        "number": _l("Guide"), "guide_type": _l("Guide type"), "beneficiary": _l("Beneficiary"),
+        "emission_date": _l("Emission date"), "execution_date": _l("Execution date"),
+        "total_amount": _l("Guide value"), "lot": _l("Lot"), "status": _l("Status"),
+    }
+    column_searchable_list = ("number", "beneficiary.name", "beneficiary.card_number")
+    column_filters = ("status", "guide_type", "emission_date", "execution_date")
+    column_default_sort = ("emission_date", True)
+    form_excluded_columns = ("status", "version_id", "created_at", "updated_at", "lot", "total_amount")
+    form_ajax_refs = {
+        "provider": {"fields": ("legal_name", "provider_number"), "page_size": 10},
+        "beneficiary": {"fields": ("name", "card_number"), "page_size": 10},
+    }
+
+
+class LotView(ProviderScopedView):
+    """Lots are built by the lot builder or the XML intake and move through the workflow."""
+
+    offers = frozenset({"export"})
+    column_list = (
+        "id", "guide_type", "description", "protocol_number", "sent_at", "physical_received_at",
+        "status", "rejection_note", "expected_payment_date", "total_amount", "provider",
+    )
+    column_labels = {
+        "id": _l("ID"), "guide_type": _l("Lot type"), "description": _l("Description"),
+        "protocol_number": _l("Protocol"), "sent_at": _l("XML sent"), "physical_received_at": _l("Physical receipt"),
+        "status": _l("Status"), "rejection_note": _l("Rejection note"),
+        "expected_payment_date": _l("Expected payment"), "total_amount": _l("Total value"), "provider": _l("Provider"),
+        "competence": _l("Competence"),
+    }
+    column_searchable_list = ("number", "description", "provider.legal_name")
+    column_filters = ("status", "guide_type", "competence", "protocol_number", "sent_at")
+    column_default_sort = ("id", True)
+
+
+class TissSubmissionView(ProviderScopedView):
+    offers = frozenset({"export"})
+    column_list = ("received_at", "filename", "size", "provider", "uploaded_by", "accepted", "protocol_number", "hash_encoding")
+    column_labels = {
+        "received_at": _l("Received"), "filename": _l("File"), "size": _l("Size (bytes)"), "provider": _l("Provider"),
+        "uploaded_by": _l("Sender"), "accepted": _l("Accepted"), "protocol_number": _l("Protocol"),
+        "hash_encoding": _l("Hash reading"),
+    }
+    column_filters = ("accepted", "received_at")
+    column_default_sort = ("received_at", True)
+
+
+class GlosaView(ProviderScopedView):
+    column_list = ("lot", "guide", "guide_item", "invoice", "code", "amount", "reason", "created_at")
+    column_labels = {
+        "lot": _l("Lot"), "guide": _l("Guide"), "guide_item": _l("Item"), "invoice": _l("Invoice"),
+        "code": _l("Glosa code"), "amount": _l("Amount"), "reason": _l("Reason"), "created_at": _l("Date"),
+    }
+    column_filters = ("code.code", "created_at")
+    column_default_sort = ("created_at", True)
+    form_ajax_refs = {
+        "lot": {"fields": ("number", "description"), "page_size": 10},
+        "guide": {"fields": ("number",), "page_size": 10},
+        "guide_item": {"fields": ("code", "description"), "page_size": 10},
+        "invoice": {"fields": ("cae",), "page_size": 10},
+        "provider": {"fields": ("legal_name", "provider_number"), "page_size": 10},
+    }
+
+
+class AppealView(ProviderScopedView):
+    offers = frozenset({"export"})
+    column_list = ("id", "provider", "lot", "guide", "requested_amount", "accepted_amount", "status", "created_at")
+    column_labels = {
+        "id": _l("Appeal"), "provider": _l("Provider"), "lot": _l("Lot"), "guide": _l("Guide"),
+        "requested_amount": _l("Amount appealed"), "accepted_amount": _l("Amount accepted"),
+        "status": _l("Status"), "created_at": _l("Date"), "justification": _l("Justification"),
+    }
+    column_filters = ("status", "created_at")
+    column_default_sort = ("created_at", True)

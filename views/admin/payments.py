@@ -1,0 +1,30 @@
+"""CRUD screens of payments: orders (libramientos) and withholding certificates."""
+from flask_babel import lazy_gettext as _l
+
+from views.admin.base import ProviderScopedView
+
+
+class PaymentOrderView(ProviderScopedView):
+    """Orders are assembled by the payment service and move through the workflow."""
+
+    offers = frozenset({"export"})
+    column_list = ("number", "provider", "payment_date", "gross_amount", "deductions_amount", "net_amount", "method", "status")
+    column_labels = {
+        "number": _l("Order no."), "provider": _l("Provider"), "payment_date": _l("Payment date"),
+        "gross_amount": _l("Gross"), "deductions_amount": _l("Deductions"), "net_amount": _l("Net"),
+        "method": _l("Method"), "status": _l("Status"),
+    }
+    column_searchable_list = ("provider.legal_name",)
+    column_filters = ("status", "payment_date", "method")
+    column_default_sort = ("payment_date", True)
+
+
+class WithholdingCertificateView(ProviderScopedView):
+    offers = frozenset({"export"})
+    column_list = ("number", "issued_at", "provider", "tax", "regime_code", "base_amount", "amount")
+    column_labels = {
+        "number": _l("Certificate no."), "issued_at": _l("Date"), "provider": _l("Retained party"),
+        "tax": _l("Tax"), "regime_code": _l("Regime"), "base_amount": _l("Taxable base"), "amount": _l("Amount withheld"),
+    }
+    column_filters = ("tax", "issued_at")
+    column_default_sort = ("issued_at", True)

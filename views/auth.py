@@ -1,0 +1,76 @@
+"""Login, logout and the provider switcher."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy import func, select
+
+from forms.auth import LoginForm
+from models.audit import record_event
+from models.base import db, utcnow
+from models.users import User
+from views.safety import safe_next
+
+bp = Blueprint("auth", __name__)
+
+
+def load_user(user_id: str) -> User | None:
+    """Sessions carry ``id:session_version``; a password change ends older sessions."""
+    try:
+        raw_id, raw_version = user_id.split(":")
+        user = db.session.get(User, int(raw_id))
+    except (ValueError, TypeError):
+        return None
+    if user is None or str(user.session_version) != raw_version:
+        return None
+    return user
+
+
+def find_user(email: str) -> User | None:
+    return db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("admin.index"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = find_user(form.email.data)
+        if user is not None and user.check_password(form.password.data) and user.is_active:
+            login_user(user, remember=form.remember.data)
+            user.last_login_at = utcnow()
+            record_event("user", user.id, "login")
+            db.session.commit()
+            return redirect(safe_next(request.args.get("next")) or url_for("admin.index"))
+        record_event("user", user.id if user else None, "login_failed", email=form.email.data[:254])
+        db.session.commit()
+        if user is not None and user.check_password(form.password.data) and not user.is_enabled:
+            form.email.errors.append(_("This account is deactivated. Contact the payer's staff."))
+        else:
+            form.password.errors.append(_("Wrong email or password."))
+    return render_template("auth/login.html", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+@login_required
+def logout():
+    logout_user()
+    flash(_("You have logged out."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/switch-provider", methods=["POST"])
+@login_required
+def switch_provider():
+    """A user linked to several providers picks the one everything follows."""
+    try:
+        provider_id = int(request.form.get("provider_id", ""))
+    except ValueError:
+        abort(400)
+    if provider_id not in current_user.linked_provider_ids:
+        abort(403)
+    current_user.active_provider_id = provider_id
+    db.session.commit()
+    return redirect(safe_next(request.form.get("next")) or url_for("admin.index"))

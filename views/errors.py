@@ -1,0 +1,13 @@
+"""Error pages in the user's language, inside the back-office layout when possible."""
+from flask import render_template
+
+
+def register_error_handlers(app) -> None:
+    def render(code):
+        def handler(error):
+            return render_template("errors/error.html", code=code, error=error), code
+
+        return handler
+
+    for code in (400, 403, 404, 413, 429):
+        app.register_error_handler(code, render(code))

@@ -1,0 +1,51 @@
+"""Language selection: the user's preference, else ``?lang=`` (kept in the session), else the browser."""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, redirect, request, session
+from flask_login import current_user
+
+from models.base import db
+from views.formatting import register_filters
+from views.safety import safe_next
+
+bp = Blueprint("i18n", __name__)
+
+LANGUAGE_NAMES = {"es_AR": "Español", "pt_BR": "Português", "en": "English"}
+
+
+def select_locale() -> str:
+    languages = current_app.config["LANGUAGES"]
+    if current_user and current_user.is_authenticated and current_user.locale in languages:
+        return current_user.locale
+    if session.get("lang") in languages:
+        return session["lang"]
+    return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def _remember_lang_param() -> None:
+    lang = request.args.get("lang")
+    if lang in current_app.config["LANGUAGES"]:
+        session["lang"] = lang
+
+
+@bp.route("/lang/<code>")
+def switch(code: str):
+    """The navbar switcher: stores the choice in the session and, when logged in, as preference."""
+    if code in current_app.config["LANGUAGES"]:
+        session["lang"] = code
+        if current_user.is_authenticated:
+            current_user.locale = code
+            db.session.commit()
+    return redirect(safe_next(request.args.get("next")) or "/")
+
+
+def init_babel(app, babel) -> None:
+    babel.init_app(app, locale_selector=select_locale)
+    app.before_request(_remember_lang_param)
+    register_filters(app)
+
+    @app.context_processor
+    def _languages():
+        from flask_babel import get_locale
+
+        return {"language_names": LANGUAGE_NAMES, "current_locale": str(get_locale())}
