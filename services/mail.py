@@ -1,0 +1,64 @@
+"""Outgoing email: real SMTP when MAIL_SERVER is set, else ``.eml`` files in the outbox folder.
+
+Messages are rendered in the recipient's language from ``templates/email/``
+(``<name>.txt`` body, first line ``Subject: ...``).
+"""
+from __future__ import annotations
+
+import smtplib
+import ssl
+from datetime import datetime
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+from pathlib import Path
+
+from flask import current_app, render_template
+from flask_babel import force_locale
+
+
+def _render(template: str, locale: str, **context) -> tuple[str, str]:
+    with force_locale(locale):
+        text = render_template(f"email/{template}.txt", **context)
+    first, _, body = text.lstrip().partition("\n")
+    subject = first.removeprefix("Subject:").strip()
+    return subject, body.strip() + "\n"
+
+
+def build_message(to: str, template: str, locale: str | None = None, **context) -> EmailMessage:
+    locale = locale or current_app.config["BABEL_DEFAULT_LOCALE"]
+    subject, body = _render(template, locale, **context)
+    message = EmailMessage()
+    message["From"] = current_app.config["MAIL_DEFAULT_SENDER"]
+    message["To"] = to
+    message["Subject"] = subject
+    message["Date"] = format_datetime(datetime.now().astimezone())
+    message["Message-ID"] = make_msgid(domain="liquida.local")
+    message["Content-Language"] = locale.replace("_", "-")
+    message.set_content(body)
+    return message
+
+
+def deliver(message: EmailMessage) -> None:
+    config = current_app.config
+    if not config.get("MAIL_SERVER"):
+        outbox = Path(config["MAIL_OUTBOX"])
+        outbox.mkdir(parents=True, exist_ok=True)
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
+        (outbox / f"{stamp}.eml").write_bytes(bytes(message))
+        return
+    smtp_cls = smtplib.SMTP_SSL if config.get("MAIL_USE_SSL") else smtplib.SMTP
+    with smtp_cls(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=10) as smtp:
+        if config.get("MAIL_USE_TLS") and not config.get("MAIL_USE_SSL"):
+            smtp.starttls(context=ssl.create_default_context())
+        if config.get("MAIL_USERNAME"):
+            smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
+        smtp.send_message(message)
+
+
+def send_email(to, template: str, **context) -> EmailMessage:
+    """Send ``template`` to a User (in their language) or to a plain address."""
+    address = getattr(to, "email", to)
+    locale = getattr(to, "locale", None) or context.pop("locale", None)
+    message = build_message(address, template, locale, recipient=to, **context)
+    deliver(message)
+    return message
