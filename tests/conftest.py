@@ -70,8 +70,15 @@ def app(database_url, tmp_path_factory):
 
 
 @pytest.fixture(autouse=True)
-def _transaction(app):
-    """Every test runs in a transaction rolled back at its end (commits become savepoints)."""
+def _transaction(request):
+    """Every test runs in a transaction rolled back at its end (commits become savepoints).
+
+    Browser tests (marker ``e2e``) talk to a live server with its own database instead.
+    """
+    if request.node.get_closest_marker("e2e"):
+        yield
+        return
+    app = request.getfixturevalue("app")
     with app.app_context():
         connection = db.engine.connect()
         outer = connection.begin()
