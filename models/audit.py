@@ -144,8 +144,8 @@ def _diff(obj) -> dict:
 
 
 def _entity_id(obj):
-    ids = inspect(obj).identity
-    return ids[0] if ids and len(ids) == 1 and isinstance(ids[0], int) else None
+    ids = inspect(obj).mapper.primary_key_from_instance(obj)
+    return ids[0] if len(ids) == 1 and isinstance(ids[0], int) else None
 
 
 @event.listens_for(Session, "after_flush")
