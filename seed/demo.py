@@ -167,9 +167,11 @@ def _load(today: date, rng: random.Random) -> None:
         signer_name="Ana Administradora", signer_position="Gerente de Liquidaciones", tiss_version="4.01.00",
     ))
     staff = {email: f.make_user(email, role, name) for email, role, name in STAFF}
+    existing = set(db.session.scalars(select(ServiceType.code)))
     for code, name, country, guide_type, sheet in SERVICE_TYPES:
-        db.session.add(ServiceType(code=code, name=name, country=country, guide_type=guide_type,
-                                   requires_attendance_sheet=sheet))
+        if code not in existing:
+            db.session.add(ServiceType(code=code, name=name, country=country, guide_type=guide_type,
+                                       requires_attendance_sheet=sheet))
     for code, description, group in GLOSA_CODES:
         db.session.add(GlosaCode(code=code, description=description, group=group, source=GlosaSource.TISS))
     for code, description, group in PAYER_GLOSA_CODES:

@@ -10,6 +10,7 @@ import os
 
 import pytest
 import sqlalchemy as sa
+from flask import g
 from flask_migrate import upgrade
 
 from app import create_app
@@ -56,6 +57,12 @@ def app(database_url, tmp_path_factory):
         "RATELIMIT_STORAGE_URI": "memory://",
         "SERVER_NAME": "localhost",
     })
+    @application.teardown_request
+    def _forget_cached_user(exc):
+        # Test requests share the test's app context (and so ``g``): drop Flask-Login's
+        # per-request user cache so each request, like in production, loads its own.
+        g.pop("_login_user", None)
+
     with application.app_context():
         upgrade()
         with db.engine.begin() as conn:
@@ -132,3 +139,24 @@ def login_as(make_user, login):
         login(user)
         return user
     return _login_as
+
+
+@pytest.fixture
+def demo():
+    """The demo payer loaded inside this test's transaction; returns its users by email."""
+    from models import User
+    from seed.demo import load_demo
+
+    load_demo()
+    return {u.email: u for u in db.session.scalars(sa.select(User))}
+
+
+@pytest.fixture
+def demo_login(client):
+    """Log ``client`` (or another test client) in as a demo user."""
+    def _login(email, test_client=None):
+        c = test_client or client
+        response = c.post("/login", data={"email": email, "password": f.DEMO_PASSWORD})
+        assert response.status_code == 302
+        return c
+    return _login

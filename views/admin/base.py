@@ -6,6 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from flask import abort, redirect, request, url_for
+from flask_admin import expose
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
 from flask_admin.model import typefmt
@@ -96,6 +97,19 @@ class SecureModelView(ModelView):
         if name == "delete":
             return self.can_delete
         return super().is_action_allowed(name)
+
+    # Relationship pickers and inline edits serve forms only: no form, no lookup.
+    @expose("/ajax/lookup/")
+    def ajax_lookup(self):
+        if not (self.can_create or self.can_edit):
+            abort(403)
+        return super().ajax_lookup()
+
+    @expose("/ajax/update/", methods=("POST",))
+    def ajax_update(self):
+        if not self.can_edit:
+            abort(403)
+        return super().ajax_update()
 
     # Export ------------------------------------------------------------------
     def get_export_value(self, model, name):

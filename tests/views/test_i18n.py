@@ -1,0 +1,64 @@
+"""Language: the user's preference, else ?lang= (kept in the session), else the browser; es_AR by default."""
+from datetime import date
+from decimal import Decimal
+
+from flask_babel import force_locale
+
+from models.enums import Role
+from views.formatting import day, money
+
+
+def html(response):
+    return response.get_data(as_text=True)
+
+
+def test_default_language_is_spanish_of_argentina(app):
+    client = app.test_client()
+    page = html(client.get("/login"))
+    assert 'lang="es-AR"' in page
+    assert "Ingresá a Liquida" in page
+
+
+def test_browser_language_is_used(app):
+    client = app.test_client()
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "pt-BR,pt;q=0.9"
+    assert 'lang="pt-BR"' in html(client.get("/login"))
+
+
+def test_lang_parameter_is_kept_in_the_session(app):
+    client = app.test_client()
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "pt-BR"
+    assert 'lang="en"' in html(client.get("/login?lang=en"))
+    assert 'lang="en"' in html(client.get("/login"))
+
+
+def test_user_preference_wins(client, login_as):
+    login_as(Role.CLERK, locale="pt_BR")
+    page = html(client.get("/admin/invoice/?lang=en"))
+    assert "Faturas" in page
+
+
+def test_switcher_stores_the_preference(client, login_as):
+    user = login_as(Role.CLERK, locale="en")
+    response = client.get("/lang/es_AR?next=/admin/invoice/")
+    assert response.headers["Location"] == "/admin/invoice/"
+    assert user.locale == "es_AR"
+    assert "Facturas" in html(client.get("/admin/invoice/"))
+
+
+def test_flask_admin_own_strings_are_translated(client, login_as):
+    login_as(Role.ADMIN, locale="es_AR")
+    page = html(client.get("/admin/provider/"))
+    assert "Crear" in page  # Flask-Admin's "Create" from its own Spanish catalog
+
+
+def test_money_and_dates_follow_the_locale(app):
+    with app.test_request_context():
+        with force_locale("es_AR"):
+            assert money(Decimal("355968.00"), "ARS") == "$355.968,00"
+            assert day(date(2021, 3, 18)) == "18/3/21"
+        with force_locale("pt_BR"):
+            assert money(Decimal("324.40"), "BRL") == "R$\xa0324,40"
+            assert day(date(2025, 2, 24)) == "24/02/2025"
+        with force_locale("en"):
+            assert money(Decimal("1234.5"), "USD") == "$1,234.50"
