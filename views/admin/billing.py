@@ -17,6 +17,7 @@ class InvoiceView(ProviderScopedView):
         "last_movement_at": _l("Last movement"), "period_label": _l("Period"), "voucher_type": _l("Type"),
         "display_number": _l("Invoice"), "amount": _l("Amount"), "provider": _l("Provider"),
         "status": _l("Status"), "cae": _l("CAE"), "invoice_date": _l("Invoice date"),
+        "authorization.number": _l("Procedure no."), "provider.legal_name": _l("Provider"),
     }
     column_searchable_list = ("cae", "authorization.number", "provider.legal_name")
     column_filters = ("status", "billing_type", "period_year", "period_month", "invoice_date", "voucher_type")
@@ -35,6 +36,8 @@ class AuthorizationView(ProviderScopedView):
         "number": _l("Procedure no."), "provider": _l("Provider"), "beneficiary": _l("Beneficiary"),
         "service_type": _l("Service type"), "authorized_total": _l("Authorized total"),
         "valid_from": _l("Valid from"), "valid_to": _l("Valid to"), "status": _l("Status"),
+        "beneficiary.name": _l("Beneficiary name"), "beneficiary.card_number": _l("Card number"),
+        "service_type.name": _l("Service type"),
     }
     column_searchable_list = ("number", "beneficiary.name", "beneficiary.card_number")
     column_filters = ("status", "valid_from", "valid_to", "service_type.name")

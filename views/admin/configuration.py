@@ -38,7 +38,7 @@ class PriceTableItemView(SecureModelView):
     column_list = ("table", "code", "description", "kind", "unit_price")
     column_labels = {
         "table": _l("Price table"), "code": _l("Code"), "description": _l("Description"),
-        "kind": _l("Kind"), "unit_price": _l("Unit value"),
+        "kind": _l("Kind"), "unit_price": _l("Unit value"), "table.name": _l("Price table"),
     }
     column_searchable_list = ("code", "description")
     column_filters = ("kind", "table.name")

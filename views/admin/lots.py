@@ -10,6 +10,7 @@ class GuideView(ProviderScopedView):
         "number": _l("Guide"), "guide_type": _l("Guide type"), "beneficiary": _l("Beneficiary"),
         "emission_date": _l("Emission date"), "execution_date": _l("Execution date"),
         "total_amount": _l("Guide value"), "lot": _l("Lot"), "status": _l("Status"),
+        "beneficiary.name": _l("Beneficiary name"), "beneficiary.card_number": _l("Card number"),
     }
     column_searchable_list = ("number", "beneficiary.name", "beneficiary.card_number")
     column_filters = ("status", "guide_type", "emission_date", "execution_date")
@@ -34,7 +35,7 @@ class LotView(ProviderScopedView):
         "protocol_number": _l("Protocol"), "sent_at": _l("XML sent"), "physical_received_at": _l("Physical receipt"),
         "status": _l("Status"), "rejection_note": _l("Rejection note"),
         "expected_payment_date": _l("Expected payment"), "total_amount": _l("Total value"), "provider": _l("Provider"),
-        "competence": _l("Competence"),
+        "competence": _l("Competence"), "number": _l("Lot number"), "provider.legal_name": _l("Provider"),
     }
     column_searchable_list = ("number", "description", "provider.legal_name")
     column_filters = ("status", "guide_type", "competence", "protocol_number", "sent_at")
@@ -58,6 +59,7 @@ class GlosaView(ProviderScopedView):
     column_labels = {
         "lot": _l("Lot"), "guide": _l("Guide"), "guide_item": _l("Item"), "invoice": _l("Invoice"),
         "code": _l("Glosa code"), "amount": _l("Amount"), "reason": _l("Reason"), "created_at": _l("Date"),
+        "code.code": _l("Glosa code"),
     }
     column_filters = ("code.code", "created_at")
     column_default_sort = ("created_at", True)

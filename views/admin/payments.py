@@ -12,7 +12,7 @@ class PaymentOrderView(ProviderScopedView):
     column_labels = {
         "number": _l("Order no."), "provider": _l("Provider"), "payment_date": _l("Payment date"),
         "gross_amount": _l("Gross"), "deductions_amount": _l("Deductions"), "net_amount": _l("Net"),
-        "method": _l("Method"), "status": _l("Status"),
+        "method": _l("Method"), "status": _l("Status"), "provider.legal_name": _l("Provider"),
     }
     column_searchable_list = ("provider.legal_name",)
     column_filters = ("status", "payment_date", "method")
