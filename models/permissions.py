@@ -80,9 +80,17 @@ MATRIX: dict[str, dict[Role, frozenset[str]]] = {
     "withholding_certificate": _grant(((A, C, S), READ), (P, VIEW)),
 }
 
-# Where each provider-owned resource keeps its provider: provider users only
-# ever see rows whose provider is one they are linked to.
+# Where each provider-owned resource keeps its provider ("relationship.column" for
+# rows owned through their parent): provider users only ever see rows of the
+# provider they act for.
 PROVIDER_SCOPED = {
+    "authorization_order": "authorization.provider_id",
+    "guide_item": "guide.provider_id",
+    "price_table_item": "table.provider_id",
+    "attachment": "invoice.provider_id",
+    "appeal_item": "appeal.provider_id",
+    "payment_order_line": "order.provider_id",
+    "payment_deduction": "order.provider_id",
     "provider": "id",
     "user_provider": "provider_id",
     "professional": "provider_id",

@@ -12,6 +12,7 @@ import pytest
 import sqlalchemy as sa
 from flask import g
 from flask_migrate import upgrade
+from flask_sqlalchemy.session import Session as FlaskSession
 
 from app import create_app
 from models.base import db
@@ -76,6 +77,13 @@ def app(database_url, tmp_path_factory):
     yield application
 
 
+class _JoinedSession(FlaskSession):
+    """Flask-SQLAlchemy's session picks the app's engine; ours must stay on the test's connection."""
+
+    def get_bind(self, mapper=None, clause=None, bind=None, **kwargs):
+        return self.bind
+
+
 @pytest.fixture(autouse=True)
 def _transaction(request):
     """Every test runs in a transaction rolled back at its end (commits become savepoints).
@@ -90,7 +98,9 @@ def _transaction(request):
         connection = db.engine.connect()
         outer = connection.begin()
         original = db.session
-        db.session = db._make_scoped_session({"bind": connection, "join_transaction_mode": "create_savepoint"})
+        db.session = db._make_scoped_session(
+            {"bind": connection, "join_transaction_mode": "create_savepoint", "class_": _JoinedSession}
+        )
         try:
             yield
         finally:

@@ -8,7 +8,8 @@ ENDPOINTS = [
     "invoice", "authorization", "beneficiary", "lot", "guide", "tiss_submission", "glosa", "appeal",
     "payment_order", "withholding_certificate", "provider", "user", "user_provider", "professional",
     "service_location", "payer_settings", "service_type", "price_table", "price_table_item", "glosa_code",
-    "rejection_reason", "withholding_rule", "payment_calendar_entry", "audit_log",
+    "rejection_reason", "withholding_rule", "payment_calendar_entry", "audit_log", "guide_item",
+    "authorization_order", "attachment", "appeal_item", "payment_order_line", "payment_deduction",
 ]
 
 

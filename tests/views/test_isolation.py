@@ -13,21 +13,35 @@ SCOPED_MODELS = {
     "invoice": m.Invoice, "authorization": m.Authorization, "lot": m.Lot, "guide": m.Guide, "glosa": m.Glosa,
     "appeal": m.Appeal, "payment_order": m.PaymentOrder, "withholding_certificate": m.WithholdingCertificate,
     "provider": m.Provider, "user_provider": m.UserProvider, "professional": m.Professional,
-    "service_location": m.ServiceLocation,
+    "service_location": m.ServiceLocation, "guide_item": m.GuideItem, "authorization_order": m.AuthorizationOrder,
+    "payment_order_line": m.PaymentOrderLine, "payment_deduction": m.PaymentDeduction,
+    "appeal_item": m.AppealItem, "price_table_item": m.PriceTableItem,
 }
 
 
-def foreign_ids(endpoint, own_provider_id):
+def owned_query(endpoint, select):
+    """``select`` restricted to rows whose provider (possibly through the parent) is known."""
     model = SCOPED_MODELS[endpoint]
-    column = getattr(model, PROVIDER_SCOPED[endpoint])
-    return db.session.scalars(sa.select(model.id).where(column != own_provider_id)).all()
+    *hops, column = PROVIDER_SCOPED[endpoint].split(".")
+    owner = model
+    for hop in hops:
+        relationship = getattr(owner, hop)
+        select = select.join(relationship)
+        owner = relationship.property.mapper.class_
+    return select, getattr(owner, column)
+
+
+def foreign_ids(endpoint, own_provider_id):
+    query, column = owned_query(endpoint, sa.select(SCOPED_MODELS[endpoint].id))
+    return db.session.scalars(query.where(column != own_provider_id)).all()
 
 
 # The demo's Brazilian rows belong to provider2 and its Argentine rows to provider: each
 # screen is probed by the provider user who does NOT own the demo's rows of that kind.
 PROBER = {endpoint: "provider2@example.org" for endpoint in SCOPED_MODELS}
-PROBER.update({e: "provider@example.org" for e in ("lot", "guide", "glosa", "appeal", "professional",
-                                                      "service_location")})
+PROBER.update({e: "provider@example.org" for e in (
+    "lot", "guide", "glosa", "appeal", "professional", "service_location", "guide_item", "appeal_item",
+    "price_table_item")})
 
 
 @pytest.fixture
@@ -58,8 +72,8 @@ def test_details_edit_delete_of_foreign_rows_are_refused(provider_client, endpoi
 def test_list_and_export_show_only_own_rows(provider_client, endpoint):
     client, own = provider_client
     model = SCOPED_MODELS[endpoint]
-    column = getattr(model, PROVIDER_SCOPED[endpoint])
-    own_count = db.session.scalar(sa.select(sa.func.count()).select_from(model).where(column == own))
+    query, column = owned_query(endpoint, sa.select(sa.func.count()).select_from(model))
+    own_count = db.session.scalar(query.where(column == own))
     page = client.get(f"/admin/{endpoint}/?page_size=100")
     assert page.status_code == 200
     html = page.get_data(as_text=True)

@@ -6,7 +6,13 @@ from flask_admin.theme import Bootstrap4Theme
 from flask_babel import lazy_gettext as _l
 
 import models as m
-from views.admin.billing import AuthorizationView, BeneficiaryView, InvoiceView
+from views.admin.billing import (
+    AttachmentView,
+    AuthorizationOrderView,
+    AuthorizationView,
+    BeneficiaryView,
+    InvoiceView,
+)
 from views.admin.configuration import (
     AuditLogView,
     GlosaCodeView,
@@ -19,8 +25,21 @@ from views.admin.configuration import (
     WithholdingRuleView,
 )
 from views.admin.dashboard import DashboardView
-from views.admin.lots import AppealView, GlosaView, GuideView, LotView, TissSubmissionView
-from views.admin.payments import PaymentOrderView, WithholdingCertificateView
+from views.admin.lots import (
+    AppealItemView,
+    AppealView,
+    GlosaView,
+    GuideItemView,
+    GuideView,
+    LotView,
+    TissSubmissionView,
+)
+from views.admin.payments import (
+    PaymentDeductionView,
+    PaymentOrderLineView,
+    PaymentOrderView,
+    WithholdingCertificateView,
+)
 from views.admin.providers import (
     ProfessionalView,
     ProviderView,
@@ -46,13 +65,19 @@ def build_admin(app) -> Admin:
     screens = [
         (InvoiceView, m.Invoice, _l("Invoices"), BILLING),
         (AuthorizationView, m.Authorization, _l("Authorizations"), BILLING),
+        (AuthorizationOrderView, m.AuthorizationOrder, _l("Service orders"), BILLING),
+        (AttachmentView, m.Attachment, _l("Attachments"), BILLING),
         (BeneficiaryView, m.Beneficiary, _l("Beneficiaries"), BILLING),
         (LotView, m.Lot, _l("Lots"), LOTS),
         (GuideView, m.Guide, _l("Guides"), LOTS),
+        (GuideItemView, m.GuideItem, _l("Guide items"), LOTS),
         (TissSubmissionView, m.TissSubmission, _l("XML submissions"), LOTS),
         (GlosaView, m.Glosa, _l("Glosas"), LOTS),
         (AppealView, m.Appeal, _l("Appeals"), LOTS),
+        (AppealItemView, m.AppealItem, _l("Appeal items"), LOTS),
         (PaymentOrderView, m.PaymentOrder, _l("Payment orders"), PAYMENTS),
+        (PaymentOrderLineView, m.PaymentOrderLine, _l("Payment order lines"), PAYMENTS),
+        (PaymentDeductionView, m.PaymentDeduction, _l("Withholdings and deductions"), PAYMENTS),
         (WithholdingCertificateView, m.WithholdingCertificate, _l("Withholding certificates"), PAYMENTS),
         (ProviderView, m.Provider, _l("Providers"), PROVIDERS),
         (UserView, m.User, _l("Users"), PROVIDERS),

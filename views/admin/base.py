@@ -141,11 +141,18 @@ class ProviderScopedView(SecureModelView):
         return not current_user.is_provider and super().can_delete
 
     def _provider_scope(self, query):
-        if current_user.is_authenticated and current_user.is_provider:
-            provider_id = current_user.current_provider_id
-            column = getattr(self.model, self.provider_column)
-            return query.filter(column == provider_id) if provider_id else query.filter(false())
-        return query
+        if not (current_user.is_authenticated and current_user.is_provider):
+            return query
+        provider_id = current_user.current_provider_id
+        if provider_id is None:
+            return query.filter(false())
+        *hops, column = self.provider_column.split(".")
+        owner = self.model
+        for hop in hops:  # rows owned through their parent: join up to it
+            relationship = getattr(owner, hop)
+            query = query.join(relationship)
+            owner = relationship.property.mapper.class_
+        return query.filter(getattr(owner, column) == provider_id)
 
     def get_query(self):
         return self._provider_scope(super().get_query())
@@ -153,16 +160,22 @@ class ProviderScopedView(SecureModelView):
     def get_count_query(self):
         return self._provider_scope(super().get_count_query())
 
+    def _owner_of(self, obj):
+        value = obj
+        for hop in self.provider_column.split("."):
+            value = getattr(value, hop, None) if value is not None else None
+        return value
+
     def get_one(self, id):
         obj = super().get_one(id)
         if obj is None:
             return None
-        if current_user.is_provider and getattr(obj, self.provider_column) != current_user.current_provider_id:
+        if current_user.is_provider and self._owner_of(obj) != current_user.current_provider_id:
             abort(404)
         return obj
 
     def on_model_change(self, form, model, is_created):
-        if current_user.is_provider:
+        if current_user.is_provider and "." not in self.provider_column:
             setattr(model, self.provider_column, current_user.current_provider_id)
         super().on_model_change(form, model, is_created)
 

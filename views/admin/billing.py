@@ -58,3 +58,29 @@ class BeneficiaryView(SecureModelView):
     column_searchable_list = ("card_number", "name", "document")
     column_filters = ("affiliation_type", "active", "plan")
     column_default_sort = "card_number"
+
+
+class AuthorizationOrderView(ProviderScopedView):
+    column_list = ("authorization", "description", "professional", "ordered_at")
+    column_labels = {
+        "authorization": _l("Procedure no."), "description": _l("Service order"),
+        "professional": _l("Professional"), "ordered_at": _l("Date"), "authorization.number": _l("Procedure no."),
+    }
+    column_searchable_list = ("authorization.number", "description")
+    column_default_sort = ("ordered_at", True)
+    form_ajax_refs = {"authorization": {"fields": ("number",), "page_size": 10}}
+
+
+class AttachmentView(ProviderScopedView):
+    """Files are uploaded through the wizard and appeals; this screen lists them."""
+
+    offers = frozenset({"export"})
+    column_list = ("invoice", "kind", "original_name", "size", "uploaded_by", "uploaded_at")
+    column_labels = {
+        "invoice": _l("Invoice"), "kind": _l("Kind"), "original_name": _l("File"), "size": _l("Size (bytes)"),
+        "uploaded_by": _l("Uploaded by"), "uploaded_at": _l("Uploaded"),
+    }
+    column_filters = ("kind", "uploaded_at")
+    column_default_sort = ("uploaded_at", True)
+    column_details_exclude_list = ("stored_name",)
+    column_export_exclude_list = ("stored_name",)

@@ -2,7 +2,7 @@
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
-from views.admin.base import SecureModelView
+from views.admin.base import ProviderScopedView, SecureModelView
 
 
 class PayerSettingsView(SecureModelView):
@@ -24,7 +24,7 @@ class ServiceTypeView(SecureModelView):
     column_default_sort = "code"
 
 
-class PriceTableView(SecureModelView):
+class PriceTableView(ProviderScopedView):
     column_list = ("name", "provider", "valid_from", "valid_to", "currency")
     column_labels = {
         "name": _l("Name"), "provider": _l("Provider"), "valid_from": _l("Valid from"),
@@ -34,7 +34,7 @@ class PriceTableView(SecureModelView):
     form_excluded_columns = ("items",)
 
 
-class PriceTableItemView(SecureModelView):
+class PriceTableItemView(ProviderScopedView):
     column_list = ("table", "code", "description", "kind", "unit_price")
     column_labels = {
         "table": _l("Price table"), "code": _l("Code"), "description": _l("Description"),

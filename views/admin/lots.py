@@ -82,3 +82,28 @@ class AppealView(ProviderScopedView):
     }
     column_filters = ("status", "created_at")
     column_default_sort = ("created_at", True)
+
+
+class GuideItemView(ProviderScopedView):
+    column_list = ("guide", "kind", "code", "description", "quantity", "unit_price", "total_amount",
+                   "released_amount")
+    column_labels = {
+        "guide": _l("Guide"), "kind": _l("Kind"), "code": _l("Code"), "description": _l("Description"),
+        "quantity": _l("Quantity"), "unit_price": _l("Unit value"), "total_amount": _l("Value informed"),
+        "released_amount": _l("Value released"), "guide.number": _l("Guide"),
+    }
+    column_searchable_list = ("code", "description", "guide.number")
+    column_filters = ("kind",)
+    column_default_sort = ("id", True)
+    form_excluded_columns = ("executed_quantity", "processed_amount", "released_amount")
+    form_ajax_refs = {"guide": {"fields": ("number",), "page_size": 10}}
+
+
+class AppealItemView(ProviderScopedView):
+    offers = frozenset({"export"})
+    column_list = ("appeal", "glosa", "amount_appealed", "amount_accepted", "created_at")
+    column_labels = {
+        "appeal": _l("Appeal"), "glosa": _l("Glosa"), "amount_appealed": _l("Amount appealed"),
+        "amount_accepted": _l("Amount accepted"), "created_at": _l("Date"),
+    }
+    column_default_sort = ("created_at", True)

@@ -28,3 +28,25 @@ class WithholdingCertificateView(ProviderScopedView):
     }
     column_filters = ("tax", "issued_at")
     column_default_sort = ("issued_at", True)
+
+
+class PaymentOrderLineView(ProviderScopedView):
+    offers = frozenset({"export"})
+    column_list = ("order", "kind", "invoice", "lot", "appeal", "amount")
+    column_labels = {
+        "order": _l("Order no."), "kind": _l("Kind"), "invoice": _l("Invoice"), "lot": _l("Lot"),
+        "appeal": _l("Appeal"), "amount": _l("Amount"),
+    }
+    column_filters = ("kind",)
+    column_default_sort = ("id", True)
+
+
+class PaymentDeductionView(ProviderScopedView):
+    offers = frozenset({"export"})
+    column_list = ("order", "kind", "code", "description", "base_amount", "rate", "amount")
+    column_labels = {
+        "order": _l("Order no."), "kind": _l("Kind"), "code": _l("Code"), "description": _l("Description"),
+        "base_amount": _l("Taxable base"), "rate": _l("Rate (%)"), "amount": _l("Amount"),
+    }
+    column_filters = ("kind", "code")
+    column_default_sort = ("id", True)
