@@ -134,10 +134,11 @@ def start_analysis(appeal: Appeal, actor) -> None:
 
 
 def decide(appeal: Appeal, actor, accepted: dict[int, object], reason: str | None) -> AppealStatus:
-    """``accepted``: appeal item id → amount accepted. Derives accepted/partial/denied."""
-    if appeal.status == AppealStatus.OPEN:
-        start_analysis(appeal, actor)
-    if appeal.status != AppealStatus.IN_ANALYSIS:
+    """``accepted``: appeal item id → amount accepted. Derives accepted/partial/denied.
+
+    Everything is checked before the first status change, so a refused decision writes nothing.
+    """
+    if appeal.status not in (AppealStatus.OPEN, AppealStatus.IN_ANALYSIS):
         raise AppealError(_("This appeal was already decided."))
     pairs = []
     values = {}
@@ -150,6 +151,10 @@ def decide(appeal: Appeal, actor, accepted: dict[int, object], reason: str | Non
         values[item.id] = amount
         pairs.append((item.amount_appealed, amount))
     target = rules.decision_status(pairs)
+    if target != AppealStatus.ACCEPTED and not (reason or "").strip():
+        raise AppealError(_("A reason is required when an appeal is not fully accepted."), "reason")
+    if appeal.status == AppealStatus.OPEN:
+        start_analysis(appeal, actor)
     transition(appeal, target, actor, reason)  # checks permission, four-eyes and the reason
     for item in appeal.items:
         item.amount_accepted = values[item.id]

@@ -152,13 +152,19 @@ def compute_withholdings(rules: Iterable[RuleData], provider: ProviderData, base
                          history: dict | None = None) -> list[Withholding]:
     """Every withholding the applicable rules make on a payment of ``base`` to ``provider`` on ``on``.
 
+    Per tax only the first applicable rule counts (e.g. the Ganancias regime listed first
+    for the provider's condition); rules are handed in ordered by id.
+
     ``history`` maps a rule id to (paid_before, withheld_before) in the same month.
     """
     history = history or {}
     out = []
+    taxed = set()
     for rule in rules:
-        if not applies(rule, provider, on):
+        # One regime per tax: the first applicable rule (in the given order) decides.
+        if rule.tax in taxed or not applies(rule, provider, on):
             continue
+        taxed.add(rule.tax)
         paid_before, withheld_before = history.get(rule.id, (ZERO, ZERO))
         row = compute_one(rule, provider, base, paid_before=paid_before, withheld_before=withheld_before)
         if row is not None:
