@@ -129,3 +129,19 @@ def test_provider_pages_and_scoping(client, login, make_user, br_lot, money_setu
     assert client.get("/admin/payment-desk/").status_code == 403
     assert client.post(f"/admin/account-audit/lot/{br_lot.id}/status",
                        data={"target": "in_analysis"}).status_code in (403, 404)
+
+
+def test_dashboard_charts_and_drill_down(client, login, make_user, br_lot, money_setup, staff):
+    _released_lot(br_lot, staff, money_setup)
+    login(staff["supervisor"])
+    page = client.get("/admin/").get_data(as_text=True)
+    assert 'id="chart-monthly"' in page and 'id="chart-reasons"' in page and 'id="chart-providers"' in page
+    rows = client.get(f"/admin/drill/provider?key={br_lot.provider_id}").get_data(as_text=True)
+    assert "1705" in rows
+    assert client.get("/admin/drill/nothing").status_code == 404
+    assert client.get("/admin/drill/paid?month=2026-13").status_code == 404
+    client.post("/logout")
+    other = f.make_provider("Outro", country=br_lot.provider.country)
+    db.session.commit()
+    login(make_user(Role.PROVIDER, providers=[other]))
+    assert "1705" not in client.get(f"/admin/drill/provider?key={br_lot.provider_id}").get_data(as_text=True)
