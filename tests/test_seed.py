@@ -85,5 +85,5 @@ def test_every_menu_page_renders(demo, demo_login, client, email):
         body = page.get_data(as_text=True)
         for detail in sorted(set(re.findall(r'href="(/admin/[a-z_]+/details/\?id=\d+)', body)))[:2]:
             assert client.get(detail).status_code == 200, detail
-        new = client.get(link + "new/")
-        assert new.status_code in (200, 302), link
+        if f'href="{link}new/' in body:
+            assert client.get(link + "new/").status_code == 200, link

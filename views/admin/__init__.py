@@ -24,6 +24,8 @@ from views.admin.configuration import (
     ServiceTypeView,
     WithholdingRuleView,
 )
+from views.admin.appeals import AppealDeskView
+from views.admin.audit import AccountAuditView
 from views.admin.dashboard import DashboardView
 from views.admin.lots import (
     AppealItemView,
@@ -40,6 +42,8 @@ from views.admin.payments import (
     PaymentOrderView,
     WithholdingCertificateView,
 )
+from views.admin.payment_desk import PaymentDeskView
+from views.admin.provider_money import MyDocumentsView, MyWithholdingsView, ReportsView, StatementsView
 from views.admin.providers import (
     ProfessionalView,
     ProviderView,
@@ -96,4 +100,16 @@ def build_admin(app) -> Admin:
     ]
     for view_cls, model, name, category in screens:
         admin.add_view(view_cls(model, m.db, name=name, category=category, endpoint=model.__tablename__))
+    # Custom pages of the money end (issue 7).
+    pages = [
+        (AccountAuditView, _l("Account audit"), LOTS, "account_audit"),
+        (AppealDeskView, _l("Appeals desk"), LOTS, "appeals_desk"),
+        (PaymentDeskView, _l("Payment desk"), PAYMENTS, "payment_desk"),
+        (MyDocumentsView, _l("My documents"), PAYMENTS, "provider_money"),
+        (MyWithholdingsView, _l("My withholdings"), PAYMENTS, "my_withholdings"),
+        (StatementsView, _l("Payment statements"), PAYMENTS, "statements"),
+        (ReportsView, _l("Reports"), PAYMENTS, "reports"),
+    ]
+    for view_cls, name, category, endpoint in pages:
+        admin.add_view(view_cls(name=name, category=category, endpoint=endpoint, url=f"/admin/{endpoint.replace('_', '-')}"))
     return admin

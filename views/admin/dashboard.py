@@ -1,9 +1,16 @@
 """The admin index: a start page for the user's role."""
-from flask import redirect, request, url_for
+from flask import abort, redirect, request, url_for
 from flask_admin import AdminIndexView, expose
 from flask_login import current_user
 
-from services.dashboard import overview_for, queues_for
+from services.dashboard import (
+    drill_rows,
+    glosa_by_reason,
+    glosa_rate_by_provider,
+    monthly_amounts,
+    overview_for,
+    queues_for,
+)
 
 
 class DashboardView(AdminIndexView):
@@ -15,6 +22,21 @@ class DashboardView(AdminIndexView):
 
     @expose("/")
     def index(self):
+        charts = {}
+        if current_user.role.value != "credentialing":
+            charts = {"monthly": monthly_amounts(current_user), "by_provider": glosa_rate_by_provider(current_user),
+                      "by_reason": glosa_by_reason(current_user)}
         return self.render(
-            "admin/dashboard.html", queues=queues_for(current_user), overview=overview_for(current_user)
+            "admin/dashboard.html", queues=queues_for(current_user), overview=overview_for(current_user), **charts
         )
+
+    @expose("/drill/<kind>")
+    def drill(self, kind):
+        month = request.args.get("month")
+        key = request.args.get("key", type=int)
+        if kind not in ("billed", "disallowed", "paid", "provider", "reason") or (
+                month and (len(month) != 7 or not month[:4].isdigit() or not month[5:].isdigit()
+                           or not 1 <= int(month[5:]) <= 12)):
+            abort(404)
+        what, rows = drill_rows(current_user, kind, month, key)
+        return self.render("admin/dashboard_drill.html", what=what, rows=rows, kind=kind, month=month)

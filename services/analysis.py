@@ -1,0 +1,269 @@
+"""Account audit (análise de conta): glosas on guide items and invoice debits, and lot totals.
+
+Every function works inside the caller's transaction (flushes, never commits)
+and raises ``AnalysisError`` with a translated message before writing anything
+when the input breaks a rule of ``models.rules.analysis``.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from models import Glosa, GlosaCode, Guide, GuideItem, Invoice, Lot
+from models.base import db, to_money
+from models.enums import InvoiceStatus, LotStatus
+from models.permissions import can
+from models.rules import analysis as rules
+from models.rules.analysis import Totals
+from models.workflow import transition
+
+EDITABLE = (LotStatus.IN_ANALYSIS,)
+DEBITABLE = (InvoiceStatus.SENT, InvoiceStatus.IN_AUDIT)
+
+
+class AnalysisError(ValueError):
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.message, self.field = message, field
+
+
+_MESSAGES = {
+    "required": lambda: _("This field is required."),
+    "negative": lambda: _("The executed quantity cannot be negative."),
+    "above_billed": lambda: _("The executed quantity cannot exceed the quantity billed."),
+    "not_positive": lambda: _("The amount must be greater than zero."),
+    "above_processed": lambda: _("Glosas cannot exceed the processed value of the item."),
+    "above_invoice": lambda: _("Debits cannot exceed the invoice amount."),
+}
+
+
+def _fail(code: str, field: str | None = None):
+    raise AnalysisError(_MESSAGES[code](), field)
+
+
+# Loading ---------------------------------------------------------------------
+def load_lot(lot_id: int) -> Lot | None:
+    return db.session.scalar(
+        select(Lot).where(Lot.id == lot_id).options(
+            selectinload(Lot.guides).selectinload(Guide.items), selectinload(Lot.guides).selectinload(Guide.beneficiary)
+        )
+    )
+
+
+def glosas_by_item(lot: Lot) -> dict[int, list[Glosa]]:
+    out: dict[int, list[Glosa]] = defaultdict(list)
+    rows = db.session.scalars(
+        select(Glosa).where(Glosa.lot_id == lot.id).options(selectinload(Glosa.code)).order_by(Glosa.id)
+    )
+    for glosa in rows:
+        out[glosa.guide_item_id].append(glosa)
+    return out
+
+
+def active_codes() -> list[GlosaCode]:
+    return list(db.session.scalars(select(GlosaCode).where(GlosaCode.active.is_(True)).order_by(GlosaCode.code)))
+
+
+def get_code(code_id) -> GlosaCode:
+    try:
+        code = db.session.get(GlosaCode, int(code_id))
+    except (TypeError, ValueError):
+        code = None
+    if code is None or not code.active:
+        raise AnalysisError(_("Choose a glosa code from the list."), "code_id")
+    return code
+
+
+# The statement -------------------------------------------------------------
+@dataclass
+class ItemRow:
+    item: GuideItem
+    glosas: list[Glosa]
+    totals: Totals
+
+
+@dataclass
+class GuideRow:
+    guide: Guide
+    items: list[ItemRow]
+    totals: Totals
+
+
+@dataclass
+class LotStatement:
+    lot: Lot
+    guides: list[GuideRow]
+    totals: Totals
+
+
+def statement(lot: Lot) -> LotStatement:
+    """Demonstrativo de análise de conta: per item, guide and lot, the four values."""
+    by_item = glosas_by_item(lot)
+    guides = []
+    for guide in lot.guides:
+        items = []
+        for item in guide.items:
+            glosas = by_item.get(item.id, [])
+            processed = item.processed_amount if item.processed_amount is not None else item.total_amount
+            items.append(ItemRow(item, glosas, rules.item_totals(item.total_amount, processed,
+                                                                  [g.amount for g in glosas])))
+        guides.append(GuideRow(guide, items, rules.sum_totals(i.totals for i in items)))
+    return LotStatement(lot, guides, rules.sum_totals(g.totals for g in guides))
+
+
+# Editing -------------------------------------------------------------------
+def _require_editable(lot: Lot) -> None:
+    if lot.status not in EDITABLE:
+        raise AnalysisError(_("Only a lot in analysis can be changed."))
+
+
+def start_values(lot: Lot) -> None:
+    """Give items never analysed their default values: executed as billed, all released."""
+    by_item = glosas_by_item(lot)
+    for guide in lot.guides:
+        for item in guide.items:
+            if item.executed_quantity is None:
+                item.executed_quantity = item.quantity
+            if item.processed_amount is None:
+                item.processed_amount = rules.processed_amount(item.unit_price, item.executed_quantity)
+            item.released_amount = rules.released_amount(item.processed_amount,
+                                                         [g.amount for g in by_item.get(item.id, [])])
+    db.session.flush()
+
+
+def _item_glosas(item: GuideItem) -> list[Glosa]:
+    return list(db.session.scalars(select(Glosa).where(Glosa.guide_item_id == item.id)))
+
+
+def _refresh(item: GuideItem) -> None:
+    item.released_amount = rules.released_amount(item.processed_amount, [g.amount for g in _item_glosas(item)])
+
+
+def set_executed_quantity(item: GuideItem, executed) -> None:
+    lot = item.guide.lot
+    _require_editable(lot)
+    try:
+        executed = Decimal(str(executed).replace(",", ".")) if executed not in (None, "") else None
+    except Exception:
+        raise AnalysisError(_("Enter a number."), "executed_quantity")
+    error = rules.check_executed_quantity(executed, item.quantity)
+    if error:
+        _fail(error, "executed_quantity")
+    processed = rules.processed_amount(item.unit_price, executed)
+    glosa_total = sum((g.amount for g in _item_glosas(item)), Decimal("0.00"))
+    if glosa_total > processed:
+        _fail("above_processed", "executed_quantity")
+    item.executed_quantity, item.processed_amount = executed, processed
+    _refresh(item)
+    db.session.flush()
+
+
+def add_glosa(item: GuideItem, amount, code: GlosaCode, reason: str | None, actor) -> Glosa:
+    guide = item.guide
+    lot = guide.lot
+    _require_editable(lot)
+    if item.processed_amount is None:
+        start_values(lot)
+    amount = _money(amount, "amount")
+    others = sum((g.amount for g in _item_glosas(item)), Decimal("0.00"))
+    error = rules.check_glosa(amount, item.processed_amount, others)
+    if error:
+        _fail(error, "amount")
+    glosa = Glosa(provider_id=lot.provider_id, lot_id=lot.id, guide_id=guide.id, guide_item_id=item.id,
+                  code_id=code.id, amount=amount, reason=(reason or "").strip()[:1000] or None,
+                  created_by_id=actor.id)
+    db.session.add(glosa)
+    db.session.flush()
+    _refresh(item)
+    db.session.flush()
+    return glosa
+
+
+def remove_glosa(glosa: Glosa) -> None:
+    item = glosa.guide_item
+    _require_editable(glosa.lot)
+    db.session.delete(glosa)
+    db.session.flush()
+    _refresh(item)
+    db.session.flush()
+
+
+def glosa_guide(guide: Guide, code: GlosaCode, reason: str | None, actor) -> list[Glosa]:
+    """Disallow whatever is still released on every item of the guide."""
+    lot = guide.lot
+    _require_editable(lot)
+    start_values(lot)
+    out = []
+    for item in guide.items:
+        left = rules.remaining(item.processed_amount, [g.amount for g in _item_glosas(item)])
+        if left > 0:
+            out.append(add_glosa(item, left, code, reason, actor))
+    return out
+
+
+def accept_guide(guide: Guide) -> None:
+    """Accept the guide as billed: executed quantities as billed, no glosas."""
+    lot = guide.lot
+    _require_editable(lot)
+    for item in guide.items:
+        for glosa in _item_glosas(item):
+            db.session.delete(glosa)
+        item.executed_quantity = item.quantity
+        item.processed_amount = rules.processed_amount(item.unit_price, item.quantity)
+        item.released_amount = item.processed_amount
+    db.session.flush()
+
+
+def finish(lot: Lot, actor) -> None:
+    """End the analysis: values complete, lot to Analysed (stamps the analyst)."""
+    start_values(lot)
+    transition(lot, LotStatus.ANALYSED, actor)
+
+
+def lot_released_total(lot: Lot) -> Decimal:
+    return statement(lot).totals.released
+
+
+# Invoice debits (IOMA) -------------------------------------------------------
+def _money(value, field: str) -> Decimal:
+    try:
+        return to_money(Decimal(str(value).replace(",", "."))) if value not in (None, "") else None
+    except Exception:
+        raise AnalysisError(_("Enter an amount."), field)
+
+
+def invoice_debits(invoice: Invoice) -> list[Glosa]:
+    return list(db.session.scalars(
+        select(Glosa).where(Glosa.invoice_id == invoice.id).options(selectinload(Glosa.code)).order_by(Glosa.id)
+    ))
+
+
+def debit_invoice(invoice: Invoice, amount, code: GlosaCode, reason: str | None, actor) -> Glosa:
+    if not can(actor, "debit", "invoice"):
+        raise AnalysisError(_("You are not allowed to debit invoices."))
+    if invoice.status not in DEBITABLE:
+        raise AnalysisError(_("Only an invoice under review can be debited."))
+    amount = _money(amount, "amount")
+    error = rules.check_invoice_debit(amount, invoice.amount, invoice.debited_amount or Decimal("0.00"))
+    if error:
+        _fail(error, "amount")
+    glosa = Glosa(provider_id=invoice.provider_id, invoice_id=invoice.id, code_id=code.id, amount=amount,
+                  reason=(reason or "").strip()[:1000] or None, created_by_id=actor.id)
+    db.session.add(glosa)
+    invoice.debited_amount = (invoice.debited_amount or Decimal("0.00")) + amount
+    db.session.flush()
+    return glosa
+
+
+def remove_invoice_debit(glosa: Glosa) -> None:
+    invoice = glosa.invoice
+    if invoice.status not in DEBITABLE:
+        raise AnalysisError(_("Only an invoice under review can be debited."))
+    invoice.debited_amount = to_money(invoice.debited_amount - glosa.amount)
+    db.session.delete(glosa)
+    db.session.flush()

@@ -1,0 +1,372 @@
+"""Payment orders (libramientos): what can be paid, orders with withholdings, approval, payment,
+certificates, statements and the withholdings export.
+
+Amounts come from the rules in ``models.rules.withholdings`` (the tax rules are
+``WithholdingRule`` rows) and ``models.rules.analysis``; statuses move through
+``models.workflow.transition``. Functions flush and leave the commit to the caller.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import secrets
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from models import (
+    Appeal,
+    Invoice,
+    Lot,
+    PayerSettings,
+    PaymentDeduction,
+    PaymentOrder,
+    PaymentOrderLine,
+    Provider,
+    WithholdingCertificate,
+    WithholdingRule,
+)
+from models.base import db, to_money, utcnow
+from models.enums import (
+    DeductionKind,
+    InvoiceStatus,
+    LotStatus,
+    PaymentLineKind,
+    PaymentMethod,
+    PaymentOrderStatus,
+)
+from models.permissions import can
+from models.rules import withholdings as wh
+from models.sequences import next_value
+from models.workflow import TransitionError, transition
+from services import analysis
+from services.appeals import unpaid_accepted
+from views.safety import neutralise_cell
+
+ZERO = Decimal("0.00")
+OPEN_ORDER = (PaymentOrderStatus.DRAFT, PaymentOrderStatus.PENDING_APPROVAL, PaymentOrderStatus.APPROVED)
+
+
+class PaymentError(ValueError):
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.message, self.field = message, field
+
+
+# What can be paid ----------------------------------------------------------
+@dataclass
+class Payable:
+    kind: PaymentLineKind
+    obj: object
+    amount: Decimal
+
+    @property
+    def key(self) -> str:
+        return f"{self.kind.value}:{self.obj.id}"
+
+
+@dataclass
+class Payables:
+    provider: Provider
+    invoices: list[Payable] = field(default_factory=list)
+    lots: list[Payable] = field(default_factory=list)
+    appeals: list[Payable] = field(default_factory=list)
+
+    @property
+    def all(self) -> list[Payable]:
+        return self.invoices + self.lots + self.appeals
+
+    @property
+    def total(self) -> Decimal:
+        return sum((p.amount for p in self.all), ZERO)
+
+
+def _in_lines(column):
+    return select(column).where(column.is_not(None))
+
+
+def payables(provider: Provider) -> Payables:
+    out = Payables(provider)
+    invoices = db.session.scalars(select(Invoice).where(
+        Invoice.provider_id == provider.id, Invoice.status == InvoiceStatus.ACCEPTED,
+        Invoice.id.not_in(_in_lines(PaymentOrderLine.invoice_id))).order_by(Invoice.invoice_date, Invoice.id))
+    out.invoices = [Payable(PaymentLineKind.INVOICE, i, i.net_amount) for i in invoices]
+    lots = db.session.scalars(select(Lot).where(
+        Lot.provider_id == provider.id, Lot.status == LotStatus.RELEASED,
+        Lot.id.not_in(_in_lines(PaymentOrderLine.lot_id))).order_by(Lot.protocol_number))
+    out.lots = [Payable(PaymentLineKind.LOT, lot, analysis.lot_released_total(lot)) for lot in lots]
+    out.appeals = [Payable(PaymentLineKind.APPEAL, a, a.accepted_amount) for a in unpaid_accepted(provider.id)]
+    return out
+
+
+def providers_with_payables() -> list[tuple[Provider, int, Decimal]]:
+    """Providers that have something to pay, with how many documents and the gross (for the desk)."""
+    ids = set(db.session.scalars(select(Invoice.provider_id).where(
+        Invoice.status == InvoiceStatus.ACCEPTED, Invoice.id.not_in(_in_lines(PaymentOrderLine.invoice_id)))))
+    ids |= set(db.session.scalars(select(Lot.provider_id).where(
+        Lot.status == LotStatus.RELEASED, Lot.id.not_in(_in_lines(PaymentOrderLine.lot_id)))))
+    from models import Appeal as _A
+    from models.enums import AppealStatus
+
+    ids |= set(db.session.scalars(select(_A.provider_id).where(
+        _A.status.in_((AppealStatus.ACCEPTED, AppealStatus.PARTIALLY_ACCEPTED)), _A.accepted_amount > 0,
+        _A.id.not_in(_in_lines(PaymentOrderLine.appeal_id)))))
+    out = []
+    for provider in db.session.scalars(select(Provider).where(Provider.id.in_(ids)).order_by(Provider.legal_name)):
+        p = payables(provider)
+        out.append((provider, len(p.all), p.total))
+    return out
+
+
+# Withholdings ----------------------------------------------------------------
+def rules_for(provider: Provider) -> list[wh.RuleData]:
+    rows = db.session.scalars(select(WithholdingRule).where(
+        WithholdingRule.country == provider.country, WithholdingRule.active.is_(True)).order_by(WithholdingRule.id))
+    return [wh.RuleData.of(r) for r in rows]
+
+
+def month_history(provider: Provider, on: date, exclude_order: int | None = None) -> dict:
+    """Per rule: gross paid and tax withheld to the provider earlier in the month of ``on``."""
+    start = on.replace(day=1)
+    orders = db.session.scalars(select(PaymentOrder).where(
+        PaymentOrder.provider_id == provider.id, PaymentOrder.status != PaymentOrderStatus.CANCELLED,
+        PaymentOrder.payment_date >= start, PaymentOrder.payment_date <= on,
+        PaymentOrder.id != (exclude_order or 0)).options(selectinload(PaymentOrder.deductions)))
+    history: dict = defaultdict(lambda: (ZERO, ZERO))
+    for order in orders:
+        for rule in rules_for(provider):
+            paid, withheld = history[rule.id]
+            history[rule.id] = (paid + order.gross_amount, withheld)
+        for d in order.deductions:
+            if d.kind == DeductionKind.WITHHOLDING and d.rule_id:
+                paid, withheld = history[d.rule_id]
+                history[d.rule_id] = (paid, withheld + d.amount)
+    return dict(history)
+
+
+def preview(provider: Provider, selected: list[Payable], on: date,
+            adjustments: list[wh.Adjustment] = ()) -> wh.OrderTotals:
+    gross = sum((p.amount for p in selected), ZERO)
+    rows = wh.compute_withholdings(rules_for(provider), wh.ProviderData.of(provider), gross, on,
+                                   month_history(provider, on))
+    return wh.order_totals([p.amount for p in selected], rows, adjustments)
+
+
+def parse_adjustment(kind, code, description, amount) -> wh.Adjustment:
+    try:
+        kind = DeductionKind(kind)
+    except ValueError:
+        kind = None
+    try:
+        amount = to_money(Decimal(str(amount).replace(",", "."))) if amount not in (None, "") else None
+    except Exception:
+        amount = None
+    error = wh.check_adjustment(kind, code, amount)
+    if error == "kind":
+        raise PaymentError(_("Choose debit or credit."), "adjustment_kind")
+    if error == "code":
+        raise PaymentError(_("Choose a debit/credit code."), "adjustment_code")
+    if error:
+        raise PaymentError(_("The amount must be greater than zero."), "adjustment_amount")
+    description = (description or "").strip()[:200] or str(wh.ADJUSTMENT_CODES[code])
+    return wh.Adjustment(kind, code, description, amount)
+
+
+# Orders ----------------------------------------------------------------------
+def create_order(provider: Provider, keys: list[str], payment_date: date, actor,
+                 adjustments: list[wh.Adjustment] = ()) -> PaymentOrder:
+    """A draft order paying the selected documents; invoices become Ingresadas."""
+    if not can(actor, "create", "payment_order"):
+        raise PaymentError(_("You are not allowed to create payment orders."))
+    if payment_date is None:
+        raise PaymentError(_("This field is required."), "payment_date")
+    available = {p.key: p for p in payables(provider).all}
+    selected = [available[k] for k in dict.fromkeys(keys) if k in available]
+    if not selected or len(selected) != len(set(keys)):
+        raise PaymentError(_("Select at least one document that is still payable."), "selection")
+    totals = preview(provider, selected, payment_date, adjustments)
+    if totals.net < 0:
+        raise PaymentError(_("Deductions cannot exceed the gross amount."), "adjustment_amount")
+    order = PaymentOrder(number=next_value("payment_order"), provider_id=provider.id, payment_date=payment_date,
+                         status=PaymentOrderStatus.DRAFT, created_by_id=actor.id)
+    for p in selected:
+        line = PaymentOrderLine(kind=p.kind, amount=p.amount)
+        setattr(line, {"invoice": "invoice_id", "lot": "lot_id", "appeal": "appeal_id"}[p.kind.value], p.obj.id)
+        order.lines.append(line)
+    _set_deductions(order, totals, adjustments)
+    db.session.add(order)
+    db.session.flush()
+    for p in selected:
+        if p.kind == PaymentLineKind.INVOICE:
+            transition(p.obj, InvoiceStatus.ENTERED, actor, system=True)
+    return order
+
+
+def _set_deductions(order: PaymentOrder, totals: wh.OrderTotals, adjustments) -> None:
+    order.deductions = [
+        PaymentDeduction(kind=DeductionKind.WITHHOLDING, code=w.tax_code, rule_id=w.rule_id,
+                         description=w.description, base_amount=w.base, rate=w.rate, amount=w.amount)
+        for w in totals.withholdings
+    ] + [
+        PaymentDeduction(kind=a.kind, code=a.code, description=a.description, amount=a.amount) for a in adjustments
+    ]
+    order.gross_amount, order.deductions_amount, order.net_amount = totals.gross, totals.deductions, totals.net
+
+
+def adjustments_of(order: PaymentOrder) -> list[wh.Adjustment]:
+    return [wh.Adjustment(d.kind, d.code, d.description, d.amount) for d in order.deductions
+            if d.kind != DeductionKind.WITHHOLDING]
+
+
+def recompute(order: PaymentOrder, adjustments: list[wh.Adjustment] | None = None) -> None:
+    """Recompute withholdings and totals of a draft (e.g. after adding a debit or credit)."""
+    if order.status != PaymentOrderStatus.DRAFT:
+        raise PaymentError(_("Only a draft order can be changed."))
+    adjustments = adjustments_of(order) if adjustments is None else adjustments
+    provider = order.provider
+    gross = sum((line.amount for line in order.lines), ZERO)
+    rows = wh.compute_withholdings(rules_for(provider), wh.ProviderData.of(provider), gross, order.payment_date,
+                                   month_history(provider, order.payment_date, exclude_order=order.id))
+    totals = wh.order_totals([line.amount for line in order.lines], rows, adjustments)
+    if totals.net < 0:
+        raise PaymentError(_("Deductions cannot exceed the gross amount."), "adjustment_amount")
+    _set_deductions(order, totals, adjustments)
+    db.session.flush()
+
+
+def add_adjustment(order: PaymentOrder, adjustment: wh.Adjustment, actor) -> None:
+    if not can(actor, "edit", "payment_order"):
+        raise PaymentError(_("You are not allowed to change payment orders."))
+    recompute(order, adjustments_of(order) + [adjustment])
+
+
+def submit(order: PaymentOrder, actor) -> None:
+    transition(order, PaymentOrderStatus.PENDING_APPROVAL, actor)
+
+
+def approve(order: PaymentOrder, actor) -> None:
+    transition(order, PaymentOrderStatus.APPROVED, actor)
+    order.approved_at = utcnow()
+    db.session.flush()
+
+
+def send_back(order: PaymentOrder, actor, reason: str) -> None:
+    transition(order, PaymentOrderStatus.DRAFT, actor, reason)
+
+
+def cancel(order: PaymentOrder, actor, reason: str) -> None:
+    """Cancel an unpaid order: its invoices go back to Accepted and its documents are payable again."""
+    transition(order, PaymentOrderStatus.CANCELLED, actor, reason)
+    for line in list(order.lines):
+        if line.invoice is not None and line.invoice.status == InvoiceStatus.ENTERED:
+            transition(line.invoice, InvoiceStatus.ACCEPTED, actor, reason, system=True)
+        db.session.delete(line)
+    db.session.flush()
+
+
+def mark_paid(order: PaymentOrder, actor, paid_at: date | None, method: PaymentMethod | None,
+              bank_name: str | None = None, bank_agency: str | None = None,
+              bank_account: str | None = None) -> list[WithholdingCertificate]:
+    """Record the payment; lots become Pagamento efetuado; one certificate per withholding."""
+    if paid_at is None:
+        raise PaymentError(_("This field is required."), "paid_at")
+    if method is None:
+        raise PaymentError(_("This field is required."), "method")
+    provider = order.provider
+    order.paid_at, order.method = paid_at, method
+    order.bank_name = (bank_name or provider.bank_name or "").strip()[:100] or None
+    order.bank_agency = (bank_agency or provider.bank_agency or "").strip()[:10] or None
+    order.bank_account = (bank_account or provider.cbu or provider.bank_account or "").strip()[:22] or None
+    if method == PaymentMethod.TRANSFER and not order.bank_account:
+        raise PaymentError(_("A bank transfer needs the provider's bank account."), "bank_account")
+    transition(order, PaymentOrderStatus.PAID, actor)
+    for line in order.lines:
+        if line.lot is not None and line.lot.status == LotStatus.RELEASED:
+            transition(line.lot, LotStatus.PAID, actor, system=True)
+    return issue_certificates(order)
+
+
+def issue_certificates(order: PaymentOrder) -> list[WithholdingCertificate]:
+    payer = PayerSettings.current()
+    out = []
+    for d in order.deductions:
+        if d.kind != DeductionKind.WITHHOLDING or d.certificate is not None:
+            continue
+        tax = d.rule.tax if d.rule is not None else None
+        if tax is None:
+            continue
+        cert = WithholdingCertificate(
+            number=next_value("certificate"), deduction=d, provider_id=order.provider_id,
+            issued_at=order.paid_at or order.payment_date, tax=tax, regime_code=d.rule.regime_code,
+            base_amount=d.base_amount or ZERO, amount=d.amount,
+            signer_name=(payer.signer_name if payer else None) or "-",
+            signer_position=(payer.signer_position if payer else None) or "-",
+            verification_code=secrets.token_hex(8).upper(),
+        )
+        db.session.add(cert)
+        out.append(cert)
+    db.session.flush()
+    return out
+
+
+def load_order(order_id: int) -> PaymentOrder | None:
+    return db.session.scalar(select(PaymentOrder).where(PaymentOrder.id == order_id).options(
+        selectinload(PaymentOrder.lines).selectinload(PaymentOrderLine.invoice),
+        selectinload(PaymentOrder.lines).selectinload(PaymentOrderLine.lot),
+        selectinload(PaymentOrder.lines).selectinload(PaymentOrderLine.appeal),
+        selectinload(PaymentOrder.deductions).selectinload(PaymentDeduction.certificate),
+    ))
+
+
+def line_label(line: PaymentOrderLine) -> str:
+    if line.kind == PaymentLineKind.INVOICE:
+        return _("Invoice %(number)s (%(period)s)", number=line.invoice.display_number,
+                 period=line.invoice.period_label)
+    if line.kind == PaymentLineKind.LOT:
+        return _("Protocol %(protocol)s - lot %(lot)s", protocol=line.lot.protocol_number, lot=line.lot.number)
+    appeal = line.appeal
+    return _("Appeal payment #%(id)s (protocol %(protocol)s)", id=appeal.id,
+             protocol=appeal.lot.protocol_number if appeal.lot else "-")
+
+
+def payment_type(line: PaymentOrderLine) -> str:
+    """TISS tipo de pagamento: 1 initial, 2 appeal."""
+    return "2" if line.kind == PaymentLineKind.APPEAL else "1"
+
+
+def check_transition(callable_, *args, **kwargs):
+    """Run a workflow step, turning a refusal into a PaymentError."""
+    try:
+        return callable_(*args, **kwargs)
+    except TransitionError as exc:
+        raise PaymentError(exc.message) from exc
+
+
+# Export for the tax office ---------------------------------------------------
+def certificates_between(start: date, end: date) -> list[WithholdingCertificate]:
+    return list(db.session.scalars(select(WithholdingCertificate).where(
+        WithholdingCertificate.issued_at >= start, WithholdingCertificate.issued_at <= end).options(
+        selectinload(WithholdingCertificate.provider),
+        selectinload(WithholdingCertificate.deduction).selectinload(PaymentDeduction.order),
+        selectinload(WithholdingCertificate.deduction).selectinload(PaymentDeduction.rule),
+    ).order_by(WithholdingCertificate.issued_at, WithholdingCertificate.number)))
+
+
+def withholdings_csv(start: date, end: date) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["certificate_number", "issued_at", "tax", "tax_code", "regime", "retained_tax_id",
+                     "retained_name", "tax_condition", "payment_order", "base_amount", "rate", "amount"])
+    for c in certificates_between(start, end):
+        d = c.deduction
+        writer.writerow([neutralise_cell(v) for v in (
+            f"{c.number:08d}", c.issued_at.isoformat(), c.tax.value, d.code or (d.rule.tax_code if d.rule else ""),
+            c.regime_code or "", c.provider.tax_id, c.provider.legal_name, c.provider.tax_condition.label,
+            f"{d.order.number:08d}", str(c.base_amount), str(d.rate or ""), str(c.amount),
+        )])
+    return out.getvalue()

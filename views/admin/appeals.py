@@ -1,0 +1,127 @@
+"""Recurso de glosa: providers appeal per lot, guide or item; clerks accept fully, partly or not."""
+from __future__ import annotations
+
+from flask import abort, flash, redirect, request, send_file, url_for
+from flask_admin import expose
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from models import Appeal, Attachment, Guide, Lot
+from models.base import db
+from models.enums import AppealStatus
+from models.permissions import can
+from models.workflow import TransitionError
+from services import appeals, storage
+from services.reports import owned
+from views.admin.pages import Page
+
+MAX_FILES = 5
+
+
+class AppealDeskView(Page):
+    resource = "appeal"
+
+    @expose("/")
+    def index(self):
+        query = select(Appeal).order_by(Appeal.id.desc()).limit(300)
+        if current_user.is_provider:
+            query = query.where(Appeal.provider_id == current_user.current_provider_id)
+        wanted = request.args.get("status")
+        if wanted:
+            try:
+                query = query.where(Appeal.status == AppealStatus(wanted))
+            except ValueError:
+                abort(400)
+        return self.render("money/appeals_index.html", appeals=db.session.scalars(query).all(),
+                           statuses=list(AppealStatus), wanted=wanted)
+
+    @expose("/new/<int:lot_id>", methods=("GET", "POST"))
+    def new(self, lot_id):
+        self.require("create", "appeal")
+        lot = owned(current_user, db.session.get(Lot, lot_id))
+        guide = None
+        if request.values.get("guide_id"):
+            try:
+                guide = db.session.get(Guide, int(request.values["guide_id"]))
+            except ValueError:
+                abort(400)
+            if guide is None or guide.lot_id != lot.id:
+                abort(404)
+        errors = {}
+        if request.method == "POST":
+            amounts = {}
+            for key, value in request.form.items():
+                if key.startswith("amount_"):
+                    try:
+                        amounts[int(key[7:])] = value
+                    except ValueError:
+                        abort(400)
+            uploads = [f for f in request.files.getlist("attachments") if f and f.filename]
+            if len(uploads) > MAX_FILES:
+                errors["attachments"] = _("At most %(n)s attachments.", n=MAX_FILES)
+            else:
+                files = [(f.filename, f.read(appeals.MAX_ATTACHMENT + 1)) for f in uploads]
+                try:
+                    appeal = appeals.create_appeal(lot, current_user, request.form.get("justification", ""), amounts,
+                                                   guide=guide, files=files)
+                    db.session.commit()
+                    flash(_("Appeal #%(id)s sent.", id=appeal.id), "success")
+                    return redirect(url_for(".detail", appeal_id=appeal.id))
+                except appeals.AppealError as exc:
+                    db.session.rollback()
+                    errors[exc.field or "form"] = exc.message
+        rows = appeals.appealable_glosas(lot, guide)
+        return self.render("money/appeal_new.html", lot=lot, guide=guide, rows=rows, errors=errors, form=request.form,
+                           currency=lot.provider.currency, max_len=appeals.rules.JUSTIFICATION_MAX)
+
+    def _appeal(self, appeal_id) -> Appeal:
+        return owned(current_user, db.session.get(Appeal, appeal_id))
+
+    @expose("/<int:appeal_id>", methods=("GET", "POST"))
+    def detail(self, appeal_id):
+        appeal = self._appeal(appeal_id)
+        errors = {}
+        if request.method == "POST":
+            self.require("decide", "appeal")
+            accepted = {}
+            for item in appeal.items:
+                accepted[item.id] = request.form.get(f"accepted_{item.id}")
+            try:
+                status = appeals.decide(appeal, current_user, accepted, request.form.get("reason"))
+                db.session.commit()
+                flash(_("Appeal decided: %(status)s.", status=status.label), "success")
+                return redirect(url_for(".detail", appeal_id=appeal.id))
+            except appeals.AppealError as exc:
+                db.session.rollback()
+                errors[exc.field or "form"] = exc.message
+            except TransitionError as exc:
+                db.session.rollback()
+                errors["reason" if exc.code == "reason" else "form"] = exc.message
+            appeal = self._appeal(appeal_id)
+        can_decide = can(current_user, "decide", "appeal") and appeal.status in (AppealStatus.OPEN,
+                                                                                  AppealStatus.IN_ANALYSIS)
+        return self.render("money/appeal_detail.html", appeal=appeal, history=appeals.history(appeal),
+                           can_decide=can_decide, errors=errors, form=request.form,
+                           currency=appeal.provider.currency)
+
+    @expose("/<int:appeal_id>/analyse", methods=("POST",))
+    def analyse(self, appeal_id):
+        self.require("analyse", "appeal")
+        appeal = self._appeal(appeal_id)
+        try:
+            appeals.start_analysis(appeal, current_user)
+            db.session.commit()
+        except TransitionError as exc:
+            db.session.rollback()
+            flash(exc.message, "danger")
+        return redirect(url_for(".detail", appeal_id=appeal_id))
+
+    @expose("/<int:appeal_id>/attachment/<int:attachment_id>")
+    def attachment(self, appeal_id, attachment_id):
+        appeal = self._appeal(appeal_id)
+        att = db.session.get(Attachment, attachment_id)
+        if att is None or att.appeal_id != appeal.id:
+            abort(404)
+        return send_file(storage.path_of("appeals", att.stored_name), mimetype="application/pdf",
+                         download_name=att.original_name, as_attachment=True)

@@ -1,0 +1,207 @@
+"""Account audit (clerks): analyse a lot item by item, glosa or accept whole guides, finish the
+analysis; supervisors release; providers read the demonstrativo. IOMA invoices are debited here too."""
+from __future__ import annotations
+
+from flask import abort, flash, redirect, request, url_for
+from flask_admin import expose
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from models import Glosa, GuideItem, Invoice, Lot
+from models.base import db
+from models.enums import InvoiceStatus, LotStatus
+from models.permissions import can
+from models.workflow import TransitionError, allowed_targets, transition
+from services import analysis
+from services.reports import owned
+from views import documents
+from views.admin.pages import Page
+
+PROVIDER_VISIBLE = (LotStatus.ANALYSED, LotStatus.RELEASED, LotStatus.PAID, LotStatus.CLOSED_UNPAID)
+
+
+class AccountAuditView(Page):
+    resource = "lot"
+
+    def _lot(self, lot_id: int) -> Lot:
+        lot = owned(current_user, analysis.load_lot(lot_id))
+        if current_user.is_provider and lot.status not in PROVIDER_VISIBLE:
+            abort(404)
+        return lot
+
+    def _back(self, lot: Lot, anchor: str = ""):
+        return redirect(url_for(".lot", lot_id=lot.id) + anchor)
+
+    @expose("/")
+    def index(self):
+        statuses = [s for s in LotStatus]
+        wanted = request.args.get("status")
+        if current_user.is_provider:
+            query = select(Lot).where(Lot.provider_id == current_user.current_provider_id,
+                                      Lot.status.in_(PROVIDER_VISIBLE))
+        else:
+            default = LotStatus.ANALYSED.value if can(current_user, "release", "lot") else LotStatus.IN_ANALYSIS.value
+            wanted = wanted or default
+            query = select(Lot)
+        if wanted:
+            try:
+                query = query.where(Lot.status == LotStatus(wanted))
+            except ValueError:
+                abort(400)
+        lots = db.session.scalars(query.order_by(Lot.protocol_number.desc()).limit(200)).all()
+        invoices = []
+        if can(current_user, "debit", "invoice"):
+            invoices = db.session.scalars(select(Invoice).where(Invoice.status.in_(analysis.DEBITABLE))
+                                          .order_by(Invoice.last_movement_at).limit(100)).all()
+        return self.render("money/audit_index.html", lots=lots, statuses=statuses, wanted=wanted, invoices=invoices)
+
+    @expose("/lot/<int:lot_id>")
+    def lot(self, lot_id):
+        lot = self._lot(lot_id)
+        editable = lot.status in analysis.EDITABLE and can(current_user, "create", "glosa")
+        return self.render("money/audit_lot.html", lot=lot, st=analysis.statement(lot), editable=editable,
+                           codes=analysis.active_codes() if editable else [],
+                           targets=[t.value for t in allowed_targets(lot, current_user)],
+                           currency=lot.provider.currency)
+
+    @expose("/lot/<int:lot_id>/statement.pdf")
+    def lot_pdf(self, lot_id):
+        return documents.analysis_pdf(self._lot(lot_id))
+
+    def _run(self, lot, fn, *args, ok: str | None = None, anchor: str = ""):
+        try:
+            fn(*args)
+            db.session.commit()
+            if ok:
+                flash(ok, "success")
+        except (analysis.AnalysisError, TransitionError) as exc:
+            db.session.rollback()
+            flash(exc.message, "danger")
+        return self._back(lot, anchor)
+
+    @expose("/lot/<int:lot_id>/status", methods=("POST",))
+    def lot_status(self, lot_id):
+        lot = self._lot(lot_id)
+        try:
+            target = LotStatus(request.form.get("target", ""))
+        except ValueError:
+            abort(400)
+        reason = request.form.get("reason")
+
+        def move():
+            if target == LotStatus.ANALYSED:
+                analysis.finish(lot, current_user)
+            else:
+                transition(lot, target, current_user, reason)
+                if target == LotStatus.IN_ANALYSIS:
+                    if lot.processing_date is None:
+                        from datetime import date
+
+                        lot.processing_date = date.today()
+                    analysis.start_values(lot)
+        return self._run(lot, move, ok=_("Status changed to %(status)s.", status=target.label))
+
+    def _item(self, lot: Lot, item_id: int) -> GuideItem:
+        item = db.session.get(GuideItem, item_id)
+        if item is None or item.guide.lot_id != lot.id:
+            abort(404)
+        return item
+
+    @expose("/lot/<int:lot_id>/item/<int:item_id>/quantity", methods=("POST",))
+    def item_quantity(self, lot_id, item_id):
+        self.require("create", "glosa")
+        lot = self._lot(lot_id)
+        item = self._item(lot, item_id)
+        return self._run(lot, analysis.set_executed_quantity, item, request.form.get("executed_quantity"),
+                         anchor=f"#item-{item.id}")
+
+    @expose("/lot/<int:lot_id>/item/<int:item_id>/glosa", methods=("POST",))
+    def item_glosa(self, lot_id, item_id):
+        self.require("create", "glosa")
+        lot = self._lot(lot_id)
+        item = self._item(lot, item_id)
+
+        def add():
+            analysis.add_glosa(item, request.form.get("amount"), analysis.get_code(request.form.get("code_id")),
+                               request.form.get("reason"), current_user)
+        return self._run(lot, add, anchor=f"#item-{item.id}")
+
+    @expose("/lot/<int:lot_id>/glosa/<int:glosa_id>/delete", methods=("POST",))
+    def glosa_delete(self, lot_id, glosa_id):
+        self.require("delete", "glosa")
+        lot = self._lot(lot_id)
+        glosa = db.session.get(Glosa, glosa_id)
+        if glosa is None or glosa.lot_id != lot.id:
+            abort(404)
+        return self._run(lot, analysis.remove_glosa, glosa, anchor=f"#item-{glosa.guide_item_id}")
+
+    def _guide(self, lot, guide_id):
+        guide = next((g for g in lot.guides if g.id == guide_id), None)
+        if guide is None:
+            abort(404)
+        return guide
+
+    @expose("/lot/<int:lot_id>/guide/<int:guide_id>/glosa", methods=("POST",))
+    def guide_glosa(self, lot_id, guide_id):
+        self.require("create", "glosa")
+        lot = self._lot(lot_id)
+        guide = self._guide(lot, guide_id)
+
+        def run():
+            analysis.glosa_guide(guide, analysis.get_code(request.form.get("code_id")), request.form.get("reason"),
+                                 current_user)
+        return self._run(lot, run, ok=_("Guide %(number)s disallowed.", number=guide.number),
+                         anchor=f"#guide-{guide.id}")
+
+    @expose("/lot/<int:lot_id>/guide/<int:guide_id>/accept", methods=("POST",))
+    def guide_accept(self, lot_id, guide_id):
+        self.require("delete", "glosa")
+        lot = self._lot(lot_id)
+        guide = self._guide(lot, guide_id)
+        return self._run(lot, analysis.accept_guide, guide, ok=_("Guide %(number)s accepted.", number=guide.number),
+                         anchor=f"#guide-{guide.id}")
+
+    # IOMA invoices --------------------------------------------------------------
+    def _invoice(self, invoice_id) -> Invoice:
+        return owned(current_user, db.session.get(Invoice, invoice_id))
+
+    @expose("/invoice/<int:invoice_id>", methods=("GET", "POST"))
+    def invoice(self, invoice_id):
+        invoice = self._invoice(invoice_id)
+        errors = {}
+        if request.method == "POST":
+            self.require("debit", "invoice")
+            try:
+                analysis.debit_invoice(invoice, request.form.get("amount"),
+                                       analysis.get_code(request.form.get("code_id")), request.form.get("reason"),
+                                       current_user)
+                db.session.commit()
+                flash(_("Debit recorded."), "success")
+                return redirect(url_for(".invoice", invoice_id=invoice.id))
+            except analysis.AnalysisError as exc:
+                db.session.rollback()
+                errors[exc.field or "form"] = exc.message
+        return self.render("money/audit_invoice.html", invoice=invoice, debits=analysis.invoice_debits(invoice),
+                           codes=analysis.active_codes(), errors=errors, form=request.form,
+                           can_debit=can(current_user, "debit", "invoice") and invoice.status in analysis.DEBITABLE,
+                           currency=invoice.provider.currency)
+
+    @expose("/invoice/<int:invoice_id>/debit/<int:glosa_id>/delete", methods=("POST",))
+    def invoice_debit_delete(self, invoice_id, glosa_id):
+        self.require("debit", "invoice")
+        invoice = self._invoice(invoice_id)
+        glosa = db.session.get(Glosa, glosa_id)
+        if glosa is None or glosa.invoice_id != invoice.id:
+            abort(404)
+        try:
+            analysis.remove_invoice_debit(glosa)
+            db.session.commit()
+        except analysis.AnalysisError as exc:
+            db.session.rollback()
+            flash(exc.message, "danger")
+        return redirect(url_for(".invoice", invoice_id=invoice.id))
+
+    @expose("/invoice/<int:invoice_id>/debit-note.pdf")
+    def invoice_pdf(self, invoice_id):
+        return documents.debit_note_pdf(self._invoice(invoice_id))

@@ -1,0 +1,60 @@
+"""Base of the custom (non-CRUD) pages: access from the permission matrix, like SecureModelView."""
+from __future__ import annotations
+
+from datetime import date
+
+from flask import abort, redirect, request, url_for
+from flask_admin import BaseView
+from flask_login import current_user
+
+from models.base import db
+from models.permissions import can
+
+
+class Page(BaseView):
+    resource: str = "dashboard"
+    provider_menu: bool | None = None  # True: menu only for providers; False: only for staff
+
+    def is_accessible(self) -> bool:
+        return can(current_user, "view", self.resource)
+
+    def is_visible(self) -> bool:
+        if not current_user.is_authenticated:
+            return False
+        if self.provider_menu is None:
+            return True
+        return current_user.is_provider == self.provider_menu
+
+    def inaccessible_callback(self, name, **kwargs):
+        if current_user.is_authenticated:
+            abort(403)
+        return redirect(url_for("auth.login", next=request.full_path))
+
+    @staticmethod
+    def require(action: str, resource: str) -> None:
+        if not can(current_user, action, resource):
+            abort(403)
+
+    @staticmethod
+    def get_or_404(model, ident):
+        obj = db.session.get(model, ident)
+        if obj is None:
+            abort(404)
+        return obj
+
+
+def parse_date(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat((value or "").strip())
+    except ValueError:
+        return None
+
+
+def period_args(default_days: int = 90) -> tuple[date, date]:
+    from datetime import timedelta
+
+    end = parse_date(request.args.get("end")) or date.today()
+    start = parse_date(request.args.get("start")) or end - timedelta(days=default_days)
+    if start > end:
+        start, end = end, start
+    return start, end

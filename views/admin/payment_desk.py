@@ -1,0 +1,171 @@
+"""Payment desk (staff): build orders per provider and payment date, approve, pay, documents."""
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Response, abort, flash, redirect, request, url_for
+from flask_admin import expose
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from models import PaymentOrder, Provider, WithholdingCertificate
+from models.base import db
+from models.enums import DeductionKind, PaymentMethod, PaymentOrderStatus
+from models.permissions import can
+from models.rules.withholdings import ADJUSTMENT_CODES
+from models.workflow import TransitionError, allowed_targets
+from services import payments
+from services.reports import owned
+from views import documents
+from views.admin.pages import Page, parse_date, period_args
+
+
+class PaymentDeskView(Page):
+    resource = "payment_order"
+    provider_menu = False
+
+    def is_accessible(self) -> bool:
+        return super().is_accessible() and not current_user.is_provider
+
+    @expose("/")
+    def index(self):
+        open_orders = db.session.scalars(select(PaymentOrder).where(
+            PaymentOrder.status.in_(payments.OPEN_ORDER)).order_by(PaymentOrder.payment_date, PaymentOrder.number)).all()
+        start, end = period_args(31)
+        return self.render("money/desk_index.html", providers=payments.providers_with_payables(),
+                           orders=open_orders, start=start, end=end,
+                           can_create=can(current_user, "create", "payment_order"))
+
+    @expose("/new/<int:provider_id>", methods=("GET", "POST"))
+    def new(self, provider_id):
+        self.require("create", "payment_order")
+        provider = self.get_or_404(Provider, provider_id)
+        available = payments.payables(provider)
+        errors, totals, adjustment = {}, None, None
+        keys = request.form.getlist("doc") if request.method == "POST" else [p.key for p in available.all]
+        pay_date = parse_date(request.form.get("payment_date")) if request.method == "POST" else date.today()
+        if request.method == "POST":
+            try:
+                adjustments = []
+                if request.form.get("adjustment_amount"):
+                    adjustment = payments.parse_adjustment(request.form.get("adjustment_kind"),
+                                                           request.form.get("adjustment_code"),
+                                                           request.form.get("adjustment_description"),
+                                                           request.form.get("adjustment_amount"))
+                    adjustments.append(adjustment)
+                if pay_date is None:
+                    raise payments.PaymentError(_("Enter a valid date."), "payment_date")
+                selected = [p for p in available.all if p.key in set(keys)]
+                if request.form.get("action") == "create":
+                    order = payments.create_order(provider, keys, pay_date, current_user, adjustments)
+                    db.session.commit()
+                    flash(_("Payment order %(number)s created.", number=str(order)), "success")
+                    return redirect(url_for(".order", order_id=order.id))
+                totals = payments.preview(provider, selected, pay_date, adjustments)
+            except payments.PaymentError as exc:
+                db.session.rollback()
+                errors[exc.field or "form"] = exc.message
+        elif available.all:
+            totals = payments.preview(provider, available.all, pay_date)
+        return self.render("money/desk_new.html", provider=provider, available=available, keys=set(keys),
+                           pay_date=pay_date, totals=totals, errors=errors, form=request.form,
+                           codes=ADJUSTMENT_CODES, currency=provider.currency)
+
+    def _order(self, order_id) -> PaymentOrder:
+        order = payments.load_order(order_id)
+        if order is None:
+            abort(404)
+        return order
+
+    @expose("/order/<int:order_id>")
+    def order(self, order_id):
+        order = self._order(order_id)
+        return self.render("money/desk_order.html", order=order, targets=[t.value for t in allowed_targets(order, current_user)],
+                           can_pay=order.status == PaymentOrderStatus.APPROVED and can(current_user, "pay", "payment_order")
+                           and order.approved_by_id != current_user.id,
+                           can_adjust=order.status == PaymentOrderStatus.DRAFT and can(current_user, "edit", "payment_order"),
+                           methods=list(PaymentMethod), codes=ADJUSTMENT_CODES, errors={}, form={},
+                           line_label=payments.line_label, currency=order.provider.currency, today=date.today())
+
+    @expose("/order/<int:order_id>/status", methods=("POST",))
+    def order_status(self, order_id):
+        order = self._order(order_id)
+        target = request.form.get("target", "")
+        reason = request.form.get("reason")
+        actions = {
+            "pending_approval": lambda: payments.submit(order, current_user),
+            "approved": lambda: payments.approve(order, current_user),
+            "draft": lambda: payments.send_back(order, current_user, reason),
+            "cancelled": lambda: payments.cancel(order, current_user, reason),
+        }
+        if target not in actions:
+            abort(400)
+        try:
+            actions[target]()
+            db.session.commit()
+            flash(_("Status changed to %(status)s.", status=PaymentOrderStatus(target).label), "success")
+        except (TransitionError, payments.PaymentError) as exc:
+            db.session.rollback()
+            flash(exc.message, "danger")
+        return redirect(url_for(".order", order_id=order_id))
+
+    @expose("/order/<int:order_id>/adjustment", methods=("POST",))
+    def order_adjustment(self, order_id):
+        order = self._order(order_id)
+        try:
+            adj = payments.parse_adjustment(request.form.get("adjustment_kind"), request.form.get("adjustment_code"),
+                                            request.form.get("adjustment_description"),
+                                            request.form.get("adjustment_amount"))
+            payments.add_adjustment(order, adj, current_user)
+            db.session.commit()
+        except payments.PaymentError as exc:
+            db.session.rollback()
+            flash(exc.message, "danger")
+        return redirect(url_for(".order", order_id=order_id))
+
+    @expose("/order/<int:order_id>/pay", methods=("POST",))
+    def order_pay(self, order_id):
+        self.require("pay", "payment_order")
+        order = self._order(order_id)
+        errors = {}
+        try:
+            method = PaymentMethod(request.form.get("method", ""))
+        except ValueError:
+            method = None
+        try:
+            certs = payments.mark_paid(order, current_user, parse_date(request.form.get("paid_at")), method,
+                                       request.form.get("bank_name"), request.form.get("bank_agency"),
+                                       request.form.get("bank_account"))
+            db.session.commit()
+            flash(_("Order paid; %(n)s certificate(s) issued.", n=len(certs)), "success")
+            return redirect(url_for(".order", order_id=order_id))
+        except payments.PaymentError as exc:
+            db.session.rollback()
+            errors[exc.field or "form"] = exc.message
+        except TransitionError as exc:
+            db.session.rollback()
+            errors["form"] = exc.message
+        order = self._order(order_id)
+        return self.render("money/desk_order.html", order=order, targets=[], can_pay=True, can_adjust=False,
+                           methods=list(PaymentMethod), codes=ADJUSTMENT_CODES, errors=errors, form=request.form,
+                           line_label=payments.line_label, currency=order.provider.currency, today=date.today())
+
+    @expose("/order/<int:order_id>/statement.pdf")
+    def order_pdf(self, order_id):
+        return documents.statement_pdf(self._order(order_id))
+
+    @expose("/certificate/<int:cert_id>.pdf")
+    def certificate_pdf(self, cert_id):
+        cert = owned(current_user, db.session.get(WithholdingCertificate, cert_id))
+        return documents.certificate_pdf(cert)
+
+    @expose("/withholdings.csv")
+    def withholdings_csv(self):
+        self.require("export", "withholding_certificate")
+        start, end = period_args(31)
+        return Response(payments.withholdings_csv(start, end), mimetype="text/csv",
+                        headers={"Content-Disposition": f'attachment; filename="withholdings-{start}-{end}.csv"'})
+
+
+DEDUCTION_KINDS = (DeductionKind.DEBIT, DeductionKind.CREDIT)

@@ -1,0 +1,152 @@
+"""The provider's side of money: Mis comprobantes (documents and balance), Mis retenciones,
+Demonstrativos de pagamento and Relatórios (report by period, extrato sintético).
+
+Every page works on ``scoped_provider``: a provider user's own provider (another id → 404);
+staff may pass ``provider_id`` to see what a provider sees."""
+from __future__ import annotations
+
+import csv
+import io
+
+from flask import Response, abort, request
+from flask_admin import expose
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from models import Invoice, PaymentOrder, WithholdingCertificate
+from models.base import db
+from services import payments, reports
+from services.reports import owned, scoped_provider
+from views import documents
+from views.admin.pages import Page, period_args
+from views.formatting import day
+from views.safety import neutralise_cell
+
+
+def _provider():
+    raw = request.args.get("provider_id")
+    try:
+        provider_id = int(raw) if raw else None
+    except ValueError:
+        abort(404)
+    return scoped_provider(current_user, provider_id)
+
+
+def _csv(rows, filename: str) -> Response:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    for row in rows:
+        writer.writerow([neutralise_cell(v) for v in row])
+    return Response(out.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+class MyDocumentsView(Page):
+    """Mis comprobantes."""
+
+    resource = "payment_order"
+    provider_menu = True
+
+    @expose("/")
+    def index(self):
+        provider = _provider()
+        return self.render("money/my_documents.html", provider=provider, docs=reports.documents(provider),
+                           balance=reports.balance(provider), currency=provider.currency)
+
+    @expose("/order/<int:order_id>.pdf")
+    def statement_pdf(self, order_id):
+        return documents.statement_pdf(owned(current_user, payments.load_order(order_id)))
+
+    @expose("/debit-note/<int:invoice_id>.pdf")
+    def debit_note_pdf(self, invoice_id):
+        invoice = owned(current_user, db.session.get(Invoice, invoice_id))
+        if not invoice.debited_amount:
+            abort(404)
+        return documents.debit_note_pdf(invoice)
+
+
+class MyWithholdingsView(Page):
+    """Mis retenciones."""
+
+    resource = "withholding_certificate"
+    provider_menu = True
+
+    @expose("/")
+    def index(self):
+        provider = _provider()
+        return self.render("money/my_withholdings.html", provider=provider, certs=reports.certificates(provider),
+                           currency=provider.currency)
+
+    @expose("/<int:cert_id>.pdf")
+    def pdf(self, cert_id):
+        return documents.certificate_pdf(owned(current_user, db.session.get(WithholdingCertificate, cert_id)))
+
+
+class StatementsView(Page):
+    """Demonstrativos de pagamento."""
+
+    resource = "payment_order"
+    provider_menu = True
+
+    @expose("/")
+    def index(self):
+        provider = _provider()
+        return self.render("money/statements.html", provider=provider, orders=reports.orders(provider),
+                           currency=provider.currency)
+
+    @expose("/<int:order_id>")
+    def detail(self, order_id):
+        order = owned(current_user, payments.load_order(order_id))
+        return self.render("money/statement.html", order=order, line_label=payments.line_label,
+                           payment_type=payments.payment_type, currency=order.provider.currency)
+
+    @expose("/<int:order_id>.pdf")
+    def pdf(self, order_id):
+        return documents.statement_pdf(owned(current_user, payments.load_order(order_id)))
+
+
+class ReportsView(Page):
+    """Relatórios: report by period and extrato sintético (screen, PDF, CSV)."""
+
+    resource = "payment_order"
+    provider_menu = True
+
+    @expose("/")
+    def index(self):
+        provider = _provider()
+        start, end = period_args()
+        rep = reports.period_report(provider, start, end)
+        fmt = request.args.get("format")
+        if fmt == "pdf":
+            return documents.period_report_pdf(rep)
+        if fmt == "csv":
+            rows = [["protocol", "lot", "competence", "status", "informed", "processed", "glosa", "released",
+                     "paid_on"]]
+            rows += [[line.lot.protocol_number, line.lot.number, line.lot.competence, line.lot.status.label,
+                      line.totals.informed, line.totals.processed, line.totals.glosa, line.totals.released,
+                      line.paid_on.isoformat() if line.paid_on else ""] for line in rep.lots]
+            rows += [["invoice", i.display_number, i.period_label, i.status.label, i.amount, "", i.debited_amount,
+                      i.net_amount, ""] for i in rep.invoices]
+            return _csv(rows, f"report-{start}-{end}.csv")
+        return self.render("money/report_period.html", rep=rep, start=start, end=end, currency=provider.currency,
+                           provider_arg=request.args.get("provider_id"))
+
+    @expose("/extract")
+    def extract(self):
+        provider = _provider()
+        start, end = period_args()
+        ex = reports.extract(provider, start, end)
+        fmt = request.args.get("format")
+        if fmt == "pdf":
+            return documents.extract_pdf(ex)
+        if fmt == "csv":
+            rows = [["patient", "card", "guide", "protocol", "date", "informed", "glosa", "released"]]
+            rows += [[x.patient, x.card, x.guide, x.protocol, x.day.isoformat() if x.day else "",
+                      x.totals.informed, x.totals.glosa, x.totals.released] for x in ex.lines]
+            rows.append([_("Gross total"), "", "", "", "", ex.totals.informed, ex.totals.glosa, ex.totals.released])
+            return _csv(rows, f"extract-{start}-{end}.csv")
+        return self.render("money/report_extract.html", ex=ex, start=start, end=end, currency=provider.currency,
+                           provider_arg=request.args.get("provider_id"))
+
+
+__all__ = ["MyDocumentsView", "MyWithholdingsView", "StatementsView", "ReportsView", "day", "PaymentOrder"]
