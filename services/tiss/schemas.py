@@ -82,3 +82,74 @@ def load_schema(version: str, setting=None) -> etree.XMLSchema:
             schema = etree.XMLSchema(etree.parse(str(path), new_parser()))
             _cache[path] = schema
     return schema
+
+
+# Validation ---------------------------------------------------------------------
+MAX_REPORTED = 50
+_GUIDE_STEP = re.compile(r"(/(?:[A-Za-z_][\w.-]*:)?guiasTISS/(?:[A-Za-z_][\w.-]*:)?[\w.-]+)\[(\d+)\]")
+_validation_locks: dict[int, threading.Lock] = {}
+
+
+def _run(schema: etree.XMLSchema, root) -> list:
+    lock = _validation_locks.setdefault(id(schema), threading.Lock())
+    with lock:
+        valid = schema.validate(root)
+        return [] if valid else list(schema.error_log)
+
+
+def validate(root, schema: etree.XMLSchema, max_guides: int = 100) -> list[tuple[str, str | None, int | None]]:
+    """Schema problems as (message, element path, guide position) — empty when valid.
+
+    A lot with more guides than the schema's ``maxOccurs`` or with several guide
+    types is checked in groups (one type, ``max_guides`` at a time) so that those
+    two faults are reported later as 5015, as a payer's receiver does, while
+    every guide is still validated.
+    """
+    from services.tiss import Q
+    from services.tiss.xmlsafe import strip_prefixes
+
+    guides = root.find(f"{Q}prestadorParaOperadora/{Q}loteGuias/{Q}guiasTISS")
+    children = [c for c in guides if isinstance(c.tag, str)] if guides is not None else []
+    if len(children) <= max_guides and len({c.tag for c in children}) <= 1:
+        return [_problem(e, None) for e in _run(schema, root)[:MAX_REPORTED]]
+
+    problems = []
+    for child in children:
+        guides.remove(child)
+    try:
+        tags = list(dict.fromkeys(c.tag for c in children))
+        for tag in tags:
+            of_tag = [c for c in children if c.tag == tag]
+            for start in range(0, len(of_tag), max_guides):
+                chunk = of_tag[start:start + max_guides]
+                guides.extend(chunk)
+                try:
+                    positions = [children.index(c) + 1 for c in chunk]
+                    for error in _run(schema, root):
+                        problems.append(_problem(error, positions))
+                finally:
+                    for c in chunk:
+                        guides.remove(c)
+                if len(problems) >= MAX_REPORTED:
+                    return problems[:MAX_REPORTED]
+    finally:
+        for child in children:
+            guides.append(child)
+    return [(message, strip_prefixes(path) if path else path, pos) for message, path, pos in problems]
+
+
+def _problem(error, positions: list[int] | None) -> tuple[str, str | None, int | None]:
+    from services.tiss.xmlsafe import strip_prefixes
+
+    path = error.path or None
+    guide_position = None
+    if path:
+        match = _GUIDE_STEP.search(path)
+        if match:
+            local = int(match.group(2))
+            guide_position = positions[local - 1] if positions and local - 1 < len(positions) else local
+            path = path[:match.start(2)] + str(guide_position) + path[match.end(2):]
+        elif re.search(r"/(?:[\w.-]+:)?guiasTISS/(?:[\w.-]+:)?[\w.-]+(?:/|$)", path):
+            guide_position = positions[0] if positions else 1
+    message = re.sub(r"\{%s\}" % re.escape("http://www.ans.gov.br/padroes/tiss/schemas"), "", error.message or "")
+    return message[:400], strip_prefixes(path) if path else None, guide_position
