@@ -1,7 +1,7 @@
 """Language selection: the user's preference, else ``?lang=`` (kept in the session), else the browser."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, redirect, request, session
+from flask import Blueprint, current_app, has_request_context, redirect, request, session
 from flask_login import current_user
 
 from models.base import db
@@ -15,6 +15,8 @@ LANGUAGE_NAMES = {"es_AR": "Español", "pt_BR": "Português", "en": "English"}
 
 def select_locale() -> str:
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():  # CLI, jobs: the configured default
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     if current_user and current_user.is_authenticated and current_user.locale in languages:
         return current_user.locale
     if session.get("lang") in languages:

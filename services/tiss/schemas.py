@@ -149,7 +149,11 @@ def _problem(error, positions: list[int] | None) -> tuple[str, str | None, int |
             local = int(match.group(2))
             guide_position = positions[local - 1] if positions and local - 1 < len(positions) else local
             path = path[:match.start(2)] + str(guide_position) + path[match.end(2):]
-        elif re.search(r"/(?:[\w.-]+:)?guiasTISS/(?:[\w.-]+:)?[\w.-]+(?:/|$)", path):
-            guide_position = positions[0] if positions else 1
+        else:
+            single = re.search(r"/(?:[\w.-]+:)?guiasTISS/(?:[\w.-]+:)?[\w.-]+(?=/|$)", path)
+            if single:
+                guide_position = positions[0] if positions else 1
+                if positions:
+                    path = f"{path[:single.end()]}[{guide_position}]{path[single.end():]}"
     message = re.sub(r"\{%s\}" % re.escape("http://www.ans.gov.br/padroes/tiss/schemas"), "", error.message or "")
     return message[:400], strip_prefixes(path) if path else None, guide_position

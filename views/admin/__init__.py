@@ -19,7 +19,8 @@ from views.admin.configuration import (
     WithholdingRuleView,
 )
 from views.admin.dashboard import DashboardView
-from views.admin.lots import AppealView, GlosaView, GuideView, LotView, TissSubmissionView
+from views.admin.lots import AppealView, GlosaView, GuideView, LotView
+from views.admin.tiss import TissHistoryView, TissUploadView
 from views.admin.payments import PaymentOrderView, WithholdingCertificateView
 from views.admin.providers import (
     ProfessionalView,
@@ -49,7 +50,7 @@ def build_admin(app) -> Admin:
         (BeneficiaryView, m.Beneficiary, _l("Beneficiaries"), BILLING),
         (LotView, m.Lot, _l("Lots"), LOTS),
         (GuideView, m.Guide, _l("Guides"), LOTS),
-        (TissSubmissionView, m.TissSubmission, _l("XML submissions"), LOTS),
+        (TissHistoryView, m.TissSubmission, _l("History of sent files"), LOTS),
         (GlosaView, m.Glosa, _l("Glosas"), LOTS),
         (AppealView, m.Appeal, _l("Appeals"), LOTS),
         (PaymentOrderView, m.PaymentOrder, _l("Payment orders"), PAYMENTS),
@@ -71,4 +72,5 @@ def build_admin(app) -> Admin:
     ]
     for view_cls, model, name, category in screens:
         admin.add_view(view_cls(model, m.db, name=name, category=category, endpoint=model.__tablename__))
+    admin.add_view(TissUploadView(name=_l("Send TISS XML"), category=LOTS, endpoint="tiss", url="/admin/tiss"))
     return admin
