@@ -49,6 +49,5 @@ def import_files(files: tuple[Path, ...], provider_id: int | None) -> None:
             result["file"] = str(path)
             failed += 0 if intake.accepted else 1
             click.echo(json.dumps(result, ensure_ascii=False, default=str))
-            db.session.expunge_all()
     if failed:
         sys.exit(1)
