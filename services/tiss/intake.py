@@ -317,8 +317,13 @@ def _element_for(guide: reader.GuideData, occurrence) -> str:
     if occurrence.item is not None and occurrence.item < len(guide.items):
         item = guide.items[occurrence.item]
         child = _ITEM_FIELDS.get(occurrence.field or "", "")
+        flat = item.element.endswith(("/procedimento", "/servicosExecutados"))
+        if child == "codigoProcedimento" and not flat:
+            child = "procedimento/codigoProcedimento"
         if tag == "guiaConsulta" and child in ("valorUnitario", "valorTotal"):
             child = "valorProcedimento"
+        if tag == "guiaConsulta" and child == "quantidadeExecutada":
+            child = ""
         return f"{item.element}/{child}" if child else item.element
     paths = _GUIDE_FIELDS.get(occurrence.field or "")
     if paths:

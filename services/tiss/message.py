@@ -10,7 +10,6 @@ from lxml import etree
 from models.enums import GuideType, ItemKind
 from services.tiss import Q
 from services.tiss.codes import COUNCIL_NAMES, EXPENSE_KINDS, GUIDE_ELEMENTS, STATE_NAMES
-from services.tiss.xmlsafe import plain_path
 
 
 @dataclass
@@ -167,7 +166,15 @@ def _professional(node, name_tag: str, council_tag: str, cbo_tag: str) -> Profes
     )
 
 
-def _procedure_item(node, kind: ItemKind = ItemKind.PROCEDURE) -> ItemData:
+def _elements(node) -> list:
+    return [c for c in node if isinstance(c.tag, str)] if node is not None else []
+
+
+def _step(path: str, position: int, siblings: list) -> str:
+    return f"{path}[{position}]" if len(siblings) > 1 else path
+
+
+def _procedure_item(node, element: str, kind: ItemKind = ItemKind.PROCEDURE) -> ItemData:
     return ItemData(
         kind=kind,
         table=text(node, "procedimento/codigoTabela") or "",
@@ -177,15 +184,15 @@ def _procedure_item(node, kind: ItemKind = ItemKind.PROCEDURE) -> ItemData:
         quantity=_decimal(text(node, "quantidadeExecutada"), "1"),
         unit_price=_decimal(text(node, "valorUnitario")),
         total=_decimal(text(node, "valorTotal")),
-        element=plain_path(node),
+        element=element,
     )
 
 
-def _read_consulta(index: int, node) -> GuideData:
+def _read_consulta(index: int, node, path: str) -> GuideData:
     service = _find(node, "dadosAtendimento")
     day = _date(text(service, "dataAtendimento"))
     guide = GuideData(
-        index=index, guide_type=GuideType.CONSULTA, element=plain_path(node),
+        index=index, guide_type=GuideType.CONSULTA, element=path,
         number=text(node, "cabecalhoConsulta/numeroGuiaPrestador") or "",
         registro_ans=text(node, "cabecalhoConsulta/registroANS"),
         operator_number=text(node, "numeroGuiaOperadora"),
@@ -201,16 +208,16 @@ def _read_consulta(index: int, node) -> GuideData:
         guide.items.append(ItemData(
             kind=ItemKind.PROCEDURE, table=text(procedure, "codigoTabela") or "",
             code=text(procedure, "codigoProcedimento") or "", description=None, execution_date=day,
-            quantity=Decimal("1"), unit_price=value, total=value, element=plain_path(procedure),
+            quantity=Decimal("1"), unit_price=value, total=value, element=f"{path}/dadosAtendimento/procedimento",
         ))
     guide.declared_total = guide.total
     return guide
 
 
-def _read_sadt(index: int, node) -> GuideData:
+def _read_sadt(index: int, node, path: str) -> GuideData:
     authorization = _find(node, "dadosAutorizacao")
     guide = GuideData(
-        index=index, guide_type=GuideType.SP_SADT, element=plain_path(node),
+        index=index, guide_type=GuideType.SP_SADT, element=path,
         number=text(node, "cabecalhoGuia/numeroGuiaPrestador") or "",
         registro_ans=text(node, "cabecalhoGuia/registroANS"),
         operator_number=text(authorization, "numeroGuiaOperadora"),
@@ -225,16 +232,14 @@ def _read_sadt(index: int, node) -> GuideData:
         declared_total=_decimal(text(node, "valorTotal/valorTotalGeral")),
     )
     procedures = _find(node, "procedimentosExecutados")
-    for procedure in procedures if procedures is not None else ():
-        if isinstance(procedure.tag, str):
-            item = _procedure_item(procedure)
-            guide.items.append(item)
-            if guide.execution_time is None:
-                guide.execution_time = _time(text(procedure, "horaInicial"))
-    expenses = _find(node, "outrasDespesas")
-    for expense in expenses if expenses is not None else ():
-        if not isinstance(expense.tag, str):
-            continue
+    rows = _elements(procedures)
+    for k, procedure in enumerate(rows, start=1):
+        item = _procedure_item(procedure, _step(f"{path}/procedimentosExecutados/procedimentoExecutado", k, rows))
+        guide.items.append(item)
+        if guide.execution_time is None:
+            guide.execution_time = _time(text(procedure, "horaInicial"))
+    expenses = _elements(_find(node, "outrasDespesas"))
+    for k, expense in enumerate(expenses, start=1):
         service = _find(expense, "servicosExecutados")
         guide.items.append(ItemData(
             kind=EXPENSE_KINDS.get(text(expense, "codigoDespesa") or "", ItemKind.MATERIAL),
@@ -245,7 +250,7 @@ def _read_sadt(index: int, node) -> GuideData:
             quantity=_decimal(text(service, "quantidadeExecutada"), "1"),
             unit_price=_decimal(text(service, "valorUnitario")),
             total=_decimal(text(service, "valorTotal")),
-            element=plain_path(expense),
+            element=_step(f"{path}/outrasDespesas/despesa", k, expenses) + "/servicosExecutados",
         ))
     dates = [i.execution_date for i in guide.items if i.execution_date]
     guide.execution_date = min(dates) if dates else None
@@ -253,9 +258,9 @@ def _read_sadt(index: int, node) -> GuideData:
     return guide
 
 
-def _read_honorarios(index: int, node) -> GuideData:
+def _read_honorarios(index: int, node, path: str) -> GuideData:
     guide = GuideData(
-        index=index, guide_type=GuideType.HONORARIOS, element=plain_path(node),
+        index=index, guide_type=GuideType.HONORARIOS, element=path,
         number=text(node, "cabecalhoGuia/numeroGuiaPrestador") or "",
         registro_ans=text(node, "cabecalhoGuia/registroANS"),
         operator_number=text(node, "numeroGuiaOperadora"),
@@ -266,11 +271,10 @@ def _read_honorarios(index: int, node) -> GuideData:
         cnes=text(node, "dadosContratadoExecutante/cnesContratadoExecutante"),
         declared_total=_decimal(text(node, "valorTotalHonorarios")),
     )
-    procedures = _find(node, "procedimentosRealizados")
-    for procedure in procedures if procedures is not None else ():
-        if not isinstance(procedure.tag, str):
-            continue
-        guide.items.append(_procedure_item(procedure))
+    procedures = _elements(_find(node, "procedimentosRealizados"))
+    for k, procedure in enumerate(procedures, start=1):
+        guide.items.append(_procedure_item(
+            procedure, _step(f"{path}/procedimentosRealizados/procedimentoRealizado", k, procedures)))
         if guide.professional is None:
             guide.professional = _professional(_find(procedure, "profissionais"), "nomeProfissional",
                                                "conselhoProfissional", "CBO")
@@ -279,16 +283,20 @@ def _read_honorarios(index: int, node) -> GuideData:
     return guide
 
 
+GUIDES_PATH = "/mensagemTISS/prestadorParaOperadora/loteGuias/guiasTISS"
 READERS = {"guiaConsulta": _read_consulta, "guiaSP-SADT": _read_sadt, "guiaHonorarios": _read_honorarios}
 
 
 def read_guides(message: LotMessage) -> list[GuideData]:
     """The guides of a single-type lot of a supported type (Consulta, SP/SADT, Honorários)."""
     guides = []
-    for index, node in enumerate(message.guide_elements, start=1):
-        reader = READERS.get(etree.QName(node).localname)
+    nodes = message.guide_elements
+    for index, node in enumerate(nodes, start=1):
+        name = etree.QName(node).localname
+        reader = READERS.get(name)
         if reader is not None:
-            guides.append(reader(index, node))
+            path = _step(f"{GUIDES_PATH}/{name}", index, nodes)
+            guides.append(reader(index, node, path))
     message.guides = guides
     return guides
 
