@@ -157,7 +157,9 @@ def occurrences_for(guides: Iterable[Guide], competence: str, *, today: date | N
 
 # Totals ---------------------------------------------------------------------------
 def recompute_guide_total(guide: Guide) -> Decimal:
-    guide.total_amount = sum((to_money(i.total_amount) for i in guide.items), ZERO)
+    total = sum((to_money(i.total_amount) for i in guide.items), ZERO)
+    if guide.total_amount != total:  # assign only on change: an unchanged guide stays clean (cheap flush)
+        guide.total_amount = total
     return guide.total_amount
 
 

@@ -45,8 +45,9 @@ from models import (
     ServiceLocation,
     TissSubmission,
 )
-from models.base import db, to_money
-from models.enums import GlosaSource, GuideStatus, LotSource, LotStatus, ProviderStatus, TaxIdKind
+from models.audit import SKIPPED_FIELDS, AuditLog, _current_actor, _plain
+from models.base import db, to_money, utcnow
+from models.enums import AuditAction, GlosaSource, GuideStatus, LotSource, LotStatus, ProviderStatus, TaxIdKind
 from models.rules.guide_checks import GuideFacts, ItemFacts, guide_occurrences
 from services import storage
 from services.lots import LotError, issue_lot, max_guides_per_lot, prices_for_competence
@@ -428,54 +429,91 @@ def _professionals(provider: Provider, guides: list[reader.GuideData]) -> dict[t
     return found
 
 
+def _audit_created(entity: str, ids: list[int], rows: list[dict]) -> None:
+    """Create rows written with bulk Core inserts get the same audit rows a flush would write."""
+    actor_id, actor_label, ip = _current_actor()
+    now = utcnow()
+    db.session.execute(sa.insert(AuditLog.__table__), [
+        {"at": now, "actor_id": actor_id, "actor_label": actor_label, "entity": entity, "entity_id": row_id,
+         "action": AuditAction.CREATE.value, "reason": None, "ip": ip,
+         "changes": {"id": row_id, **{k: _plain(v) for k, v in row.items()
+                                     if v is not None and k not in SKIPPED_FIELDS}}}
+        for row_id, row in zip(ids, rows)
+    ])
+
+
+def _insert(table, rows: list[dict]) -> list[int]:
+    """Bulk insert (one statement per batch on both databases), ids in the order of ``rows``."""
+    if not rows:
+        return []
+    result = db.session.execute(sa.insert(table).returning(table.c.id, sort_by_parameter_order=True), rows)
+    return [row[0] for row in result]
+
+
 def _store(provider: Provider, header: reader.LotMessage, plan: _Plan, actor) -> Lot:
+    """Write guides and items with bulk inserts (a 100-guide lot is ~600 rows), then issue the lot."""
     professionals = _professionals(provider, plan.guides)
     locations = {loc.cnes: loc.id for loc in db.session.scalars(
         sa.select(ServiceLocation).where(ServiceLocation.provider_id == provider.id)) if loc.cnes}
-    rows: list[Guide] = []
-    item_rows: dict[tuple[int, int], GuideItem] = {}
+    db.session.flush()
+    now = utcnow()
+    guide_ids: dict[int, int] = {}
+    new_guides: list[tuple[int, dict]] = []
     for guide in plan.guides:
-        row = plan.existing.get(guide.number)
-        if row is None:
-            row = Guide(provider_id=provider.id, number=guide.number, status=GuideStatus.AUTHORIZED)
-            db.session.add(row)
-        else:
-            row.items.clear()
         professional = (professionals.get((guide.professional.council, guide.professional.council_number,
                                            guide.professional.state)) if guide.professional else None)
-        row.guide_type = guide.guide_type
-        row.operator_number = guide.operator_number
-        row.authorization_number = guide.authorization_number
-        row.authorization_date = guide.authorization_date
-        row.authorization_valid_to = guide.authorization_valid_to
-        row.beneficiary_id = plan.beneficiaries[guide.card_number].id
-        row.emission_date = guide.emission_date
-        row.execution_date = guide.execution_date
-        row.execution_time = guide.execution_time
-        row.professional = professional
-        row.location_id = locations.get(guide.cnes)
-        for index, item in enumerate(guide.items):
-            known = plan.catalogue.get(item.code)
-            line = GuideItem(
-                kind=item.kind, code=item.code[:10],
-                description=(item.description or (known[1] if known else item.code))[:200],
-                execution_date=item.execution_date, quantity=item.quantity, unit_price=to_money(item.unit_price),
-                total_amount=to_money(item.total), price_table_item_id=known[0] if known else None,
-            )
-            row.items.append(line)
-            item_rows[(guide.index, index)] = line
-        row.total_amount = sum((to_money(i.total) for i in guide.items), Decimal("0.00"))
-        rows.append(row)
+        values = {
+            "guide_type": guide.guide_type, "operator_number": guide.operator_number,
+            "authorization_number": guide.authorization_number, "authorization_date": guide.authorization_date,
+            "authorization_valid_to": guide.authorization_valid_to,
+            "beneficiary_id": plan.beneficiaries[guide.card_number].id, "emission_date": guide.emission_date,
+            "execution_date": guide.execution_date, "execution_time": guide.execution_time,
+            "professional_id": professional.id if professional else None,
+            "location_id": locations.get(guide.cnes),
+            "total_amount": sum((to_money(i.total) for i in guide.items), Decimal("0.00")),
+        }
+        row = plan.existing.get(guide.number)
+        if row is not None:  # a guide the provider registered before (never in an active lot): refresh it
+            row.items.clear()
+            for key, value in values.items():
+                setattr(row, key, value)
+            guide_ids[guide.index] = row.id
+        else:
+            new_guides.append((guide.index, {
+                "provider_id": provider.id, "number": guide.number, "status": GuideStatus.AUTHORIZED,
+                "version_id": 1, "created_at": now, "updated_at": now, **values}))
     db.session.flush()
-    lot = issue_lot(provider, rows, competence=plan.competence, actor=actor, source=LotSource.XML,
+    rows = [values for _index, values in new_guides]
+    ids = _insert(Guide.__table__, rows)
+    _audit_created("guide", ids, rows)
+    guide_ids.update({index: row_id for (index, _values), row_id in zip(new_guides, ids)})
+
+    item_rows, item_keys = [], []
+    for guide in plan.guides:
+        for position, item in enumerate(guide.items):
+            known = plan.catalogue.get(item.code)
+            item_rows.append({
+                "guide_id": guide_ids[guide.index], "kind": item.kind, "code": item.code[:10],
+                "description": (item.description or (known[1] if known else item.code))[:200],
+                "execution_date": item.execution_date, "quantity": item.quantity,
+                "unit_price": to_money(item.unit_price), "total_amount": to_money(item.total),
+                "price_table_item_id": known[0] if known else None,
+            })
+            item_keys.append((guide.index, position))
+    item_ids = _insert(GuideItem.__table__, item_rows)
+    _audit_created("guide_item", item_ids, item_rows)
+    item_id_of = dict(zip(item_keys, item_ids))
+
+    guides = list(db.session.scalars(
+        sa.select(Guide).where(Guide.id.in_(list(guide_ids.values()))).options(selectinload(Guide.items))))
+    lot = issue_lot(provider, guides, competence=plan.competence, actor=actor, source=LotSource.XML,
                     number=header.lot_number)
     if plan.glosas:
         code = _glosa_code("1705")
-        by_index = {g.index: r for g, r in zip(plan.guides, rows)}
         for guide, index, amount, error in plan.glosas:
-            line = item_rows[(guide.index, index)]
-            db.session.add(Glosa(provider_id=provider.id, lot_id=lot.id, guide_id=by_index[guide.index].id,
-                                 guide_item_id=line.id, code_id=code.id, amount=amount, reason=error.message))
+            db.session.add(Glosa(provider_id=provider.id, lot_id=lot.id, guide_id=guide_ids[guide.index],
+                                 guide_item_id=item_id_of[(guide.index, index)], code_id=code.id, amount=amount,
+                                 reason=error.message))
         db.session.flush()
     return lot
 
