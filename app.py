@@ -89,6 +89,8 @@ def register_admin(app: Flask) -> None:
 
 def register_cli(app: Flask) -> None:
     from seed.cli import seed_cli
+    from services.tiss.cli import tiss_cli
 
     app.cli.add_command(seed_cli)
+    app.cli.add_command(tiss_cli)
     logging.getLogger("xhtml2pdf").setLevel(logging.ERROR)

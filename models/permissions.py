@@ -58,7 +58,7 @@ MATRIX: dict[str, dict[Role, frozenset[str]]] = {
     "guide": _grant((P, {"view", "create", "edit"}), (C, READ | {"create", "edit"}), ((A, S), READ)),
     "guide_item": _grant((P, {"view", "create", "edit", "delete"}), (C, READ | {"create", "edit", "delete"}), ((A, S), READ)),
     "lot": _grant(
-        (P, {"view", "create", "cancel", "export"}),
+        (P, {"view", "create", "cancel", "delete", "export"}),
         (C, READ | {"cancel", "receive", "analyse", "request_info", "finish_analysis"}),
         (S, READ | {"release", "close", "reopen"}),
         (A, READ),

@@ -15,7 +15,7 @@ LANGUAGE_NAMES = {"es_AR": "Español", "pt_BR": "Português", "en": "English"}
 
 def select_locale() -> str:
     languages = current_app.config["LANGUAGES"]
-    if not has_request_context():
+    if not has_request_context():  # CLI, jobs: the configured default
         return current_app.config["BABEL_DEFAULT_LOCALE"]
     if current_user and current_user.is_authenticated and current_user.locale in languages:
         return current_user.locale

@@ -34,7 +34,6 @@ from views.admin.lots import (
     GuideItemView,
     GuideView,
     LotView,
-    TissSubmissionView,
 )
 from views.admin.payments import (
     PaymentDeductionView,
@@ -44,6 +43,7 @@ from views.admin.payments import (
 )
 from views.admin.payment_desk import PaymentDeskView
 from views.admin.provider_money import MyDocumentsView, MyWithholdingsView, ReportsView, StatementsView
+from views.admin.tiss import TissHistoryView, TissUploadView
 from views.admin.providers import (
     ProfessionalView,
     ProviderView,
@@ -75,7 +75,7 @@ def build_admin(app) -> Admin:
         (LotView, m.Lot, _l("Lots"), LOTS),
         (GuideView, m.Guide, _l("Guides"), LOTS),
         (GuideItemView, m.GuideItem, _l("Guide items"), LOTS),
-        (TissSubmissionView, m.TissSubmission, _l("XML submissions"), LOTS),
+        (TissHistoryView, m.TissSubmission, _l("History of sent files"), LOTS),
         (GlosaView, m.Glosa, _l("Glosas"), LOTS),
         (AppealView, m.Appeal, _l("Appeals"), LOTS),
         (AppealItemView, m.AppealItem, _l("Appeal items"), LOTS),
@@ -112,4 +112,5 @@ def build_admin(app) -> Admin:
     ]
     for view_cls, name, category, endpoint in pages:
         admin.add_view(view_cls(name=name, category=category, endpoint=endpoint, url=f"/admin/{endpoint.replace('_', '-')}"))
+    admin.add_view(TissUploadView(name=_l("Send TISS XML"), category=LOTS, endpoint="tiss", url="/admin/tiss"))
     return admin

@@ -42,18 +42,6 @@ class LotView(ProviderScopedView):
     column_default_sort = ("id", True)
 
 
-class TissSubmissionView(ProviderScopedView):
-    offers = frozenset({"export"})
-    column_list = ("received_at", "filename", "size", "provider", "uploaded_by", "accepted", "protocol_number", "hash_encoding")
-    column_labels = {
-        "received_at": _l("Received"), "filename": _l("File"), "size": _l("Size (bytes)"), "provider": _l("Provider"),
-        "uploaded_by": _l("Sender"), "accepted": _l("Accepted"), "protocol_number": _l("Protocol"),
-        "hash_encoding": _l("Hash reading"),
-    }
-    column_filters = ("accepted", "received_at")
-    column_default_sort = ("received_at", True)
-
-
 class GlosaView(ProviderScopedView):
     column_list = ("lot", "guide", "guide_item", "invoice", "code", "amount", "reason", "created_at")
     column_labels = {

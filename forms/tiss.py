@@ -1,0 +1,20 @@
+"""Upload of TISS XML lot files."""
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import MultipleFileField, SelectField
+from wtforms.validators import ValidationError
+
+
+class TissUploadForm(FlaskForm):
+    files = MultipleFileField(_l("XML files"), description=_l("One or more TISS lot files (.xml)."))
+    provider = SelectField(_l("Provider"), coerce=int, choices=[], validate_choice=True,
+                           description=_l("Staff only: accept only files of this provider (optional)."))
+
+    def validate_files(self, field):
+        uploads = [f for f in (field.data or []) if getattr(f, "filename", "")]
+        if not uploads:
+            raise ValidationError(_l("Choose at least one .xml file."))
+        if any(not f.filename.lower().endswith(".xml") for f in uploads):
+            raise ValidationError(_l("Only .xml files are accepted."))
+        if len(uploads) > 50:
+            raise ValidationError(_l("Send at most 50 files at once."))

@@ -1,0 +1,527 @@
+"""The TISS lot receiver: one file in, a protocol or a list of errors out.
+
+Checks run in a real payer's order and stop at the first failing step:
+
+1. size limit (before parsing), well-formed, no DTD/entities, valid against the
+   XSD of its ``Padrao`` ............................................. 5002
+2. sender is a registered (1206 code / 5005 CNPJ-CPF) and active (1207) provider,
+   and the one the uploader acts for
+3. destination ``registroANS`` (and each guide's) is ours ............... 5006
+4. epilogue hash, UTF-8 or ISO-8859-1 reading ......................... 5014
+5. one guide type, at most ``max_guides_per_lot`` (≤ 100) guides ....... 5015
+6. same provider's ``numeroLote`` not already received (not cancelled) .. 1308
+7. per-guide occurrences, the lot builder's rules (models.rules.guide_checks)
+
+A file that passes is stored (guides, items, lot through ``services.lots.issue_lot``
+with a protocol from the database sequence) in one transaction; values above the
+price table (1705) are accepted and answered as per-guide glosas. A file that fails
+leaves no lot, guide or item row — only its TissSubmission history row.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.orm import selectinload
+
+from models import (
+    Beneficiary,
+    Glosa,
+    GlosaCode,
+    Guide,
+    GuideItem,
+    Lot,
+    PayerSettings,
+    PriceTable,
+    PriceTableItem,
+    Professional,
+    Provider,
+    ServiceLocation,
+    TissSubmission,
+)
+from models.audit import SKIPPED_FIELDS, AuditLog, _current_actor, _plain
+from models.base import db, to_money, utcnow
+from models.enums import AuditAction, GlosaSource, GuideStatus, LotSource, LotStatus, ProviderStatus, TaxIdKind
+from models.rules.guide_checks import GuideFacts, ItemFacts, guide_occurrences
+from services import storage
+from services.lots import LotError, issue_lot, max_guides_per_lot, prices_for_competence
+from services.tiss import hashing, message as reader, schemas, xmlsafe
+from services.tiss.codes import GUIDE_ELEMENTS
+from services.tiss.errors import TissError, TissRefused
+
+STORAGE_KIND = "tiss"
+SUPPORTED_TRANSACTION = "ENVIO_LOTE_GUIAS"
+# Occurrences a received lot is accepted with, answered as glosas of the excess value.
+GLOSA_ONLY = {"1705"}
+TABLE_38 = {
+    "1001": "Número da carteira inválido",
+    "1206": "Código do prestador inválido",
+    "1207": "Prestador não credenciado",
+    "1308": "Guia já apresentada",
+    "1705": "Valor apresentado a maior",
+    "1801": "Procedimento inválido",
+    "5002": "Não foi possível validar o arquivo XML",
+    "5005": "Prestador não identificado",
+    "5006": "Registro ANS da operadora inválido",
+    "5014": "Código hash inválido. Mensagem pode estar corrompida",
+    "5015": "Número de guias acima do máximo permitido",
+}
+
+
+@dataclass
+class Intake:
+    """What happened to one received file."""
+
+    filename: str
+    size: int
+    accepted: bool = False
+    errors: list[TissError] = field(default_factory=list)
+    glosas: list[dict] = field(default_factory=list)
+    hash_encoding: str | None = None
+    version: str | None = None
+    lot_number: str | None = None
+    provider: Provider | None = None
+    lot: Lot | None = None
+    submission: TissSubmission | None = None
+
+    @property
+    def protocol(self) -> int | None:
+        return self.lot.protocol_number if self.lot is not None else None
+
+    def as_json(self) -> dict:
+        out = {"file": self.filename, "accepted": self.accepted}
+        if self.accepted:
+            out["protocol"] = self.protocol
+            out["lot"] = self.lot_number
+            out["total"] = str(self.lot.total_amount)
+            out["hash_encoding"] = self.hash_encoding
+            if self.glosas:
+                out["glosas"] = self.glosas
+        else:
+            out["errors"] = [e.as_dict() for e in self.errors]
+        if self.submission is not None:
+            out["submission"] = self.submission.id
+        return out
+
+
+class _Failed(Exception):
+    def __init__(self, errors: list[TissError]):
+        self.errors = errors
+
+
+# The receiver -----------------------------------------------------------------------
+def receive(data: bytes, filename: str, *, actor=None, provider_id: int | None = None,
+            today: date | None = None, max_bytes: int | None = None) -> Intake:
+    """Check and store one file; always commits exactly one TissSubmission row.
+
+    ``provider_id`` is the provider the sender acts for (a provider user's
+    active provider, or the CLI's ``--provider``): the file must be that
+    provider's. Staff uploads pass None and any registered provider is accepted.
+    """
+    today = today or date.today()
+    limit = max_bytes or current_app.config.get("TISS_MAX_XML_BYTES", xmlsafe.DEFAULT_MAX_BYTES)
+    filename = (filename or "lote.xml").replace("\\", "/").rsplit("/", 1)[-1][:255] or "lote.xml"
+    intake = Intake(filename=filename, size=len(data))
+    stored = None if len(data) > limit else storage.save(data, STORAGE_KIND, ".xml")
+    try:
+        _check_and_store(intake, data, limit=limit, actor=actor, provider_id=provider_id, today=today)
+        intake.accepted = True
+    except TissRefused as refused:
+        intake.errors = [refused.error]
+    except _Failed as failed:
+        intake.errors = failed.errors
+    if not intake.accepted:
+        db.session.rollback()
+        intake.lot = None
+        intake.glosas = []
+    owner = provider_id or (intake.provider.id if intake.provider is not None else None)
+    submission = TissSubmission(
+        provider_id=owner,
+        uploaded_by_id=getattr(actor, "id", None),
+        filename=filename,
+        size=len(data),
+        sha256=stored.sha256 if stored else _sha256(data),
+        stored_name=stored.stored_name if stored else f"discarded-{_sha256(data)[:16]}-{id(intake):x}"[:64],
+        tiss_version=(intake.version or None) and intake.version[:10],
+        lot_number=(intake.lot_number or None) and intake.lot_number[:12],
+        accepted=intake.accepted,
+        protocol_number=intake.protocol,
+        lot_id=intake.lot.id if intake.lot is not None else None,
+        hash_encoding=intake.hash_encoding,
+        errors=[e.as_dict() for e in intake.errors] if not intake.accepted else (intake.glosas or None),
+    )
+    db.session.add(submission)
+    db.session.commit()
+    intake.submission = submission
+    return intake
+
+
+def _sha256(data: bytes) -> str:
+    import hashlib
+
+    return hashlib.sha256(data).hexdigest()
+
+
+def _check_and_store(intake: Intake, data: bytes, *, limit: int, actor, provider_id, today: date) -> None:
+    # 1. 5002: size, well-formedness, no DTD, schema of the declared version
+    root = xmlsafe.parse(data, limit)
+    intake.version = reader.version_of(root)
+    schema = schemas.load_schema(intake.version or "")
+    problems = schemas.validate(root, schema, max_guides=100)
+    header = reader.read_header(root)
+    intake.lot_number = header.lot_number
+    if problems:
+        numbers = _guide_numbers(header)
+        raise _Failed([
+            TissError("5002", _("Not valid against the TISS %(version)s schema: %(error)s",
+                                version=intake.version, error=message),
+                      guide=numbers.get(position) if position else None, element=path)
+            for message, path, position in problems
+        ])
+    if header.transaction != SUPPORTED_TRANSACTION or root.find(
+            f"{reader.Q}prestadorParaOperadora/{reader.Q}loteGuias") is None:
+        raise _Failed([TissError("5002", _("Only %(kind)s messages (lots of guides) are received here.",
+                                           kind=SUPPORTED_TRANSACTION),
+                                 element="/mensagemTISS/cabecalho/identificacaoTransacao/tipoTransacao")])
+
+    # 2. 1206/1207/5005: a registered, active provider (the one the sender acts for)
+    provider = _sender(header, provider_id)
+    intake.provider = provider
+
+    # 3. 5006: our registroANS
+    payer = PayerSettings.current()
+    ours = (payer.ans_registry or "").strip() if payer else ""
+    errors = []
+    if not ours or header.registro_ans != ours:
+        errors.append(TissError("5006", _("The destination registroANS %(value)s is not this payer's.",
+                                          value=header.registro_ans or "-"),
+                                element="/mensagemTISS/cabecalho/destino/registroANS"))
+    else:
+        for position, node in enumerate(header.guide_elements, start=1):
+            value = reader.text(node, "cabecalhoConsulta/registroANS") or reader.text(node, "cabecalhoGuia/registroANS")
+            if value is not None and value != ours:
+                errors.append(TissError("5006", _("The guide's registroANS %(value)s is not this payer's.",
+                                                  value=value),
+                                        guide=_number_of(node), element=xmlsafe.plain_path(node)))
+    if errors:
+        raise _Failed(errors)
+
+    # 4. 5014: the epilogue hash
+    try:
+        intake.hash_encoding = hashing.matching_reading(root)
+    except hashing.HashError:
+        raise _Failed([TissError("5014", _("The message has more than one hash element."),
+                                 element="/mensagemTISS/epilogo/hash")])
+    if intake.hash_encoding is None:
+        raise _Failed([TissError("5014", _("The hash does not match the content (read as UTF-8 or ISO-8859-1)."),
+                                 element="/mensagemTISS/epilogo/hash")])
+
+    # 5. 5015: one guide type, not too many guides
+    tags = header.guide_tags
+    kinds = sorted(set(tags))
+    maximum = min(100, max_guides_per_lot())
+    if len(kinds) > 1:
+        raise _Failed([TissError("5015", _("A lot must hold guides of one type; this one mixes %(types)s.",
+                                           types=", ".join(kinds)),
+                                 element="/mensagemTISS/prestadorParaOperadora/loteGuias/guiasTISS")])
+    if len(tags) > maximum:
+        raise _Failed([TissError("5015", _("The lot has %(count)s guides; at most %(max)s are accepted.",
+                                           count=len(tags), max=maximum),
+                                 element="/mensagemTISS/prestadorParaOperadora/loteGuias/guiasTISS")])
+    if kinds and kinds[0] not in GUIDE_ELEMENTS:
+        raise _Failed([TissError("5015", _("Lots of %(type)s are not received here (Consulta, SP/SADT and "
+                                           "Honorários only).", type=kinds[0]),
+                                 element="/mensagemTISS/prestadorParaOperadora/loteGuias/guiasTISS")])
+
+    # 6. 1308: the same provider's lot number already received
+    clash = db.session.scalar(sa.select(Lot.protocol_number).where(
+        Lot.provider_id == provider.id, Lot.number == header.lot_number, Lot.status != LotStatus.CANCELLED).limit(1))
+    if clash is not None:
+        raise _Failed([TissError("1308", _("Lot %(number)s was already received (protocol %(protocol)s).",
+                                           number=header.lot_number, protocol=clash),
+                                 element="/mensagemTISS/prestadorParaOperadora/loteGuias/numeroLote")])
+
+    # 7. per-guide occurrences, then store
+    guides = reader.read_guides(header)
+    plan = _guide_checks(provider, guides, today)
+    if plan.errors:
+        raise _Failed(plan.errors)
+    try:
+        intake.lot = _store(provider, header, plan, actor)
+    except LotError as exc:
+        raise _Failed([TissError("1308", exc.message,
+                                 element="/mensagemTISS/prestadorParaOperadora/loteGuias")]) from exc
+    except sa_exc.IntegrityError as exc:
+        db.session.rollback()
+        raise _Failed([TissError("1308", _("The lot or one of its guides was received at the same time by "
+                                           "another upload."),
+                                 element="/mensagemTISS/prestadorParaOperadora/loteGuias")]) from exc
+    intake.glosas = plan.glosa_dicts()
+
+
+# Sender -----------------------------------------------------------------------------
+def _sender(header: reader.LotMessage, provider_id: int | None) -> Provider:
+    kind, value = header.sender_kind, (header.sender_value or "").strip()
+    element = f"/mensagemTISS/cabecalho/origem/identificacaoPrestador/{kind or 'codigoPrestadorNaOperadora'}"
+    query = sa.select(Provider)
+    if kind == "CNPJ":
+        query = query.where(Provider.tax_id_kind == TaxIdKind.CNPJ, Provider.tax_id == value)
+    elif kind == "CPF":
+        query = query.where(Provider.tax_id_kind == TaxIdKind.CPF, Provider.tax_id == value)
+    else:
+        query = query.where(Provider.provider_number == value)
+    provider = db.session.scalar(query.limit(1))
+    if provider is None:
+        if kind in ("CNPJ", "CPF"):
+            raise _Failed([TissError("5005", _("No registered provider has %(kind)s %(value)s.",
+                                               kind=kind, value=value), element=element)])
+        raise _Failed([TissError("1206", _("No registered provider has the code %(value)s.", value=value),
+                                 element=element)])
+    if provider_id is not None and provider.id != provider_id:
+        raise _Failed([TissError("1206", _("The file identifies another provider than the one you send for."),
+                                 element=element)])
+    if provider.status != ProviderStatus.ACTIVE:
+        raise _Failed([TissError("1207", _("The provider %(value)s is not active (%(status)s).",
+                                           value=value, status=provider.status.label), element=element)])
+    return provider
+
+
+def _number_of(node) -> str | None:
+    return (reader.text(node, "cabecalhoConsulta/numeroGuiaPrestador")
+            or reader.text(node, "cabecalhoGuia/numeroGuiaPrestador"))
+
+
+def _guide_numbers(header: reader.LotMessage) -> dict[int, str | None]:
+    return {position: _number_of(node) for position, node in enumerate(header.guide_elements, start=1)}
+
+
+# Per-guide checks ---------------------------------------------------------------------
+_GUIDE_FIELDS = {
+    "number": {"guiaConsulta": "cabecalhoConsulta/numeroGuiaPrestador", None: "cabecalhoGuia/numeroGuiaPrestador"},
+    "beneficiary": {"guiaHonorarios": "beneficiario/numeroCarteira", None: "dadosBeneficiario/numeroCarteira"},
+    "authorization_valid_to": {"guiaSP-SADT": "dadosAutorizacao/dataValidadeSenha", None: ""},
+    "execution_date": {"guiaConsulta": "dadosAtendimento/dataAtendimento",
+                       "guiaHonorarios": "dadosInternacao/dataInicioFaturamento", None: ""},
+}
+_ITEM_FIELDS = {"code": "codigoProcedimento", "quantity": "quantidadeExecutada", "unit_price": "valorUnitario",
+                "total": "valorTotal"}
+
+
+def _element_for(guide: reader.GuideData, occurrence) -> str:
+    tag = guide.element.rsplit("/", 1)[-1].split("[", 1)[0]
+    if occurrence.item is not None and occurrence.item < len(guide.items):
+        item = guide.items[occurrence.item]
+        child = _ITEM_FIELDS.get(occurrence.field or "", "")
+        flat = item.element.endswith(("/procedimento", "/servicosExecutados"))
+        if child == "codigoProcedimento" and not flat:
+            child = "procedimento/codigoProcedimento"
+        if tag == "guiaConsulta" and child in ("valorUnitario", "valorTotal"):
+            child = "valorProcedimento"
+        if tag == "guiaConsulta" and child == "quantidadeExecutada":
+            child = ""
+        return f"{item.element}/{child}" if child else item.element
+    paths = _GUIDE_FIELDS.get(occurrence.field or "")
+    if paths:
+        child = paths.get(tag, paths[None])
+        return f"{guide.element}/{child}" if child else guide.element
+    return guide.element
+
+
+@dataclass
+class _Plan:
+    guides: list[reader.GuideData]
+    beneficiaries: dict[str, Beneficiary]
+    existing: dict[str, Guide]
+    catalogue: dict[str, tuple[int, str]]
+    competence: str
+    errors: list[TissError] = field(default_factory=list)
+    glosas: list[tuple[reader.GuideData, int, Decimal, TissError]] = field(default_factory=list)
+
+    def glosa_dicts(self) -> list[dict]:
+        return [{**error.as_dict(), "amount": str(amount)} for _g, _i, amount, error in self.glosas]
+
+
+def _competence(day: date | None, today: date) -> str:
+    day = day or today
+    return f"{day.year:04d}-{day.month:02d}"
+
+
+def _guide_checks(provider: Provider, guides: list[reader.GuideData], today: date) -> _Plan:
+    cards = {g.card_number for g in guides}
+    numbers = [g.number for g in guides]
+    beneficiaries = {b.card_number: b for b in db.session.scalars(
+        sa.select(Beneficiary).where(Beneficiary.card_number.in_(cards)))} if cards else {}
+    existing = {g.number: g for g in db.session.scalars(
+        sa.select(Guide).where(Guide.provider_id == provider.id, Guide.number.in_(numbers))
+        .options(selectinload(Guide.items)))} if numbers else {}
+    catalogue = {}
+    for code, item_id, description, owner in db.session.execute(
+        sa.select(PriceTableItem.code, PriceTableItem.id, PriceTableItem.description, PriceTable.provider_id)
+        .join(PriceTable, PriceTable.id == PriceTableItem.price_table_id)
+        .where(sa.or_(PriceTable.provider_id == provider.id, PriceTable.provider_id.is_(None)))
+        .order_by(PriceTable.provider_id.is_(None).desc(), PriceTable.valid_from)
+    ):
+        catalogue[code] = (item_id, description)
+    dates = [g.execution_date or g.emission_date for g in guides if (g.execution_date or g.emission_date)]
+    plan = _Plan(guides=guides, beneficiaries=beneficiaries, existing=existing, catalogue=catalogue,
+                 competence=_competence(max(dates) if dates else None, today))
+    prices: dict[str, dict] = {}
+    seen: Counter = Counter()
+    for guide in guides:
+        seen[guide.number] += 1
+        competence = _competence(guide.execution_date or guide.emission_date, today)
+        table = prices.get(competence)
+        if table is None:
+            table = prices[competence] = prices_for_competence(provider.id, competence)
+        beneficiary = beneficiaries.get(guide.card_number)
+        current = existing.get(guide.number)
+        facts = GuideFacts(
+            number=guide.number,
+            guide_type=guide.guide_type.value,
+            status=current.status.value if current is not None else GuideStatus.AUTHORIZED.value,
+            beneficiary_known=beneficiary is not None and bool(beneficiary.active),
+            authorization_valid_to=guide.authorization_valid_to,
+            execution_date=guide.execution_date,
+            items=tuple(ItemFacts(code=i.code, kind=i.kind.value, quantity=i.quantity, unit_price=i.unit_price,
+                                  total=i.total) for i in guide.items),
+        )
+        occurrences = guide_occurrences(
+            facts, competence=competence, today=today, prices=table,
+            in_active_lot=current is not None and current.lot_id is not None, duplicate=seen[guide.number] > 1,
+        )
+        glosed_items = set()
+        for occurrence in occurrences:
+            error = TissError(occurrence.code, str(occurrence.message), guide=guide.number,
+                              element=_element_for(guide, occurrence))
+            if occurrence.code not in GLOSA_ONLY:
+                plan.errors.append(error)
+                continue
+            if occurrence.item is None or occurrence.item in glosed_items:
+                continue
+            item = guide.items[occurrence.item]
+            unit = min(item.unit_price, table.get(item.code, item.unit_price))
+            excess = to_money(item.total) - to_money(unit * item.quantity)
+            if excess > 0:
+                glosed_items.add(occurrence.item)
+                plan.glosas.append((guide, occurrence.item, excess, error))
+    return plan
+
+
+# Storing ---------------------------------------------------------------------------
+def _professionals(provider: Provider, guides: list[reader.GuideData]) -> dict[tuple, Professional]:
+    wanted = {(p.council, p.council_number, p.state): p for g in guides if (p := g.professional) and p.council_number}
+    if not wanted:
+        return {}
+    found = {(p.council, p.council_number, p.council_state): p for p in db.session.scalars(
+        sa.select(Professional).where(Professional.council_number.in_({k[1] for k in wanted})))}
+    for key, data in wanted.items():
+        if key not in found:
+            found[key] = Professional(provider_id=provider.id, name=(data.name or f"{key[0]} {key[1]}")[:120],
+                                      council=key[0][:10], council_number=key[1][:15], council_state=key[2][:2],
+                                      cbo=(data.cbo or None) and data.cbo[:6])
+            db.session.add(found[key])
+    return found
+
+
+def _audit_created(entity: str, ids: list[int], rows: list[dict]) -> None:
+    """Create rows written with bulk Core inserts get the same audit rows a flush would write."""
+    actor_id, actor_label, ip = _current_actor()
+    now = utcnow()
+    db.session.execute(sa.insert(AuditLog.__table__), [
+        {"at": now, "actor_id": actor_id, "actor_label": actor_label, "entity": entity, "entity_id": row_id,
+         "action": AuditAction.CREATE.value, "reason": None, "ip": ip,
+         "changes": {"id": row_id, **{k: _plain(v) for k, v in row.items()
+                                     if v is not None and k not in SKIPPED_FIELDS}}}
+        for row_id, row in zip(ids, rows)
+    ])
+
+
+def _insert(table, rows: list[dict]) -> list[int]:
+    """Bulk insert (one statement per batch on both databases), ids in the order of ``rows``."""
+    if not rows:
+        return []
+    result = db.session.execute(sa.insert(table).returning(table.c.id, sort_by_parameter_order=True), rows)
+    return [row[0] for row in result]
+
+
+def _store(provider: Provider, header: reader.LotMessage, plan: _Plan, actor) -> Lot:
+    """Write guides and items with bulk inserts (a 100-guide lot is ~600 rows), then issue the lot."""
+    professionals = _professionals(provider, plan.guides)
+    locations = {loc.cnes: loc.id for loc in db.session.scalars(
+        sa.select(ServiceLocation).where(ServiceLocation.provider_id == provider.id)) if loc.cnes}
+    db.session.flush()
+    now = utcnow()
+    guide_ids: dict[int, int] = {}
+    new_guides: list[tuple[int, dict]] = []
+    for guide in plan.guides:
+        professional = (professionals.get((guide.professional.council, guide.professional.council_number,
+                                           guide.professional.state)) if guide.professional else None)
+        values = {
+            "guide_type": guide.guide_type, "operator_number": guide.operator_number,
+            "authorization_number": guide.authorization_number, "authorization_date": guide.authorization_date,
+            "authorization_valid_to": guide.authorization_valid_to,
+            "beneficiary_id": plan.beneficiaries[guide.card_number].id, "emission_date": guide.emission_date,
+            "execution_date": guide.execution_date, "execution_time": guide.execution_time,
+            "professional_id": professional.id if professional else None,
+            "location_id": locations.get(guide.cnes),
+            "total_amount": sum((to_money(i.total) for i in guide.items), Decimal("0.00")),
+        }
+        row = plan.existing.get(guide.number)
+        if row is not None:  # a guide the provider registered before (never in an active lot): refresh it
+            row.items.clear()
+            for key, value in values.items():
+                setattr(row, key, value)
+            guide_ids[guide.index] = row.id
+        else:
+            new_guides.append((guide.index, {
+                "provider_id": provider.id, "number": guide.number, "status": GuideStatus.AUTHORIZED,
+                "version_id": 1, "created_at": now, "updated_at": now, **values}))
+    db.session.flush()
+    rows = [values for _index, values in new_guides]
+    ids = _insert(Guide.__table__, rows)
+    _audit_created("guide", ids, rows)
+    guide_ids.update({index: row_id for (index, _values), row_id in zip(new_guides, ids)})
+
+    item_rows, item_keys = [], []
+    for guide in plan.guides:
+        for position, item in enumerate(guide.items):
+            known = plan.catalogue.get(item.code)
+            item_rows.append({
+                "guide_id": guide_ids[guide.index], "kind": item.kind, "code": item.code[:10],
+                "description": (item.description or (known[1] if known else item.code))[:200],
+                "execution_date": item.execution_date, "quantity": item.quantity,
+                "unit_price": to_money(item.unit_price), "total_amount": to_money(item.total),
+                "price_table_item_id": known[0] if known else None,
+            })
+            item_keys.append((guide.index, position))
+    item_ids = _insert(GuideItem.__table__, item_rows)
+    _audit_created("guide_item", item_ids, item_rows)
+    item_id_of = dict(zip(item_keys, item_ids))
+
+    guides = list(db.session.scalars(
+        sa.select(Guide).where(Guide.id.in_(list(guide_ids.values()))).options(selectinload(Guide.items))))
+    lot = issue_lot(provider, guides, competence=plan.competence, actor=actor, source=LotSource.XML,
+                    number=header.lot_number)
+    if plan.glosas:
+        code = _glosa_code("1705")
+        for guide, index, amount, error in plan.glosas:
+            db.session.add(Glosa(provider_id=provider.id, lot_id=lot.id, guide_id=guide_ids[guide.index],
+                                 guide_item_id=item_id_of[(guide.index, index)], code_id=code.id, amount=amount,
+                                 reason=error.message))
+        db.session.flush()
+    return lot
+
+
+def _glosa_code(code: str) -> GlosaCode:
+    row = db.session.scalar(sa.select(GlosaCode).where(GlosaCode.code == code))
+    if row is None:
+        row = GlosaCode(code=code, description=TABLE_38.get(code, code), source=GlosaSource.TISS, group="Tabela 38")
+        db.session.add(row)
+        db.session.flush()
+    return row

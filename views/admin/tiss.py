@@ -1,0 +1,192 @@
+"""TISS XML pages: upload lot files (Envio de arquivo XML), the history (Histórico de envios),
+and the downloads: original file, answer XML, protocol / error report PDF, lot export."""
+from __future__ import annotations
+
+from flask import Response, abort, current_app, flash, redirect, request, url_for
+from flask_admin import BaseView, expose
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from markupsafe import Markup
+from sqlalchemy import select
+
+from forms.tiss import TissUploadForm
+from models import Lot, PayerSettings, Provider, TissSubmission
+from models.base import db
+from models.enums import Country, ProviderStatus
+from models.permissions import can
+from services import storage
+from services.pdf import pdf_response, render_pdf
+from services.tiss.answers import answer_filename, answer_message, guide_summaries
+from services.tiss.errors import TissError
+from services.tiss.export import ExportError, export_filename, export_lot
+from services.tiss.intake import STORAGE_KIND, receive
+from views.admin.base import ProviderScopedView
+from views.formatting import badge, money
+
+
+def _visible_submission(submission_id: int) -> TissSubmission:
+    if not can(current_user, "view", "tiss_submission"):
+        abort(403)
+    submission = db.session.get(TissSubmission, submission_id)
+    if submission is None:
+        abort(404)
+    if current_user.is_provider and submission.provider_id != current_user.current_provider_id:
+        abort(404)
+    return submission
+
+
+def _xml_response(data: bytes, filename: str, inline: bool = False) -> Response:
+    disposition = "inline" if inline else "attachment"
+    return Response(data, mimetype="application/xml", headers={
+        "Content-Disposition": f'{disposition}; filename="{filename}"', "X-Content-Type-Options": "nosniff",
+        "Content-Security-Policy": "default-src 'none'",
+    })
+
+
+def result_context(submission: TissSubmission) -> dict:
+    return {
+        "submission": submission,
+        "errors": [TissError.from_dict(e) for e in (submission.errors or [])] if not submission.accepted else [],
+        "guides": guide_summaries(submission),
+        "glosas": submission.errors or [] if submission.accepted else [],
+    }
+
+
+class TissUploadView(BaseView):
+    """Envio de arquivo XML: providers for themselves, clerks for any provider."""
+
+    def is_accessible(self) -> bool:
+        return can(current_user, "view", "tiss_submission")
+
+    def is_visible(self) -> bool:
+        return can(current_user, "create", "tiss_submission")
+
+    def inaccessible_callback(self, name, **kwargs):
+        if current_user.is_authenticated:
+            abort(403)
+        return redirect(url_for("auth.login", next=request.full_path))
+
+    def _form(self) -> TissUploadForm:
+        form = TissUploadForm()
+        if current_user.is_provider:
+            del form.provider
+        else:
+            providers = db.session.execute(
+                select(Provider.id, Provider.provider_number, Provider.legal_name)
+                .where(Provider.country == Country.BR, Provider.status == ProviderStatus.ACTIVE)
+                .order_by(Provider.legal_name)).all()
+            form.provider.choices = [(0, _("Any (as named in the file)"))] + [
+                (pid, f"{number} - {name}") for pid, number, name in providers]
+        return form
+
+    @expose("/", methods=("GET", "POST"))
+    def index(self):
+        if not can(current_user, "create", "tiss_submission"):
+            return redirect(url_for("tiss_submission.index_view"))
+        form = self._form()
+        results = []
+        if current_user.is_provider and current_user.current_provider_id is None:
+            flash(_("Your account is not linked to a provider yet."), "warning")
+        elif form.validate_on_submit():
+            provider_id = (current_user.current_provider_id if current_user.is_provider
+                           else (form.provider.data or None))
+            limit = current_app.config["TISS_MAX_XML_BYTES"]
+            for upload in form.files.data:
+                if not getattr(upload, "filename", ""):
+                    continue
+                data = upload.stream.read(limit + 1)
+                intake = receive(data, upload.filename, actor=current_user._get_current_object(),
+                                 provider_id=provider_id)
+                results.append(result_context(intake.submission))
+        return self.render("tiss/upload.html", form=form, results=results,
+                           max_mb=current_app.config["TISS_MAX_XML_BYTES"] // (1024 * 1024))
+
+    @expose("/submission/<int:submission_id>")
+    def submission(self, submission_id: int):
+        submission = _visible_submission(submission_id)
+        return self.render("tiss/submission.html", result=result_context(submission))
+
+    @expose("/submission/<int:submission_id>/original")
+    def original(self, submission_id: int):
+        submission = _visible_submission(submission_id)
+        try:
+            path = storage.path_of(STORAGE_KIND, submission.stored_name)
+        except ValueError:
+            abort(404)
+        if not path.is_file():
+            abort(404)
+        return _xml_response(path.read_bytes(), submission.filename.replace('"', ""))
+
+    @expose("/submission/<int:submission_id>/answer.xml")
+    def answer(self, submission_id: int):
+        submission = _visible_submission(submission_id)
+        return _xml_response(answer_message(submission), answer_filename(submission))
+
+    @expose("/submission/<int:submission_id>/report.pdf")
+    def report(self, submission_id: int):
+        submission = _visible_submission(submission_id)
+        context = result_context(submission)
+        template = "tiss_protocol.html" if submission.accepted else "tiss_errors.html"
+        data = render_pdf(template, payer=PayerSettings.current(), **context)
+        name = f"protocolo_{submission.protocol_number}.pdf" if submission.accepted else f"erros_{submission.id}.pdf"
+        return pdf_response(data, name)
+
+    @expose("/lot/<int:lot_id>/export.xml")
+    def export(self, lot_id: int):
+        if not can(current_user, "export", "lot"):
+            abort(403)
+        lot = db.session.get(Lot, lot_id)
+        if lot is None or (current_user.is_provider and lot.provider_id != current_user.current_provider_id):
+            abort(404)
+        payer = PayerSettings.current()
+        try:
+            data = export_lot(lot, registro_ans=(payer.ans_registry if payer and payer.ans_registry else "000000"))
+        except ExportError as exc:
+            flash(_("The lot cannot be exported as TISS XML: %(reason)s", reason=str(exc)), "danger")
+            return redirect(request.referrer if request.referrer and request.referrer.startswith(request.host_url)
+                            else url_for("lot.index_view"))
+        return _xml_response(data, export_filename(lot))
+
+
+def _result_formatter(view, context, model, name):
+    if model.accepted:
+        return Markup('<span class="badge badge-success" data-result="accepted">{}</span>').format(_("Accepted"))
+    return Markup('<span class="badge badge-danger" data-result="refused">{}</span>').format(_("Refused"))
+
+
+def _outcome_formatter(view, context, model, name):
+    if model.accepted:
+        return Markup("{} {}").format(_("Protocol"), model.protocol_number or "")
+    codes = ", ".join(sorted({str(e.get("code", "")) for e in (model.errors or [])}))
+    return Markup('<span title="{}">{}</span>').format(
+        "; ".join(str(e.get("message", "")) for e in (model.errors or [])[:5]), codes)
+
+
+def _links_formatter(view, context, model, name):
+    links = [(url_for("tiss.submission", submission_id=model.id), _("Details")),
+             (url_for("tiss.report", submission_id=model.id), _("PDF")),
+             (url_for("tiss.answer", submission_id=model.id), _("Answer XML"))]
+    if not model.stored_name.startswith("discarded-"):
+        links.append((url_for("tiss.original", submission_id=model.id), _("Original file")))
+    return Markup(" · ").join(Markup('<a href="{}">{}</a>').format(href, label) for href, label in links)
+
+
+class TissHistoryView(ProviderScopedView):
+    """Histórico de envios: every file received, scoped to the provider for provider users."""
+
+    offers = frozenset({"export"})
+    can_view_details = False
+    column_list = ("received_at", "filename", "size", "provider", "uploaded_by", "accepted", "outcome",
+                   "lot_number", "hash_encoding", "links")
+    column_labels = {
+        "received_at": _l("Received"), "filename": _l("File"), "size": _l("Size (bytes)"), "provider": _l("Provider"),
+        "uploaded_by": _l("Sender"), "accepted": _l("Result"), "outcome": _l("Protocol or errors"),
+        "lot_number": _l("Lot number"), "hash_encoding": _l("Hash reading"), "links": _l("Downloads"),
+    }
+    column_formatters = {"accepted": _result_formatter, "outcome": _outcome_formatter, "links": _links_formatter}
+    column_filters = ("accepted", "received_at", "lot_number", "protocol_number")
+    column_searchable_list = ("filename", "lot_number")
+    column_default_sort = ("received_at", True)
+    column_export_list = ("received_at", "filename", "size", "provider", "uploaded_by", "accepted",
+                          "protocol_number", "lot_number", "hash_encoding")
