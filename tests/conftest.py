@@ -11,6 +11,7 @@ import os
 import pytest
 import sqlalchemy as sa
 from flask_migrate import upgrade
+from flask_sqlalchemy.session import Session as FlaskSession
 
 from app import create_app
 from models.base import db
@@ -69,6 +70,14 @@ def app(database_url, tmp_path_factory):
     yield application
 
 
+class _ConnectionBoundSession(FlaskSession):
+    """Flask-SQLAlchemy's Session picks the app's engine in get_bind and ignores ``bind=``:
+    without this, tests committed for real instead of into the rolled-back transaction."""
+
+    def get_bind(self, mapper=None, clause=None, bind=None, **kwargs):
+        return bind if bind is not None else self.bind
+
+
 @pytest.fixture(autouse=True)
 def _transaction(request):
     """Every test runs in a transaction rolled back at its end (commits become savepoints).
@@ -83,7 +92,9 @@ def _transaction(request):
         connection = db.engine.connect()
         outer = connection.begin()
         original = db.session
-        db.session = db._make_scoped_session({"bind": connection, "join_transaction_mode": "create_savepoint"})
+        db.session = db._make_scoped_session({
+            "bind": connection, "join_transaction_mode": "create_savepoint", "class_": _ConnectionBoundSession,
+        })
         try:
             yield
         finally:
