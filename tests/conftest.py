@@ -10,6 +10,7 @@ import os
 
 import pytest
 import sqlalchemy as sa
+from flask import g, request_started
 from flask_migrate import upgrade
 from flask_sqlalchemy.session import Session as FlaskSession
 
@@ -57,6 +58,10 @@ def app(database_url, tmp_path_factory):
         "RATELIMIT_STORAGE_URI": "memory://",
         "SERVER_NAME": "localhost",
     })
+    # Tests keep an app context pushed, and Flask reuses it for test-client requests: without this,
+    # ``g`` (Flask-Login's cached user, Babel's locale, Limiter's state) leaked from one request,
+    # and one client, to the next.
+    request_started.connect(_fresh_request_globals, application)
     with application.app_context():
         upgrade()
         with db.engine.begin() as conn:
@@ -68,6 +73,10 @@ def app(database_url, tmp_path_factory):
                     code=code, name=name, country=country.value,
                     guide_type=guide_type.value if guide_type else None, requires_attendance_sheet=sheet))
     yield application
+
+
+def _fresh_request_globals(sender, **extra) -> None:
+    g.__dict__.clear()
 
 
 class _ConnectionBoundSession(FlaskSession):
