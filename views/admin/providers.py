@@ -13,14 +13,14 @@ from flask_admin.actions import action
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from wtforms import SelectField
-from wtforms.validators import ValidationError
+from wtforms import SelectField, StringField
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from forms.accounts import DecisionForm, ReasonForm
 from models.base import db
 from models.enums import Country, LinkStatus, ProviderStatus, Role, TaxCondition, TaxIdKind
 from models.permissions import can
-from models.rules.providers import ProviderDraft
+from models.rules.providers import ProviderDraft, check_provider
 from models.workflow import TransitionError, allowed_targets, transition
 from services import accounts
 from services.providers import check_new_or_changed, enum_values
@@ -63,13 +63,20 @@ class ProviderView(_PostedRowMixin, ProviderScopedView):
         "email", "phone", "address", "city", "state", "postal_code", "cnes",
         "cbu", "bank_code", "bank_name", "bank_agency", "bank_account", "iibb_rate", "iss_rate",
     )
-    form_overrides = {"country": SelectField, "tax_id_kind": SelectField, "tax_condition": SelectField}
+    # Typed ids may carry punctuation (30-50001091-2): the rules normalise them, so no column-length check here.
+    form_overrides = {
+        "country": SelectField, "tax_id_kind": SelectField, "tax_condition": SelectField,
+        "tax_id": StringField, "cbu": StringField, "bank_agency": StringField, "bank_account": StringField,
+    }
     form_args = {
         "country": {"choices": Country.choices, "coerce": _enum_value},
         "tax_id_kind": {"choices": TaxIdKind.choices, "coerce": _enum_value},
         "tax_condition": {"choices": TaxCondition.choices, "coerce": _enum_value},
-        "tax_id": {"description": _l("CUIT (Argentina), CNPJ or CPF (Brazil); with or without punctuation.")},
-        "cbu": {"description": _l("Argentina: 22 digits.")},
+        "tax_id": {"description": _l("CUIT (Argentina), CNPJ or CPF (Brazil); with or without punctuation."),
+                   "validators": [DataRequired(), Length(max=30)]},
+        "cbu": {"description": _l("Argentina: 22 digits."), "validators": [Optional(), Length(max=40)]},
+        "bank_agency": {"validators": [Optional(), Length(max=10)]},
+        "bank_account": {"validators": [Optional(), Length(max=20)]},
         "bank_code": {"description": _l("Brazil: 3-digit bank code (COMPE).")},
     }
     details_template = "admin/providers/provider_details.html"
@@ -99,9 +106,11 @@ class ProviderView(_PostedRowMixin, ProviderScopedView):
         return ok and not errors
 
     def on_model_change(self, form, model, is_created):
+        # validate_form checked everything (duplicates included); store the normalised values.
+        # A concurrent duplicate still fails on the unique constraints and rolls back.
         draft = self._draft(form)
-        clean, errors = check_new_or_changed(draft, None if is_created else model.id)
-        if errors:  # validate_form ran already; a race with another clerk ends here
+        clean, errors = check_provider(draft, require_bank=is_created)
+        if errors:
             raise ValidationError("; ".join(str(m) for m in errors.values()))
         for key, value in {**clean, **enum_values(draft)}.items():
             setattr(model, key, value)
