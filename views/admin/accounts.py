@@ -142,15 +142,16 @@ class OutboxView(SecurePage):
         return self.render("admin/accounts/outbox.html", rows=rows, folder=str(folder),
                            smtp=bool(current_app.config.get("MAIL_SERVER")))
 
-    @expose("/<name>")
-    def message(self, name: str):
-        if not OUTBOX_NAME.match(name):
+    @expose("/<filename>")
+    def message(self, filename: str):
+        if not OUTBOX_NAME.match(filename):
             abort(404)
         folder = self._folder().resolve()
-        path = (folder / name).resolve()
+        path = (folder / filename).resolve()
         if path.parent != folder or not path.is_file():
             abort(404)
         message = self._read(path)
         part = message.get_body(preferencelist=("plain",))
         body = part.get_content() if part is not None else ""
-        return self.render("admin/accounts/outbox_message.html", name=name, message=message, body=_linkify(body))
+        return self.render("admin/accounts/outbox_message.html", name=filename, message=message,
+                           body=_linkify(body))
