@@ -80,4 +80,5 @@ class ProviderLoginForm(FlaskForm):
     locale = SelectField(_l("Language of the emails"),
                          choices=[("es_AR", "Español"), ("pt_BR", "Português"), ("en", "English")])
     providers = SelectMultipleField(_l("Linked providers"), coerce=int, validators=[DataRequired()],
-                                    render_kw={"size": 8})
+                                    render_kw={"size": 8},
+                                    description=_l("Hold Ctrl (or Cmd) to choose several."))

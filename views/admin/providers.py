@@ -100,7 +100,9 @@ class ProviderView(_PostedRowMixin, ProviderScopedView):
         _clean, errors = check_new_or_changed(self._draft(form), provider_id)
         for name, message in errors.items():
             if name in form:
-                form[name].errors = list(form[name].errors) + [str(message)]
+                # Ours replaces Flask-Admin's terse unique-check message ("Already exists.").
+                kept = [] if name == "provider_number" else list(form[name].errors)
+                form[name].errors = kept + [str(message)]
             else:
                 flash(str(message), "error")
         return ok and not errors
@@ -122,6 +124,7 @@ class ProviderView(_PostedRowMixin, ProviderScopedView):
             model = kwargs["model"]
             kwargs["status_targets"] = allowed_targets(model, current_user)
             kwargs["reason_form"] = ReasonForm()
+            kwargs["may_create_login"] = can(current_user, "create", "user")
         return super().render(template, **kwargs)
 
     @expose("/status/", methods=["POST"])
