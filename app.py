@@ -64,11 +64,13 @@ def _sqlite_begin(connection) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from views.accounts import bp as accounts_bp
     from views.auth import bp as auth_bp
     from views.health import bp as health_bp
     from views.i18n import bp as i18n_bp
 
     app.register_blueprint(auth_bp)
+    app.register_blueprint(accounts_bp)
     app.register_blueprint(health_bp)
     app.register_blueprint(i18n_bp)
 

@@ -115,5 +115,22 @@ def can(user, action: str, resource: str) -> bool:
     return action in MATRIX.get(resource, {}).get(user.role, frozenset())
 
 
+def can_submit(user, provider) -> bool:
+    """May ``user`` submit documents (invoices, lots, appeals) for ``provider`` now?
+
+    Only for an active (not suspended or inactive) provider, and a provider user
+    only for a provider it is linked to (approved). Invoice/lot/appeal code asks
+    this before creating or sending; ``workflow.transition`` asks it for every
+    status change a provider user makes.
+    """
+    from models.enums import ProviderStatus
+
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active or provider is None:
+        return False
+    if provider.status != ProviderStatus.ACTIVE:
+        return False
+    return not user.is_provider or provider.id in user.linked_provider_ids
+
+
 def resources_for(user, action: str = "view") -> list[str]:
     return [r for r in MATRIX if can(user, action, r)]

@@ -46,7 +46,8 @@ class User(UserMixin, TimestampMixin, db.Model):
 
     @property
     def is_active(self) -> bool:
-        return bool(self.is_enabled and self.password_hash)
+        """Enabled, with a password, and activated (the emailed link was followed)."""
+        return bool(self.is_enabled and self.password_hash and self.activated_at)
 
     # Passwords -------------------------------------------------------------
     def set_password(self, password: str) -> None:

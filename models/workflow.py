@@ -21,7 +21,7 @@ from models.enums import (
     PaymentOrderStatus,
     ProviderStatus,
 )
-from models.permissions import PROVIDER_SCOPED, can
+from models.permissions import PROVIDER_SCOPED, can, can_submit
 
 
 @dataclass(frozen=True)
@@ -126,6 +126,7 @@ class TransitionError(Exception):
         "four_eyes": _l("Four-eyes rule: you cannot approve your own work."),
         "reason": _l("A reason is required for this status change."),
         "conflict": _l("Someone else changed this record at the same time. Reload and try again."),
+        "suspended": _l("This provider is suspended: its users cannot submit. Contact the payer's staff."),
     }
 
     def __init__(self, code: str):
@@ -166,6 +167,9 @@ def transition(obj, target, actor, reason: str | None = None, *, system: bool = 
         scope = PROVIDER_SCOPED.get(resource)
         if actor.is_provider and getattr(obj, scope) not in actor.linked_provider_ids:
             raise TransitionError("forbidden")
+        owner = obj if resource == "provider" else getattr(obj, "provider", None)
+        if actor.is_provider and owner is not None and not can_submit(actor, owner):
+            raise TransitionError("suspended")
         if any(getattr(obj, attr, None) == actor.id for attr in step.four_eyes):
             raise TransitionError("four_eyes")
     reason = (reason or "").strip() or None

@@ -33,8 +33,9 @@ def build_message(to: str, template: str, locale: str | None = None, **context) 
     message["Subject"] = subject
     message["Date"] = format_datetime(datetime.now().astimezone())
     message["Message-ID"] = make_msgid(domain="liquida.local")
-    message["Content-Language"] = locale.replace("_", "-")
     message.set_content(body)
+    # After set_content, which drops every Content-* header set before it.
+    message["Content-Language"] = locale.replace("_", "-")
     return message
 
 

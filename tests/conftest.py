@@ -10,7 +10,7 @@ import os
 
 import pytest
 import sqlalchemy as sa
-from flask import g
+from flask import g, request_started
 from flask_migrate import upgrade
 from flask_sqlalchemy.session import Session as FlaskSession
 
@@ -58,12 +58,10 @@ def app(database_url, tmp_path_factory):
         "RATELIMIT_STORAGE_URI": "memory://",
         "SERVER_NAME": "localhost",
     })
-    @application.teardown_request
-    def _forget_cached_user(exc):
-        # Test requests share the test's app context (and so ``g``): drop Flask-Login's
-        # per-request user cache so each request, like in production, loads its own.
-        g.pop("_login_user", None)
-
+    # Tests keep an app context pushed, and Flask reuses it for test-client requests: without this,
+    # ``g`` (Flask-Login's cached user, Babel's locale, Limiter's state) leaked from one request,
+    # and one client, to the next.
+    request_started.connect(_fresh_request_globals, application)
     with application.app_context():
         upgrade()
         with db.engine.begin() as conn:
@@ -77,11 +75,16 @@ def app(database_url, tmp_path_factory):
     yield application
 
 
-class _JoinedSession(FlaskSession):
-    """Flask-SQLAlchemy's session picks the app's engine; ours must stay on the test's connection."""
+def _fresh_request_globals(sender, **extra) -> None:
+    g.__dict__.clear()
+
+
+class _ConnectionBoundSession(FlaskSession):
+    """Flask-SQLAlchemy's Session picks the app's engine in get_bind and ignores ``bind=``:
+    without this, tests committed for real instead of into the rolled-back transaction."""
 
     def get_bind(self, mapper=None, clause=None, bind=None, **kwargs):
-        return self.bind
+        return bind if bind is not None else self.bind
 
 
 @pytest.fixture(autouse=True)
@@ -98,9 +101,9 @@ def _transaction(request):
         connection = db.engine.connect()
         outer = connection.begin()
         original = db.session
-        db.session = db._make_scoped_session(
-            {"bind": connection, "join_transaction_mode": "create_savepoint", "class_": _JoinedSession}
-        )
+        db.session = db._make_scoped_session({
+            "bind": connection, "join_transaction_mode": "create_savepoint", "class_": _ConnectionBoundSession,
+        })
         try:
             yield
         finally:

@@ -6,10 +6,12 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import func, select
 
+from extensions import limiter
 from forms.auth import LoginForm
 from models.audit import record_event
 from models.base import db, utcnow
 from models.users import User
+from services import throttle
 from views.safety import safe_next
 
 bp = Blueprint("auth", __name__)
@@ -22,7 +24,7 @@ def load_user(user_id: str) -> User | None:
         user = db.session.get(User, int(raw_id))
     except (ValueError, TypeError):
         return None
-    if user is None or str(user.session_version) != raw_version:
+    if user is None or str(user.session_version) != raw_version or not user.is_active:
         return None
     return user
 
@@ -32,25 +34,50 @@ def find_user(email: str) -> User | None:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(throttle.login_ip_limit, methods=["POST"], deduct_when=throttle.failed_login)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("admin.index"))
     form = LoginForm()
+    hint = None
     if form.validate_on_submit():
-        user = find_user(form.email.data)
+        email = form.email.data
+        user = find_user(email)
+        if throttle.is_locked(email):
+            # Locked: refused whatever the password, and without checking it.
+            record_event("user", user.id if user else None, "login_refused_locked", email=email[:254])
+            db.session.commit()
+            form.email.errors.append(_locked_message())
+            return render_template("auth/login.html", form=form, hint="locked"), 429
         if user is not None and user.check_password(form.password.data) and user.is_active:
+            throttle.clear_failures(email)
             login_user(user, remember=form.remember.data)
             user.last_login_at = utcnow()
             record_event("user", user.id, "login")
             db.session.commit()
             return redirect(safe_next(request.args.get("next")) or url_for("admin.index"))
-        record_event("user", user.id if user else None, "login_failed", email=form.email.data[:254])
-        db.session.commit()
-        if user is not None and user.check_password(form.password.data) and not user.is_enabled:
+        right_password = user is not None and user.check_password(form.password.data)
+        record_event("user", user.id if user else None, "login_failed", email=email[:254])
+        if right_password and not user.is_enabled:
             form.email.errors.append(_("This account is deactivated. Contact the payer's staff."))
+        elif right_password and user.activated_at is None:
+            form.email.errors.append(_("This account is not activated yet: follow the link we emailed you."))
+            hint = "activation"
         else:
             form.password.errors.append(_("Wrong email or password."))
-    return render_template("auth/login.html", form=form)
+            if throttle.register_failure(email):
+                record_event("user", user.id if user else None, "locked", email=email[:254])
+                form.email.errors.append(_locked_message())
+                hint = "locked"
+        db.session.commit()
+    return render_template("auth/login.html", form=form, hint=hint)
+
+
+def _locked_message() -> str:
+    from flask import current_app
+
+    return _("Too many failed attempts: this account is locked for %(minutes)s minutes. "
+             "Try again later or reset your password.", minutes=current_app.config.get("LOGIN_LOCKOUT_MINUTES", 15))
 
 
 @bp.route("/logout", methods=["POST"])

@@ -6,6 +6,7 @@ from flask_admin.theme import Bootstrap4Theme
 from flask_babel import lazy_gettext as _l
 
 import models as m
+from views.admin.accounts import LinkRequestView, OutboxView, ProviderLoginView
 from views.admin.billing import (
     AttachmentView,
     AuthorizationOrderView,
@@ -113,4 +114,10 @@ def build_admin(app) -> Admin:
     for view_cls, name, category, endpoint in pages:
         admin.add_view(view_cls(name=name, category=category, endpoint=endpoint, url=f"/admin/{endpoint.replace('_', '-')}"))
     admin.add_view(TissUploadView(name=_l("Send TISS XML"), category=LOTS, endpoint="tiss", url="/admin/tiss"))
+    # Account pages (issue 3): provider self-service linking, staff-created logins, the mail outbox.
+    admin.add_view(LinkRequestView(name=_l("Link to a client/provider"), category=PROVIDERS, endpoint="my_links",
+                                   url="/admin/my-links"))
+    admin.add_view(ProviderLoginView(name=_l("New provider login"), category=PROVIDERS, endpoint="provider_login",
+                                     url="/admin/provider-login"))
+    admin.add_view(OutboxView(name=_l("Outbox"), category=CONFIGURATION, endpoint="outbox", url="/admin/outbox"))
     return admin
