@@ -4,16 +4,22 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from flask_babel import format_currency, format_date, format_datetime, format_decimal
+from flask_babel import format_date, format_datetime, format_decimal
 from markupsafe import Markup
 
 from models.enums import LabeledEnum
 
 
+# Symbols users of both countries read without ambiguity (CLDR gives "BRL" in es_AR).
+CURRENCY_SYMBOLS = {"ARS": "$", "BRL": "R$", "USD": "US$"}
+
+
 def money(value: Decimal | None, currency: str = "ARS") -> str:
+    """``$ 355.968,00`` / ``R$ 324,40`` with the locale's separators, always two decimals."""
     if value is None:
         return ""
-    return format_currency(value, currency)
+    symbol = CURRENCY_SYMBOLS.get(currency, currency)
+    return f"{symbol}\xa0{format_decimal(value, format='#,##0.00')}"
 
 
 def number(value: Decimal | None) -> str:

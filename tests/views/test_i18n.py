@@ -55,10 +55,11 @@ def test_flask_admin_own_strings_are_translated(client, login_as):
 def test_money_and_dates_follow_the_locale(app):
     with app.test_request_context():
         with force_locale("es_AR"):
-            assert money(Decimal("355968.00"), "ARS") == "$355.968,00"
+            assert money(Decimal("355968.00"), "ARS") == "$\xa0355.968,00"
             assert day(date(2021, 3, 18)) == "18/3/21"
         with force_locale("pt_BR"):
             assert money(Decimal("324.40"), "BRL") == "R$\xa0324,40"
             assert day(date(2025, 2, 24)) == "24/02/2025"
         with force_locale("en"):
-            assert money(Decimal("1234.5"), "USD") == "$1,234.50"
+            assert money(Decimal("1234.5"), "USD") == "US$\xa01,234.50"
+            assert money(Decimal("-10"), "BRL") == "R$\xa0-10.00"
