@@ -15,6 +15,7 @@ from flask_migrate import upgrade
 from flask_sqlalchemy.session import Session as FlaskSession
 
 from app import create_app
+from extensions import limiter
 from models.base import db
 from models.enums import Role
 from seed import factories as f
@@ -92,7 +93,10 @@ def _transaction(request):
     """Every test runs in a transaction rolled back at its end (commits become savepoints).
 
     Browser tests (marker ``e2e``) talk to a live server with its own database instead.
+    Login-throttling counters start empty for every test.
     """
+    if limiter.initialized:
+        limiter.reset()
     if request.node.get_closest_marker("e2e"):
         yield
         return

@@ -33,7 +33,7 @@ def test_clerk_analyses_through_the_screen(client, login, br_lot, money_setup, s
     client.post(f"/admin/account-audit/lot/{br_lot.id}/guide/{br_lot.guides[1].id}/glosa",
                 data={"code_id": money_setup["1702"].id, "reason": "dup"})
     page = client.get(f"/admin/account-audit/lot/{br_lot.id}").get_data(as_text=True)
-    assert 'data-total="lot"' in page and "R$170.00" in page  # 350 informed - 180 glosas
+    assert 'data-total="lot"' in page and "R$\xa0170.00" in page  # 350 informed - 180 glosas
     r = client.post(f"/admin/account-audit/lot/{br_lot.id}/status", data={"target": "analysed"})
     db.session.refresh(br_lot)
     assert br_lot.status == LotStatus.ANALYSED and br_lot.analysed_by_id == staff["clerk"].id
@@ -101,7 +101,7 @@ def test_provider_pages_and_scoping(client, login, make_user, br_lot, money_setu
     assert client.get(f"/admin/my-withholdings/{cert.id}.pdf").status_code == 200
     assert client.get(f"/admin/statements/{order.id}").status_code == 200
     rep = client.get("/admin/reports/?start=2026-01-01&end=2026-03-31").get_data(as_text=True)
-    assert "R$320.00" in rep
+    assert "R$\xa0320.00" in rep
     ext = client.get("/admin/reports/extract?start=2026-01-01&end=2026-03-31").get_data(as_text=True)
     assert "Ana Souza" in ext and "Banco do Brasil" in ext
     assert client.get("/admin/reports/extract?start=2026-01-01&end=2026-03-31&format=pdf").data.startswith(b"%PDF")
