@@ -446,3 +446,53 @@ def lot_search_query(*, provider_id: int | None = None, guide_type: GuideType | 
     if status is not None:
         query = query.where(Lot.status == status)
     return query.order_by(Lot.id.desc())
+
+
+# Relatório de valores para emissão de NF ------------------------------------------------
+ANALYSED_STATUSES = (LotStatus.ANALYSED, LotStatus.RELEASED, LotStatus.PAID, LotStatus.CLOSED_UNPAID)
+
+
+@dataclass
+class NfRow:
+    lot: Lot
+    guides: int
+    presented: Decimal
+    released: Decimal | None  # None while the payer has not finished analysing the lot
+
+    @property
+    def glosa(self) -> Decimal | None:
+        return None if self.released is None else self.presented - self.released
+
+
+def nf_report(start: date, end: date, *, provider_id: int | None = None) -> list[NfRow]:
+    """Lots sent in [start, end] (not cancelled): value presented and released, per lot."""
+    guides_q = (
+        sa.select(Guide.lot_id, sa.func.count(sa.distinct(Guide.id)).label("guides"),
+                  sa.func.coalesce(sa.func.sum(GuideItem.released_amount), 0).label("released"))
+        .join(GuideItem, GuideItem.guide_id == Guide.id, isouter=True)
+        .where(Guide.lot_id.is_not(None)).group_by(Guide.lot_id).subquery()
+    )
+    query = (
+        sa.select(Lot, guides_q.c.guides, guides_q.c.released)
+        .join(guides_q, guides_q.c.lot_id == Lot.id, isouter=True)
+        .where(Lot.status != LotStatus.CANCELLED,
+               Lot.sent_at >= datetime.combine(start, datetime.min.time()),
+               Lot.sent_at < datetime.combine(end + timedelta(days=1), datetime.min.time()))
+        .order_by(Lot.sent_at, Lot.id)
+    )
+    if provider_id is not None:
+        query = query.where(Lot.provider_id == provider_id)
+    rows = []
+    for lot, guides, released in db.session.execute(query):
+        rows.append(NfRow(lot=lot, guides=guides or 0, presented=to_money(lot.total_amount),
+                          released=to_money(released or 0) if lot.status in ANALYSED_STATUSES else None))
+    return rows
+
+
+def nf_totals(rows: list[NfRow]) -> dict[str, Decimal]:
+    return {
+        "presented": sum((r.presented for r in rows), ZERO),
+        "released": sum((r.released for r in rows if r.released is not None), ZERO),
+        "glosa": sum((r.glosa for r in rows if r.glosa is not None), ZERO),
+        "guides": sum(r.guides for r in rows),
+    }

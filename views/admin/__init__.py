@@ -19,6 +19,7 @@ from views.admin.configuration import (
     WithholdingRuleView,
 )
 from views.admin.dashboard import DashboardView
+from views.admin.lot_pages import BillingRunView, GuideEditView, LotBuilderView, LotTrackingView, NfReportView
 from views.admin.lots import AppealView, GlosaView, GuideView, LotView, TissSubmissionView
 from views.admin.payments import PaymentOrderView, WithholdingCertificateView
 from views.admin.providers import (
@@ -69,6 +70,16 @@ def build_admin(app) -> Admin:
         (PaymentCalendarView, m.PaymentCalendarEntry, _l("Payment calendar"), CONFIGURATION),
         (AuditLogView, m.AuditLog, _l("Audit log"), CONFIGURATION),
     ]
+    pages = [
+        (LotBuilderView, _l("+ New lot"), "lot_builder", "/admin/lot-builder"),
+        (LotTrackingView, _l("Follow lots"), "lot_tracking", "/admin/lot-tracking"),
+        (BillingRunView, _l("Bill services by period"), "billing_run", "/admin/billing-run"),
+        (NfReportView, _l("Values report for the NF"), "nf_report", "/admin/nf-report"),
+    ]
+    for view_cls, name, endpoint, url in pages:
+        admin.add_view(view_cls(name=name, category=LOTS, endpoint=endpoint, url=url))
     for view_cls, model, name, category in screens:
         admin.add_view(view_cls(model, m.db, name=name, category=category, endpoint=model.__tablename__))
+    # The guide editor is reached from guide lists, not from the menu.
+    admin.add_view(GuideEditView(name=_l("Edit guide"), endpoint="guide_edit", url="/admin/guide-edit"))
     return admin
