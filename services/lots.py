@@ -146,8 +146,12 @@ def occurrences_for(guides: Iterable[Guide], competence: str, *, today: date | N
     out: dict[int, list[Occurrence]] = {}
     cache: dict[int, dict[str, Decimal]] = {}
     for guide in guides:
-        table = prices if prices is not None else cache.setdefault(
-            guide.provider_id, prices_for_competence(guide.provider_id, competence))
+        if prices is not None:
+            table = prices
+        else:
+            if guide.provider_id not in cache:
+                cache[guide.provider_id] = prices_for_competence(guide.provider_id, competence)
+            table = cache[guide.provider_id]
         out[guide.id] = guide_occurrences(
             facts_from_guide(guide), competence=competence, today=today, prices=table,
             in_active_lot=guide.lot_id is not None,
