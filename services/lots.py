@@ -256,7 +256,9 @@ def issue_lot(provider, guides: Sequence[Guide], *, competence: str, actor, sour
     # The database decides: only guides still free are taken, all or nothing.
     result = db.session.execute(
         sa.update(Guide.__table__)
-        .where(Guide.__table__.c.id.in_(ids), Guide.__table__.c.lot_id.is_(None),
+        # coalesce(): "lot_id IS NULL" would tempt SQLite into scanning ix_guide_lot_id (every free
+        # guide) instead of the primary key; lot ids are positive, so 0 means "no lot".
+        .where(Guide.__table__.c.id.in_(ids), sa.func.coalesce(Guide.__table__.c.lot_id, 0) == 0,
                Guide.__table__.c.provider_id == provider.id)
         .values(lot_id=lot.id, version_id=Guide.__table__.c.version_id + 1)
         .execution_options(synchronize_session=False)

@@ -32,6 +32,7 @@ from models.workflow import TransitionError, allowed_targets
 from services import guides as guide_svc
 from services import lots as lot_svc
 from services.pdf import pdf_response, render_pdf
+from views.formatting import money
 from views.safety import safe_next
 
 DRAFT_KEY = "lot_draft"
@@ -296,7 +297,7 @@ class BillingRunView(_Page):
             today = date.today()
             form.start.data, form.end.data = today.replace(day=1), today
         guides, occurrences, competence = [], {}, None
-        if request.values.get("start") and form.validate():
+        if not request.values.get("start") or form.validate():
             competence = f"{form.start.data.year}-{form.start.data.month:02d}"
             if request.method == "POST":
                 ids = _int_list(request.form.getlist("guide"), limit=MAX_SELECTION + 1)
@@ -391,7 +392,7 @@ class GuideEditView(_Page):
                                       quantity=request.form.get("quantity"), unit_price=request.form.get("unit_price"))
             db.session.commit()
             flash(_("Added %(item)s. Guide total: %(total)s.", item=str(item),
-                    total=guide.total_amount), "success")
+                    total=money(guide.total_amount, guide.provider.currency)), "success")
             return self._back(guide)
         except (guide_svc.GuideError, ValueError) as exc:
             db.session.rollback()
@@ -408,7 +409,8 @@ class GuideEditView(_Page):
         try:
             guide_svc.remove_item(guide, current_user, item_id)
             db.session.commit()
-            flash(_("Item removed. Guide total: %(total)s.", total=guide.total_amount), "success")
+            flash(_("Item removed. Guide total: %(total)s.",
+                    total=money(guide.total_amount, guide.provider.currency)), "success")
         except guide_svc.GuideError as exc:
             db.session.rollback()
             flash(exc.message, "danger")
