@@ -165,10 +165,16 @@ def recompute_guide_total(guide: Guide) -> Decimal:
     return guide.total_amount
 
 
-def recompute_lot_total(lot: Lot) -> Decimal:
+def recompute_lot_total(lot: Lot, guide_ids: Sequence[int] | None = None) -> Decimal:
+    """Lot total = Σ of its guides, from the database. ``guide_ids`` (the guides just attached) lets
+    the query use the primary key: SQLite's planner scans the table for ``lot_id = ?`` when most
+    guides have no lot yet (its statistics then see one huge NULL group)."""
     db.session.flush()
+    where = [Guide.lot_id == lot.id]
+    if guide_ids is not None:
+        where.append(Guide.id.in_(list(guide_ids)))
     total = db.session.scalar(
-        sa.select(sa.func.coalesce(sa.func.sum(Guide.total_amount), 0)).where(Guide.lot_id == lot.id)
+        sa.select(sa.func.coalesce(sa.func.sum(Guide.total_amount), 0)).where(*where)
     )
     lot.total_amount = to_money(total or 0)
     return lot.total_amount
@@ -271,7 +277,7 @@ def issue_lot(provider, guides: Sequence[Guide], *, competence: str, actor, sour
         db.session.expire(guide, ["lot_id", "lot", "version_id"])
     db.session.expire(lot, ["guides"])
     # Totals from the database, so lot = Σ guides holds even if a guide changed meanwhile.
-    recompute_lot_total(lot)
+    recompute_lot_total(lot, ids)
     db.session.flush()
     return lot
 
@@ -285,6 +291,7 @@ class SendResult:
     guide_type: GuideType | None
     lots: list[Lot] = field(default_factory=list)
     errors: list[tuple[str, list[Occurrence]]] = field(default_factory=list)
+    guide_numbers: dict[int, list[str]] = field(default_factory=dict)  # lot id → guides sent in it
 
     @property
     def total(self) -> Decimal:
@@ -292,7 +299,7 @@ class SendResult:
 
     @property
     def guide_count(self) -> int:
-        return sum(len(lot.guides) for lot in self.lots)
+        return sum(len(numbers) for numbers in self.guide_numbers.values())
 
 
 def chunks(seq: Sequence, size: int) -> list[list]:
@@ -320,7 +327,9 @@ def send_lots(provider, guides: Sequence[Guide], *, competence: str, actor,
     for guide_type in types:
         of_type = [g for g in clean if g.guide_type == guide_type]
         for part in chunks(of_type, limit):
-            result.lots.append(issue_lot(provider, part, competence=competence, actor=actor, source=source))
+            lot = issue_lot(provider, part, competence=competence, actor=actor, source=source)
+            result.lots.append(lot)
+            result.guide_numbers[lot.id] = [g.number for g in part]
     return result
 
 
