@@ -146,8 +146,12 @@ def occurrences_for(guides: Iterable[Guide], competence: str, *, today: date | N
     out: dict[int, list[Occurrence]] = {}
     cache: dict[int, dict[str, Decimal]] = {}
     for guide in guides:
-        table = prices if prices is not None else cache.setdefault(
-            guide.provider_id, prices_for_competence(guide.provider_id, competence))
+        if prices is not None:
+            table = prices
+        else:
+            if guide.provider_id not in cache:
+                cache[guide.provider_id] = prices_for_competence(guide.provider_id, competence)
+            table = cache[guide.provider_id]
         out[guide.id] = guide_occurrences(
             facts_from_guide(guide), competence=competence, today=today, prices=table,
             in_active_lot=guide.lot_id is not None,
@@ -163,10 +167,16 @@ def recompute_guide_total(guide: Guide) -> Decimal:
     return guide.total_amount
 
 
-def recompute_lot_total(lot: Lot) -> Decimal:
+def recompute_lot_total(lot: Lot, guide_ids: Sequence[int] | None = None) -> Decimal:
+    """Lot total = Σ of its guides, from the database. ``guide_ids`` (the guides just attached) lets
+    the query use the primary key: SQLite's planner scans the table for ``lot_id = ?`` when most
+    guides have no lot yet (its statistics then see one huge NULL group)."""
     db.session.flush()
+    where = [Guide.lot_id == lot.id]
+    if guide_ids is not None:
+        where.append(Guide.id.in_(list(guide_ids)))
     total = db.session.scalar(
-        sa.select(sa.func.coalesce(sa.func.sum(Guide.total_amount), 0)).where(Guide.lot_id == lot.id)
+        sa.select(sa.func.coalesce(sa.func.sum(Guide.total_amount), 0)).where(*where)
     )
     lot.total_amount = to_money(total or 0)
     return lot.total_amount
@@ -254,7 +264,9 @@ def issue_lot(provider, guides: Sequence[Guide], *, competence: str, actor, sour
     # The database decides: only guides still free are taken, all or nothing.
     result = db.session.execute(
         sa.update(Guide.__table__)
-        .where(Guide.__table__.c.id.in_(ids), Guide.__table__.c.lot_id.is_(None),
+        # coalesce(): "lot_id IS NULL" would tempt SQLite into scanning ix_guide_lot_id (every free
+        # guide) instead of the primary key; lot ids are positive, so 0 means "no lot".
+        .where(Guide.__table__.c.id.in_(ids), sa.func.coalesce(Guide.__table__.c.lot_id, 0) == 0,
                Guide.__table__.c.provider_id == provider.id)
         .values(lot_id=lot.id, version_id=Guide.__table__.c.version_id + 1)
         .execution_options(synchronize_session=False)
@@ -267,7 +279,7 @@ def issue_lot(provider, guides: Sequence[Guide], *, competence: str, actor, sour
         db.session.expire(guide, ["lot_id", "lot", "version_id"])
     db.session.expire(lot, ["guides"])
     # Totals from the database, so lot = Σ guides holds even if a guide changed meanwhile.
-    recompute_lot_total(lot)
+    recompute_lot_total(lot, ids)
     db.session.flush()
     return lot
 
@@ -281,6 +293,7 @@ class SendResult:
     guide_type: GuideType | None
     lots: list[Lot] = field(default_factory=list)
     errors: list[tuple[str, list[Occurrence]]] = field(default_factory=list)
+    guide_numbers: dict[int, list[str]] = field(default_factory=dict)  # lot id → guides sent in it
 
     @property
     def total(self) -> Decimal:
@@ -288,7 +301,7 @@ class SendResult:
 
     @property
     def guide_count(self) -> int:
-        return sum(len(lot.guides) for lot in self.lots)
+        return sum(len(numbers) for numbers in self.guide_numbers.values())
 
 
 def chunks(seq: Sequence, size: int) -> list[list]:
@@ -316,7 +329,9 @@ def send_lots(provider, guides: Sequence[Guide], *, competence: str, actor,
     for guide_type in types:
         of_type = [g for g in clean if g.guide_type == guide_type]
         for part in chunks(of_type, limit):
-            result.lots.append(issue_lot(provider, part, competence=competence, actor=actor, source=source))
+            lot = issue_lot(provider, part, competence=competence, actor=actor, source=source)
+            result.lots.append(lot)
+            result.guide_numbers[lot.id] = [g.number for g in part]
     return result
 
 
@@ -448,3 +463,53 @@ def lot_search_query(*, provider_id: int | None = None, guide_type: GuideType | 
     if status is not None:
         query = query.where(Lot.status == status)
     return query.order_by(Lot.id.desc())
+
+
+# Relatório de valores para emissão de NF ------------------------------------------------
+ANALYSED_STATUSES = (LotStatus.ANALYSED, LotStatus.RELEASED, LotStatus.PAID, LotStatus.CLOSED_UNPAID)
+
+
+@dataclass
+class NfRow:
+    lot: Lot
+    guides: int
+    presented: Decimal
+    released: Decimal | None  # None while the payer has not finished analysing the lot
+
+    @property
+    def glosa(self) -> Decimal | None:
+        return None if self.released is None else self.presented - self.released
+
+
+def nf_report(start: date, end: date, *, provider_id: int | None = None) -> list[NfRow]:
+    """Lots sent in [start, end] (not cancelled): value presented and released, per lot."""
+    guides_q = (
+        sa.select(Guide.lot_id, sa.func.count(sa.distinct(Guide.id)).label("guides"),
+                  sa.func.coalesce(sa.func.sum(GuideItem.released_amount), 0).label("released"))
+        .join(GuideItem, GuideItem.guide_id == Guide.id, isouter=True)
+        .where(Guide.lot_id.is_not(None)).group_by(Guide.lot_id).subquery()
+    )
+    query = (
+        sa.select(Lot, guides_q.c.guides, guides_q.c.released)
+        .join(guides_q, guides_q.c.lot_id == Lot.id, isouter=True)
+        .where(Lot.status != LotStatus.CANCELLED,
+               Lot.sent_at >= datetime.combine(start, datetime.min.time()),
+               Lot.sent_at < datetime.combine(end + timedelta(days=1), datetime.min.time()))
+        .order_by(Lot.sent_at, Lot.id)
+    )
+    if provider_id is not None:
+        query = query.where(Lot.provider_id == provider_id)
+    rows = []
+    for lot, guides, released in db.session.execute(query):
+        rows.append(NfRow(lot=lot, guides=guides or 0, presented=to_money(lot.total_amount),
+                          released=to_money(released or 0) if lot.status in ANALYSED_STATUSES else None))
+    return rows
+
+
+def nf_totals(rows: list[NfRow]) -> dict[str, Decimal]:
+    return {
+        "presented": sum((r.presented for r in rows), ZERO),
+        "released": sum((r.released for r in rows if r.released is not None), ZERO),
+        "glosa": sum((r.glosa for r in rows if r.glosa is not None), ZERO),
+        "guides": sum(r.guides for r in rows),
+    }

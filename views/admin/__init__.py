@@ -28,6 +28,7 @@ from views.admin.configuration import (
 from views.admin.appeals import AppealDeskView
 from views.admin.audit import AccountAuditView
 from views.admin.dashboard import DashboardView
+from views.admin.lot_pages import BillingRunView, GuideEditView, LotBuilderView, LotTrackingView, NfReportView
 from views.admin.lots import (
     AppealItemView,
     AppealView,
@@ -99,6 +100,14 @@ def build_admin(app) -> Admin:
         (PaymentCalendarView, m.PaymentCalendarEntry, _l("Payment calendar"), CONFIGURATION),
         (AuditLogView, m.AuditLog, _l("Audit log"), CONFIGURATION),
     ]
+    pages = [
+        (LotBuilderView, _l("+ New lot"), "lot_builder", "/admin/lot-builder"),
+        (LotTrackingView, _l("Follow lots"), "lot_tracking", "/admin/lot-tracking"),
+        (BillingRunView, _l("Bill services by period"), "billing_run", "/admin/billing-run"),
+        (NfReportView, _l("Values report for the NF"), "nf_report", "/admin/nf-report"),
+    ]
+    for view_cls, name, endpoint, url in pages:
+        admin.add_view(view_cls(name=name, category=LOTS, endpoint=endpoint, url=url))
     for view_cls, model, name, category in screens:
         admin.add_view(view_cls(model, m.db, name=name, category=category, endpoint=model.__tablename__))
     # Custom pages of the money end (issue 7).
@@ -120,4 +129,6 @@ def build_admin(app) -> Admin:
     admin.add_view(ProviderLoginView(name=_l("New provider login"), category=PROVIDERS, endpoint="provider_login",
                                      url="/admin/provider-login"))
     admin.add_view(OutboxView(name=_l("Outbox"), category=CONFIGURATION, endpoint="outbox", url="/admin/outbox"))
+    # The guide editor is reached from guide lists, not from the menu.
+    admin.add_view(GuideEditView(name=_l("Edit guide"), endpoint="guide_edit", url="/admin/guide-edit"))
     return admin

@@ -1,7 +1,15 @@
 """CRUD screens of the TISS flow: guides, lots, received XML files, glosas and appeals."""
+from flask import url_for
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 
 from views.admin.base import ProviderScopedView
+
+
+def _guide_link(view, context, model, name):
+    """Guide number linking to the guide editor (execution, team, items)."""
+    return Markup('<a href="{}" data-guide-link="{}">{}</a>').format(
+        url_for("guide_edit.edit", guide_id=model.id), model.number, model.number)
 
 
 class GuideView(ProviderScopedView):
@@ -12,6 +20,7 @@ class GuideView(ProviderScopedView):
         "total_amount": _l("Guide value"), "lot": _l("Lot"), "status": _l("Status"),
         "beneficiary.name": _l("Beneficiary name"), "beneficiary.card_number": _l("Card number"),
     }
+    column_formatters = {"number": _guide_link}
     column_searchable_list = ("number", "beneficiary.name", "beneficiary.card_number")
     column_filters = ("status", "guide_type", "emission_date", "execution_date")
     column_default_sort = ("emission_date", True)

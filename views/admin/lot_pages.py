@@ -1,0 +1,571 @@
+"""Custom pages of the TISS billing flow: guide editor, lot builder ("+ Novo Lote"),
+billing by period ("Faturamento de atendimentos"), lot tracking and the NF values report.
+
+Views parse, call services and render; rules live in services.guides / services.lots.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from urllib.parse import parse_qsl, urlencode
+
+import sqlalchemy as sa
+from flask import abort, flash, redirect, request, session, url_for
+from flask_admin import BaseView, expose
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy.orm import selectinload
+
+from forms.lots import (
+    BillingPeriodForm,
+    GuideExecutionForm,
+    GuideSearchForm,
+    LotStartForm,
+    ReasonForm,
+    ReceiptForm,
+)
+from models import Guide, GuideItem, Lot, PayerSettings, Professional, Provider, ServiceLocation
+from models.base import db
+from models.enums import GuideStatus, GuideType, LotStatus
+from models.permissions import can
+from models.workflow import TransitionError, allowed_targets
+from services import guides as guide_svc
+from services import lots as lot_svc
+from services.pdf import pdf_response, render_pdf
+from views.formatting import money
+from views.safety import safe_next
+
+DRAFT_KEY = "lot_draft"
+SUMMARY_KEY = "lot_summary"
+MAX_SELECTION = 300  # kept in the (signed) session cookie; three full lots per send
+
+
+def _int_list(values, limit: int = 1000) -> list[int]:
+    out = []
+    for value in values[:limit]:
+        try:
+            out.append(int(value))
+        except (TypeError, ValueError):
+            continue
+    return out
+
+
+class _Page(BaseView):
+    resource = "lot"
+    action = "view"
+
+    def is_accessible(self) -> bool:
+        return can(current_user, self.action, self.resource)
+
+    def inaccessible_callback(self, name, **kwargs):
+        if current_user.is_authenticated:
+            abort(403)
+        return redirect(url_for("auth.login", next=request.full_path))
+
+    def _provider(self) -> Provider:
+        """The provider a provider user acts for (builder pages are the provider's)."""
+        provider_id = current_user.current_provider_id if current_user.is_provider else None
+        provider = db.session.get(Provider, provider_id) if provider_id else None
+        if provider is None:
+            abort(403)
+        return provider
+
+    def _visible_lot(self, lot_id: int) -> Lot:
+        lot = db.session.get(Lot, lot_id)
+        if lot is None or (current_user.is_provider and lot.provider_id != current_user.current_provider_id):
+            abort(404)
+        return lot
+
+    def _pdf_context(self, **ctx):
+        return {"payer": PayerSettings.current(), "generated_at": datetime.now(), **ctx}
+
+
+# Sending (shared by the builder and billing by period) ------------------------------
+def _send(provider: Provider, ids: list[int], competence: str, guide_type: GuideType | None):
+    """Send the chosen guides; returns a redirect to the Resumo. Double submits land on the same Resumo."""
+    already = _lots_already_sent_by_me(provider, ids) if ids else []
+    if already:  # a double submit (second tab, back button): show the protocol already issued
+        flash(_("These guides were already sent: here is the protocol."), "info")
+        return redirect(url_for("lot_builder.summary", lots=",".join(str(l.id) for l in already)))
+    guides = lot_svc.load_guides(provider.id, ids)
+    if guide_type is not None:
+        guides = [g for g in guides if g.guide_type == guide_type]
+    if not guides:
+        flash(_("Select at least one guide."), "danger")
+        return None
+    try:
+        result = lot_svc.send_lots(provider, guides, competence=competence, actor=current_user)
+        db.session.commit()
+    except lot_svc.LotError as exc:
+        db.session.rollback()
+        if exc.code == "taken":
+            lots = _lots_already_sent_by_me(provider, ids)
+            if lots:
+                flash(_("These guides were already sent: here is the protocol."), "info")
+                return redirect(url_for("lot_builder.summary", lots=",".join(str(l.id) for l in lots)))
+        flash(exc.message, "danger")
+        return None
+    session[SUMMARY_KEY] = {
+        "lots": [lot.id for lot in result.lots],
+        "errors": [[number, "; ".join(str(o) for o in occ)] for number, occ in result.errors][:100],
+    }
+    draft = session.get(DRAFT_KEY)
+    if draft:
+        draft["s"] = []
+        session[DRAFT_KEY] = draft
+    if not result.lots:
+        flash(_("No lot was created: every selected guide has occurrences."), "danger")
+    return redirect(url_for("lot_builder.summary", lots=",".join(str(lot.id) for lot in result.lots)))
+
+
+def _lots_already_sent_by_me(provider: Provider, ids: list[int]) -> list[Lot]:
+    rows = db.session.execute(sa.select(Guide.lot_id).where(Guide.provider_id == provider.id, Guide.id.in_(ids))).all()
+    lot_ids = {r[0] for r in rows}
+    if not rows or None in lot_ids:
+        return []
+    lots = list(db.session.scalars(sa.select(Lot).where(Lot.id.in_(lot_ids), Lot.status != LotStatus.CANCELLED)))
+    if len(lots) != len(lot_ids) or any(l.created_by_id != current_user.id for l in lots):
+        return []
+    return sorted(lots, key=lambda l: l.id)
+
+
+# The lot builder ---------------------------------------------------------------------
+class LotBuilderView(_Page):
+    action = "create"
+
+    def _draft(self):
+        draft = session.get(DRAFT_KEY)
+        provider = self._provider()
+        if not draft or draft.get("p") != provider.id:
+            return None, provider
+        return draft, provider
+
+    @expose("/", methods=("GET", "POST"))
+    def index(self):
+        provider = self._provider()
+        types = guide_svc.contracted_guide_types(provider)
+        form = LotStartForm()
+        form.guide_type.choices = [(t.value, t.label) for t in types]
+        if not types:
+            flash(_("Your contract has no TISS guide type: lots cannot be built."), "warning")
+        if form.validate_on_submit():
+            competence = lot_svc.parse_competence_input(form.competence.data)
+            session[DRAFT_KEY] = {"p": provider.id, "t": form.guide_type.data, "c": competence, "s": []}
+            return redirect(url_for(".search"))
+        draft, _p = self._draft()
+        if request.method == "GET" and draft:
+            form.guide_type.data = draft["t"]
+            form.competence.data = lot_svc.competence_label(draft["c"])
+        return self.render("lots/builder_start.html", form=form, provider=provider, draft=draft)
+
+    def _search_form(self, provider, competence):
+        args = request.args if request.args.get("searched") else None
+        form = GuideSearchForm(formdata=args)
+        form.status.choices = [("", _("All"))] + [(s.value, s.label) for s in GuideStatus]
+        form.location_id.choices = [("", _("All"))] + [
+            (str(loc.id), loc.name) for loc in sorted(provider.locations, key=lambda l: l.name)]
+        if args is None:
+            first, last = lot_svc.competence_bounds(competence)
+            form.emission_from.data, form.emission_to.data = first, last
+        return form
+
+    @expose("/search")
+    def search(self):
+        draft, provider = self._draft()
+        if draft is None:
+            return redirect(url_for(".index"))
+        guide_type = GuideType(draft["t"])
+        form = self._search_form(provider, draft["c"])
+        guides, occurrences = [], {}
+        if form.validate():
+            filters = guide_svc.GuideFilters(
+                status=GuideStatus(form.status.data) if form.status.data else None,
+                number=form.number.data, emission_from=form.emission_from.data, emission_to=form.emission_to.data,
+                card_number=form.card_number.data, beneficiary_name=form.beneficiary_name.data,
+                supplies=form.supplies.data or None, authorization_from=form.authorization_from.data,
+                authorization_to=form.authorization_to.data, execution_from=form.execution_from.data,
+                execution_to=form.execution_to.data,
+                location_id=int(form.location_id.data) if form.location_id.data else None,
+            )
+            guides = guide_svc.search_guides(provider.id, guide_type, filters)
+            occurrences = lot_svc.occurrences_for(guides, draft["c"])
+        selected = set(draft["s"])
+        return self.render(
+            "lots/builder_search.html", form=form, provider=provider, draft=draft, guide_type=guide_type,
+            competence_label=lot_svc.competence_label(draft["c"]), guides=guides, occurrences=occurrences,
+            selected=selected, limit=guide_svc.SEARCH_LIMIT, back=request.query_string.decode()[:2000],
+        )
+
+    @expose("/select", methods=("POST",))
+    def select(self):
+        draft, provider = self._draft()
+        if draft is None:
+            return redirect(url_for(".index"))
+        shown = set(_int_list(request.form.getlist("shown")))
+        checked = set(_int_list(request.form.getlist("guide"))) & shown
+        guides = lot_svc.load_guides(provider.id, checked)
+        occurrences = lot_svc.occurrences_for(guides, draft["c"])
+        refused = [g for g in guides if occurrences[g.id] or g.guide_type.value != draft["t"]]
+        accepted = {g.id for g in guides} - {g.id for g in refused}
+        selection = [i for i in draft["s"] if i not in shown] + sorted(accepted)
+        if len(selection) > MAX_SELECTION:
+            flash(_("At most %(max)s guides per send: send these, then build the next lot.", max=MAX_SELECTION),
+                  "warning")
+            selection = selection[:MAX_SELECTION]
+        for guide in refused:
+            flash(_("Guide %(number)s cannot be included: %(why)s", number=guide.number,
+                    why="; ".join(str(o) for o in occurrences[guide.id]) or _("another guide type")), "danger")
+        draft["s"] = selection
+        session[DRAFT_KEY] = draft
+        back = urlencode(parse_qsl(request.form.get("back", "")[:2000]))
+        target = url_for(".review") if request.form.get("next") == "review" else url_for(".search")
+        return redirect(target + (f"?{back}" if back and target.endswith("/search") else ""))
+
+    @expose("/review")
+    def review(self):
+        draft, provider = self._draft()
+        if draft is None:
+            return redirect(url_for(".index"))
+        guides = lot_svc.load_guides(provider.id, draft["s"])
+        occurrences = lot_svc.occurrences_for(guides, draft["c"])
+        ok = [g for g in guides if not occurrences[g.id]]
+        total = sum((g.total_amount for g in ok), Decimal("0.00"))
+        return self.render(
+            "lots/builder_review.html", provider=provider, draft=draft, guide_type=GuideType(draft["t"]),
+            competence_label=lot_svc.competence_label(draft["c"]), guides=guides, occurrences=occurrences,
+            total=total, ok_count=len(ok), max_per_lot=lot_svc.max_guides_per_lot(),
+        )
+
+    @expose("/clear", methods=("POST",))
+    def clear(self):
+        draft, _p = self._draft()
+        if draft is not None:
+            draft["s"] = []
+            session[DRAFT_KEY] = draft
+        return redirect(url_for(".search"))
+
+    @expose("/send", methods=("POST",))
+    def send(self):
+        draft, provider = self._draft()
+        if draft is None:
+            return redirect(url_for(".index"))
+        ids = [i for i in _int_list(request.form.getlist("guide")) if i in set(draft["s"])]
+        response = _send(provider, ids, draft["c"], GuideType(draft["t"]))
+        return response or redirect(url_for(".review"))
+
+    def _summary_lots(self) -> list[Lot]:
+        ids = _int_list((request.args.get("lots") or "").split(","), limit=50)
+        lots = [self._visible_lot(i) for i in ids]
+        return lots
+
+    def _summary_context(self):
+        lots = self._summary_lots()
+        stored = session.get(SUMMARY_KEY) or {}
+        errors = stored.get("errors", []) if sorted(stored.get("lots", [])) == sorted(l.id for l in lots) else []
+        first = lots[0] if lots else None
+        return {
+            "lots": lots, "errors": errors,
+            "provider": first.provider if first else (self._provider() if current_user.is_provider else None),
+            "competence_label": first.competence_label if first else "",
+            "guide_type": first.guide_type if first else None,
+            "total": sum((l.total_amount for l in lots), Decimal("0.00")),
+            "guide_count": sum(len(l.guides) for l in lots),
+        }
+
+    @expose("/summary")
+    def summary(self):
+        return self.render("lots/summary.html", **self._summary_context())
+
+    @expose("/summary.pdf")
+    def summary_pdf(self):
+        ctx = self._summary_context()
+        if not ctx["lots"]:
+            abort(404)
+        pdf = render_pdf("lot_protocol.html", **self._pdf_context(**ctx))
+        return pdf_response(pdf, f"protocolo-{'-'.join(str(l.protocol_number) for l in ctx['lots'])}.pdf")
+
+
+# Faturamento de atendimentos ------------------------------------------------------------
+class BillingRunView(_Page):
+    action = "create"
+
+    @expose("/", methods=("GET", "POST"))
+    def index(self):
+        provider = self._provider()
+        form = BillingPeriodForm(formdata=request.values if request.values.get("start") else None)
+        if not request.values.get("start"):
+            today = date.today()
+            form.start.data, form.end.data = today.replace(day=1), today
+        guides, occurrences, competence = [], {}, None
+        if not request.values.get("start") or form.validate():
+            competence = f"{form.start.data.year}-{form.start.data.month:02d}"
+            if request.method == "POST":
+                ids = _int_list(request.form.getlist("guide"), limit=MAX_SELECTION + 1)
+                if len(ids) > MAX_SELECTION:
+                    flash(_("At most %(max)s guides per send.", max=MAX_SELECTION), "danger")
+                else:
+                    response = _send(provider, ids, competence, None)
+                    if response is not None:
+                        return response
+            guides = guide_svc.billable_guides(provider.id, form.start.data, form.end.data)
+            occurrences = lot_svc.occurrences_for(guides, competence)
+        total = sum((g.total_amount for g in guides if not occurrences.get(g.id)), Decimal("0.00"))
+        return self.render("lots/billing_run.html", form=form, provider=provider, guides=guides,
+                           occurrences=occurrences, competence=competence, total=total,
+                           competence_label=lot_svc.competence_label(competence) if competence else "")
+
+
+# Guide editor ------------------------------------------------------------------------------
+class GuideEditView(_Page):
+    resource = "guide"
+
+    def is_visible(self) -> bool:
+        return False  # reached from the guide lists, not the menu
+
+    @expose("/")
+    def index(self):
+        return redirect(url_for("guide.index_view"))
+
+    def _guide(self, guide_id: int) -> Guide:
+        guide = db.session.get(Guide, guide_id)
+        if guide is None or (current_user.is_provider and guide.provider_id != current_user.current_provider_id):
+            abort(404)
+        return guide
+
+    def _form(self, guide: Guide):
+        form = GuideExecutionForm(obj=guide if request.method == "GET" else None)
+        professionals = db.session.scalars(sa.select(Professional).where(
+            Professional.provider_id == guide.provider_id).order_by(Professional.name)).all()
+        form.professional_id.choices = [("", "—")] + [(str(p.id), str(p)) for p in professionals]
+        form.location_id.choices = [("", "—")] + [
+            (str(l.id), l.name) for l in sorted(guide.provider.locations, key=lambda l: l.name)]
+        if request.method == "GET":
+            form.professional_id.data = str(guide.professional_id or "")
+            form.location_id.data = str(guide.location_id or "")
+        return form
+
+    def _render(self, guide, form, item_errors=None):
+        q = (request.values.get("q") or "").strip()[:60]
+        results = guide_svc.search_price_items(guide.provider_id, q) if q else []
+        return self.render(
+            "lots/guide_edit.html", guide=guide, form=form, q=q, results=results,
+            editable=guide_svc.can_edit_guide(guide, current_user), item_errors=item_errors or {},
+            next_url=safe_next(request.values.get("next")),
+        )
+
+    def _back(self, guide: Guide):
+        params = {"guide_id": guide.id}
+        for key in ("q", "next"):
+            if request.values.get(key):
+                params[key] = request.values[key][:200]
+        return redirect(url_for(".edit", **params))
+
+    @expose("/<int:guide_id>", methods=("GET", "POST"))
+    def edit(self, guide_id: int):
+        guide = self._guide(guide_id)
+        form = self._form(guide)
+        if request.method == "POST" and form.validate_on_submit():
+            try:
+                guide_svc.update_execution(
+                    guide, current_user, execution_date=form.execution_date.data,
+                    execution_time=form.execution_time.data, executing_team=form.executing_team.data,
+                    professional_id=int(form.professional_id.data) if form.professional_id.data else None,
+                    location_id=int(form.location_id.data) if form.location_id.data else None,
+                )
+                db.session.commit()
+                flash(_("Guide %(number)s saved.", number=guide.number), "success")
+                return self._back(guide)
+            except guide_svc.GuideError as exc:
+                db.session.rollback()
+                field = getattr(form, exc.field or "", None)
+                if field is not None:
+                    field.errors = list(field.errors) + [exc.message]
+                else:
+                    flash(exc.message, "danger")
+        return self._render(guide, form)
+
+    @expose("/<int:guide_id>/items", methods=("POST",))
+    def add_item(self, guide_id: int):
+        guide = self._guide(guide_id)
+        try:
+            item = guide_svc.add_item(guide, current_user, price_item_id=int(request.form.get("price_item_id", 0)),
+                                      quantity=request.form.get("quantity"), unit_price=request.form.get("unit_price"))
+            db.session.commit()
+            flash(_("Added %(item)s. Guide total: %(total)s.", item=str(item),
+                    total=money(guide.total_amount, guide.provider.currency)), "success")
+            return self._back(guide)
+        except (guide_svc.GuideError, ValueError) as exc:
+            db.session.rollback()
+            code = exc.code if isinstance(exc, guide_svc.GuideError) else "price_item"
+            error = guide_svc.GuideError(code)
+            guide = self._guide(guide_id)
+            return self._render(guide, self._form(guide),
+                                item_errors={"price_item_id": request.form.get("price_item_id"),
+                                             "field": code, "message": error.message}), 400
+
+    @expose("/<int:guide_id>/items/<int:item_id>/delete", methods=("POST",))
+    def remove_item(self, guide_id: int, item_id: int):
+        guide = self._guide(guide_id)
+        try:
+            guide_svc.remove_item(guide, current_user, item_id)
+            db.session.commit()
+            flash(_("Item removed. Guide total: %(total)s.",
+                    total=money(guide.total_amount, guide.provider.currency)), "success")
+        except guide_svc.GuideError as exc:
+            db.session.rollback()
+            flash(exc.message, "danger")
+        return self._back(guide)
+
+
+# Following lots ---------------------------------------------------------------------------
+def _parse_date(text: str | None) -> date | None:
+    try:
+        return date.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+
+
+class LotTrackingView(_Page):
+    @expose("/")
+    def index(self):
+        args = request.args
+        guide_type = args.get("type") if args.get("type") in {t.value for t in GuideType} else None
+        status = args.get("status") if args.get("status") in {s.value for s in LotStatus} else None
+        protocol = args.get("protocol", "").strip()
+        start, end = _parse_date(args.get("start")), _parse_date(args.get("end"))
+        query = lot_svc.lot_search_query(
+            provider_id=current_user.current_provider_id if current_user.is_provider else None,
+            guide_type=GuideType(guide_type) if guide_type else None, guide_number=args.get("guide", "")[:20],
+            start=start, end=end, protocol=int(protocol) if protocol.isdigit() and len(protocol) < 18 else None,
+            status=LotStatus(status) if status else None,
+        )
+        page = max(1, min(int(args.get("page", "1")) if args.get("page", "1").isdigit() else 1, 10_000))
+        per_page = 25
+        count = db.session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery()))
+        lots = db.session.scalars(query.options(selectinload(Lot.provider))
+                                  .limit(per_page).offset((page - 1) * per_page)).all()
+        return self.render(
+            "lots/tracking_list.html", lots=lots, count=count, page=page, pages=max(1, -(-count // per_page)),
+            guide_types=list(GuideType), statuses=list(LotStatus), args=args,
+            can_create=can(current_user, "create", "lot"), may_change=lot_svc.provider_may_change,
+        )
+
+    @expose("/<int:lot_id>")
+    def detail(self, lot_id: int):
+        lot = self._visible_lot(lot_id)
+        guides = db.session.scalars(sa.select(Guide).where(Guide.lot_id == lot.id)
+                                    .options(selectinload(Guide.beneficiary)).order_by(Guide.number)).all()
+        provider_may = current_user.is_provider and lot_svc.provider_may_change(lot)
+        staff_targets = [] if current_user.is_provider else [
+            t for t in allowed_targets(lot, current_user) if t != LotStatus.CANCELLED]
+        return self.render(
+            "lots/tracking_detail.html", lot=lot, guides=guides, provider_may=provider_may,
+            can_cancel=can(current_user, "cancel", "lot") and lot.status == LotStatus.RECEIVED
+            and (not current_user.is_provider or provider_may),
+            can_delete=can(current_user, "delete", "lot") and provider_may,
+            can_receive=can(current_user, "receive", "lot") and lot.status != LotStatus.CANCELLED,
+            targets=staff_targets, receipt_form=ReceiptForm(obj=lot), reason_form=ReasonForm(),
+            integrity=lot_svc.lot_integrity(lot),
+        )
+
+    def _act(self, lot_id: int, fn, success: str):
+        lot = self._visible_lot(lot_id)
+        try:
+            fn(lot)
+            db.session.commit()
+            flash(success, "success")
+        except (lot_svc.LotError, TransitionError) as exc:
+            db.session.rollback()
+            flash(exc.message, "danger")
+        return lot
+
+    @expose("/<int:lot_id>/reverse", methods=("POST",))
+    def reverse(self, lot_id: int):
+        reason = (request.form.get("reason") or "").strip()[:500]
+        self._act(lot_id, lambda lot: lot_svc.reverse_lot(lot, current_user, reason),
+                  _("Lot reversed: its guides are free for a new lot."))
+        return redirect(url_for(".detail", lot_id=lot_id))
+
+    @expose("/<int:lot_id>/delete", methods=("POST",))
+    def delete(self, lot_id: int):
+        lot = self._visible_lot(lot_id)
+        try:
+            lot_svc.delete_lot(lot, current_user, (request.form.get("reason") or "").strip()[:500] or None)
+            db.session.commit()
+            flash(_("Lot deleted: its guides are free for a new lot."), "success")
+            return redirect(url_for(".index"))
+        except lot_svc.LotError as exc:
+            db.session.rollback()
+            flash(exc.message, "danger")
+            return redirect(url_for(".detail", lot_id=lot_id))
+
+    @expose("/<int:lot_id>/guides/<int:guide_id>/remove", methods=("POST",))
+    def remove_guide(self, lot_id: int, guide_id: int):
+        def run(lot):
+            guide = db.session.get(Guide, guide_id)
+            if guide is None or guide.lot_id != lot.id:
+                raise lot_svc.LotError("not_in_lot")
+            lot_svc.remove_guide(lot, guide, current_user)
+
+        self._act(lot_id, run, _("Guide removed from the lot."))
+        return redirect(url_for(".detail", lot_id=lot_id))
+
+    @expose("/<int:lot_id>/receipt", methods=("POST",))
+    def receipt(self, lot_id: int):
+        form = ReceiptForm()
+        if not form.validate_on_submit():
+            flash(_("Enter a valid physical receipt date."), "danger")
+            return redirect(url_for(".detail", lot_id=lot_id))
+        self._act(lot_id, lambda lot: lot_svc.record_physical_receipt(lot, form.physical_received_at.data,
+                                                                      current_user),
+                  _("Physical receipt recorded."))
+        return redirect(url_for(".detail", lot_id=lot_id))
+
+    @expose("/<int:lot_id>/move", methods=("POST",))
+    def move(self, lot_id: int):
+        target = request.form.get("target")
+        if target not in {s.value for s in LotStatus}:
+            abort(400)
+        reason = (request.form.get("reason") or "").strip()[:500]
+        self._act(lot_id, lambda lot: lot_svc.move_lot(lot, LotStatus(target), current_user, reason),
+                  _("Status changed."))
+        return redirect(url_for(".detail", lot_id=lot_id))
+
+    @expose("/<int:lot_id>/resume")
+    def resume(self, lot_id: int):
+        lot = self._visible_lot(lot_id)
+        guides = db.session.scalars(sa.select(Guide).where(Guide.lot_id == lot.id).options(
+            selectinload(Guide.beneficiary), selectinload(Guide.items)).order_by(Guide.number)).all()
+        if request.args.get("format") == "pdf":
+            pdf = render_pdf("lot_resume.html", **self._pdf_context(lot=lot, guides=guides))
+            return pdf_response(pdf, f"resumo-lote-{lot.protocol_number or lot.id}.pdf")
+        return self.render("lots/resume.html", lot=lot, guides=guides)
+
+    @expose("/<int:lot_id>/protocol.pdf")
+    def protocol_pdf(self, lot_id: int):
+        lot = self._visible_lot(lot_id)
+        ctx = {"lots": [lot], "errors": [], "provider": lot.provider, "competence_label": lot.competence_label,
+               "guide_type": lot.guide_type, "total": lot.total_amount, "guide_count": len(lot.guides)}
+        pdf = render_pdf("lot_protocol.html", **self._pdf_context(**ctx))
+        return pdf_response(pdf, f"protocolo-{lot.protocol_number}.pdf")
+
+
+# Relatório de valores para emissão de NF -------------------------------------------------------
+class NfReportView(_Page):
+    @expose("/")
+    def index(self):
+        today = date.today()
+        start = _parse_date(request.args.get("start")) or today.replace(day=1)
+        end = _parse_date(request.args.get("end")) or today
+        provider_id = current_user.current_provider_id if current_user.is_provider else (
+            int(request.args["provider"]) if request.args.get("provider", "").isdigit() else None)
+        rows = lot_svc.nf_report(start, end, provider_id=provider_id)
+        totals = lot_svc.nf_totals(rows)
+        providers = [] if current_user.is_provider else db.session.scalars(
+            sa.select(Provider).where(Provider.id.in_(sa.select(Lot.provider_id))).order_by(Provider.legal_name)).all()
+        ctx = {"rows": rows, "totals": totals, "start": start, "end": end, "provider_id": provider_id,
+               "provider": db.session.get(Provider, provider_id) if provider_id else None}
+        if request.args.get("format") == "pdf":
+            pdf = render_pdf("nf_report.html", **self._pdf_context(**ctx))
+            return pdf_response(pdf, f"valores-nf-{start.isoformat()}-{end.isoformat()}.pdf")
+        return self.render("lots/nf_report.html", providers=providers, **ctx)
