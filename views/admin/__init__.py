@@ -6,7 +6,7 @@ from flask_admin.theme import Bootstrap4Theme
 from flask_babel import lazy_gettext as _l
 
 import models as m
-from views.admin.billing import AuthorizationView, BeneficiaryView, InvoiceView
+from views.admin.billing import AuthorizationView, BeneficiaryView
 from views.admin.configuration import (
     AuditLogView,
     GlosaCodeView,
@@ -21,6 +21,7 @@ from views.admin.configuration import (
 from views.admin.dashboard import DashboardView
 from views.admin.lots import AppealView, GlosaView, GuideView, LotView, TissSubmissionView
 from views.admin.payments import PaymentOrderView, WithholdingCertificateView
+from views.invoices import InvoicesView, InvoiceWizardView
 from views.admin.providers import (
     ProfessionalView,
     ProviderView,
@@ -44,7 +45,6 @@ def build_admin(app) -> Admin:
         theme=Bootstrap4Theme(base_template="liquida/base.html", swatch=app.config["FLASK_ADMIN_SWATCH"], fluid=True),
     )
     screens = [
-        (InvoiceView, m.Invoice, _l("Invoices"), BILLING),
         (AuthorizationView, m.Authorization, _l("Authorizations"), BILLING),
         (BeneficiaryView, m.Beneficiary, _l("Beneficiaries"), BILLING),
         (LotView, m.Lot, _l("Lots"), LOTS),
@@ -69,6 +69,10 @@ def build_admin(app) -> Admin:
         (PaymentCalendarView, m.PaymentCalendarEntry, _l("Payment calendar"), CONFIGURATION),
         (AuditLogView, m.AuditLog, _l("Audit log"), CONFIGURATION),
     ]
+    # IOMA invoices: custom pages (listing with tabs, review, wizard) instead of a raw model view.
+    admin.add_view(InvoicesView(name=_l("Invoices"), category=BILLING, endpoint="invoice", url="/admin/invoice"))
+    admin.add_view(InvoiceWizardView(name=_l("New invoice"), category=BILLING, endpoint="invoice_wizard",
+                                     url="/admin/invoice-wizard"))
     for view_cls, model, name, category in screens:
         admin.add_view(view_cls(model, m.db, name=name, category=category, endpoint=model.__tablename__))
     return admin
