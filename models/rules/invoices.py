@@ -126,10 +126,17 @@ MESSAGES = {
 }
 
 
+def _text(message) -> str:
+    """The translated text; outside a request (CLI, unit tests) the English msgid."""
+    try:
+        return str(message)
+    except RuntimeError:
+        return message._args[0]
+
+
 def issue(code: str, **params) -> Issue:
-    message = MESSAGES[code]
-    text = str(message) % params if params else str(message)
-    return Issue(code, text)
+    text = _text(MESSAGES[code])
+    return Issue(code, text % params if params else text)
 
 
 Errors = dict[str, list[Issue]]
