@@ -144,7 +144,9 @@ def _diff(obj) -> dict:
 
 
 def _entity_id(obj):
-    ids = inspect(obj).identity
+    state = inspect(obj)
+    # New rows have no identity key yet inside after_flush; their primary key is already set.
+    ids = state.identity or tuple(state.mapper.primary_key_from_instance(obj))
     return ids[0] if ids and len(ids) == 1 and isinstance(ids[0], int) else None
 
 

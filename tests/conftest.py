@@ -11,6 +11,7 @@ import os
 import pytest
 import sqlalchemy as sa
 from flask_migrate import upgrade
+from flask_sqlalchemy.session import Session as FlaskSQLAlchemySession
 
 from app import create_app
 from models.base import db
@@ -69,6 +70,11 @@ def app(database_url, tmp_path_factory):
     yield application
 
 
+class _ConnectionBound(FlaskSQLAlchemySession):
+    def get_bind(self, *args, **kwargs):
+        return self.bind
+
+
 @pytest.fixture(autouse=True)
 def _transaction(request):
     """Every test runs in a transaction rolled back at its end (commits become savepoints).
@@ -83,7 +89,10 @@ def _transaction(request):
         connection = db.engine.connect()
         outer = connection.begin()
         original = db.session
-        db.session = db._make_scoped_session({"bind": connection, "join_transaction_mode": "create_savepoint"})
+        # Flask-SQLAlchemy's Session.get_bind() ignores the session's own bind and would hand
+        # out pooled engine connections (real commits): _ConnectionBound keeps the test's one.
+        db.session = db._make_scoped_session({"bind": connection, "join_transaction_mode": "create_savepoint",
+                                              "class_": _ConnectionBound})
         try:
             yield
         finally:

@@ -415,6 +415,11 @@ class InvoiceWizardView(_AccessMixin, BaseView):
             return redirect(url_for(".data"))
         auth = self._authorization(state)
         invoice = self._invoice(state)
+        already = self._already_saved(state, invoice)
+        if already is not None:  # a second click on Send / Save draft: the first one did the work
+            session.pop(WIZARD, None)
+            flash(_("Invoice %(number)s was already saved.", number=already.display_number), "info")
+            return redirect(url_for("invoice.details_view", invoice_id=already.id))
         draft, errors = svc.validate(state["data"], auth, invoice.id if invoice else None)
         existing = {a.kind.value: a for a in invoice.attachments} if invoice else {}
         missing = [k for k in svc.required_attachments(auth, draft.billing_type)
