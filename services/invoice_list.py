@@ -139,7 +139,8 @@ def _keys(statuses, provider_id, search, cursor: Cursor | None, older: bool, lim
     return keys[:limit]
 
 
-def count_capped(status: S, provider_id: int | None, search, cap: int = COUNT_CAP) -> int:
+def count_capped(status: S, provider_id: int | None, search, cap: int | None = None) -> int:
+    cap = cap or COUNT_CAP
     inner = _base(status, provider_id, search).with_only_columns(Invoice.id).limit(cap + 1).subquery()
     return db.session.scalar(select(func.count()).select_from(inner))
 

@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
 from forms.invoices import AttachmentsForm, ConfirmForm, InvoiceDataForm, ReviewForm, SearchForm, year_choices
@@ -111,7 +111,8 @@ class InvoicesView(_AccessMixin, BaseView):
             invoice = self._invoice_or_404(invoice_id)
             getattr(form, exc.field or "remarks").errors = [str(exc)]
             return self._render_detail(invoice, form, 400)
-        except (TransitionError, StaleDataError) as exc:
+        except (TransitionError, StaleDataError, OperationalError) as exc:
+            # OperationalError: SQLite refusing a write from a stale snapshot ("database is locked").
             db.session.rollback()
             code = getattr(exc, "code", "conflict")
             flash(TransitionError(code).message, "danger")
