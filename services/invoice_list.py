@@ -6,7 +6,7 @@
   and merged, so first, next, previous and last pages cost the same with 1,000
   or 200,000 invoices (no OFFSET, no sort of the whole set).
 * Counts are capped: a tab shows the exact number up to ``COUNT_CAP`` and
-  "10,000+" beyond, so counting never scans a huge status.
+  "1,000+" beyond, so counting never scans a huge status.
 * Where "In audit" shows: providers see it inside "Sent" (for them the invoice
   is still presented and under the payer's review; the row's badge says "In
   audit"); staff get it as its own tab, the supervisors' queue.
@@ -26,7 +26,7 @@ from models.base import db
 from models.enums import InvoiceStatus as S
 from models.enums import Role
 
-COUNT_CAP = 10_000
+COUNT_CAP = 1_000
 PAGE_SIZES = (10, 25, 50, 100)
 DEFAULT_PAGE_SIZE = 10
 
