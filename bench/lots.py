@@ -28,7 +28,7 @@ from models import Provider, ServiceType  # noqa: E402
 from models.base import db  # noqa: E402
 from models.enums import GuideType  # noqa: E402
 from seed.demo import SERVICE_TYPES  # noqa: E402
-from seed.scale import guide_count, seed_guide_volume  # noqa: E402
+from seed.scale_guides import guide_count, seed_guide_volume  # noqa: E402
 from services import guides as guide_svc  # noqa: E402
 from services import lots as lot_svc  # noqa: E402
 

@@ -10,7 +10,7 @@ from models.base import db
 from models.permissions import PROVIDER_SCOPED
 
 SCOPED_MODELS = {
-    "invoice": m.Invoice, "authorization": m.Authorization, "lot": m.Lot, "guide": m.Guide, "glosa": m.Glosa,
+    "invoice_record": m.Invoice, "authorization": m.Authorization, "lot": m.Lot, "guide": m.Guide, "glosa": m.Glosa,
     "appeal": m.Appeal, "payment_order": m.PaymentOrder, "withholding_certificate": m.WithholdingCertificate,
     "provider": m.Provider, "user_provider": m.UserProvider, "professional": m.Professional,
     "service_location": m.ServiceLocation, "guide_item": m.GuideItem, "authorization_order": m.AuthorizationOrder,
@@ -19,10 +19,14 @@ SCOPED_MODELS = {
 }
 
 
+def resource(endpoint):
+    return SCOPED_MODELS[endpoint].__tablename__
+
+
 def owned_query(endpoint, select):
     """``select`` restricted to rows whose provider (possibly through the parent) is known."""
     model = SCOPED_MODELS[endpoint]
-    *hops, column = PROVIDER_SCOPED[endpoint].split(".")
+    *hops, column = PROVIDER_SCOPED[resource(endpoint)].split(".")
     owner = model
     for hop in hops:
         relationship = getattr(owner, hop)

@@ -7,6 +7,8 @@ from flask_babel import lazy_gettext as _l
 
 import models as m
 from views.admin.accounts import LinkRequestView, OutboxView, ProviderLoginView
+from views.admin.appeals import AppealDeskView
+from views.admin.audit import AccountAuditView
 from views.admin.billing import (
     AttachmentView,
     AuthorizationOrderView,
@@ -25,27 +27,17 @@ from views.admin.configuration import (
     ServiceTypeView,
     WithholdingRuleView,
 )
-from views.admin.appeals import AppealDeskView
-from views.admin.audit import AccountAuditView
 from views.admin.dashboard import DashboardView
 from views.admin.lot_pages import BillingRunView, GuideEditView, LotBuilderView, LotTrackingView, NfReportView
-from views.admin.lots import (
-    AppealItemView,
-    AppealView,
-    GlosaView,
-    GuideItemView,
-    GuideView,
-    LotView,
-)
+from views.admin.lots import AppealItemView, AppealView, GlosaView, GuideItemView, GuideView, LotView
+from views.admin.payment_desk import PaymentDeskView
 from views.admin.payments import (
     PaymentDeductionView,
     PaymentOrderLineView,
     PaymentOrderView,
     WithholdingCertificateView,
 )
-from views.admin.payment_desk import PaymentDeskView
 from views.admin.provider_money import MyDocumentsView, MyWithholdingsView, ReportsView, StatementsView
-from views.admin.tiss import TissHistoryView, TissUploadView
 from views.admin.providers import (
     ProfessionalView,
     ProviderView,
@@ -53,12 +45,74 @@ from views.admin.providers import (
     UserProviderView,
     UserView,
 )
+from views.admin.tiss import TissHistoryView, TissUploadView
+from views.invoices import InvoicesView, InvoiceWizardView
 
 BILLING = _l("Billing")
 LOTS = _l("Lots")
 PAYMENTS = _l("Payments")
 PROVIDERS = _l("Providers")
 CONFIGURATION = _l("Configuration")
+HIDDEN = None  # reached from other pages, not from the menu
+
+# Guided pages (wizards, desks, reports): (view, menu name, menu, endpoint, url). Menus list
+# them first, then the CRUD screens of the same menu.
+PAGES = [
+    (InvoicesView, _l("Invoices"), BILLING, "invoice", "/admin/invoice"),
+    (InvoiceWizardView, _l("New invoice"), BILLING, "invoice_wizard", "/admin/invoice-wizard"),
+    (LotBuilderView, _l("+ New lot"), LOTS, "lot_builder", "/admin/lot-builder"),
+    (LotTrackingView, _l("Follow lots"), LOTS, "lot_tracking", "/admin/lot-tracking"),
+    (BillingRunView, _l("Bill services by period"), LOTS, "billing_run", "/admin/billing-run"),
+    (TissUploadView, _l("Send TISS XML"), LOTS, "tiss", "/admin/tiss"),
+    (AccountAuditView, _l("Account audit"), LOTS, "account_audit", "/admin/account-audit"),
+    (AppealDeskView, _l("Appeals desk"), LOTS, "appeals_desk", "/admin/appeals-desk"),
+    (NfReportView, _l("Values report for the NF"), LOTS, "nf_report", "/admin/nf-report"),
+    (GuideEditView, _l("Edit guide"), HIDDEN, "guide_edit", "/admin/guide-edit"),
+    (PaymentDeskView, _l("Payment desk"), PAYMENTS, "payment_desk", "/admin/payment-desk"),
+    (MyDocumentsView, _l("My documents"), PAYMENTS, "provider_money", "/admin/provider-money"),
+    (MyWithholdingsView, _l("My withholdings"), PAYMENTS, "my_withholdings", "/admin/my-withholdings"),
+    (StatementsView, _l("Payment statements"), PAYMENTS, "statements", "/admin/statements"),
+    (ReportsView, _l("Reports"), PAYMENTS, "reports", "/admin/reports"),
+    (LinkRequestView, _l("Link to a client/provider"), PROVIDERS, "my_links", "/admin/my-links"),
+    (ProviderLoginView, _l("New provider login"), PROVIDERS, "provider_login", "/admin/provider-login"),
+    (OutboxView, _l("Outbox"), CONFIGURATION, "outbox", "/admin/outbox"),
+]
+
+# CRUD screens of every entity: (view, model, menu name, menu); endpoint = table name, except
+# the invoice register, whose table name serves the invoice listing above.
+ENDPOINTS = {m.Invoice: "invoice_record"}
+SCREENS = [
+    (InvoiceView, m.Invoice, _l("Invoice register"), BILLING),
+    (AuthorizationView, m.Authorization, _l("Authorizations"), BILLING),
+    (AuthorizationOrderView, m.AuthorizationOrder, _l("Service orders"), BILLING),
+    (AttachmentView, m.Attachment, _l("Attachments"), BILLING),
+    (BeneficiaryView, m.Beneficiary, _l("Beneficiaries"), BILLING),
+    (LotView, m.Lot, _l("Lots"), LOTS),
+    (GuideView, m.Guide, _l("Guides"), LOTS),
+    (GuideItemView, m.GuideItem, _l("Guide items"), LOTS),
+    (TissHistoryView, m.TissSubmission, _l("History of sent files"), LOTS),
+    (GlosaView, m.Glosa, _l("Glosas"), LOTS),
+    (AppealView, m.Appeal, _l("Appeals"), LOTS),
+    (AppealItemView, m.AppealItem, _l("Appeal items"), LOTS),
+    (PaymentOrderView, m.PaymentOrder, _l("Payment orders"), PAYMENTS),
+    (PaymentOrderLineView, m.PaymentOrderLine, _l("Payment order lines"), PAYMENTS),
+    (PaymentDeductionView, m.PaymentDeduction, _l("Withholdings and deductions"), PAYMENTS),
+    (WithholdingCertificateView, m.WithholdingCertificate, _l("Withholding certificates"), PAYMENTS),
+    (ProviderView, m.Provider, _l("Providers"), PROVIDERS),
+    (UserView, m.User, _l("Users"), PROVIDERS),
+    (UserProviderView, m.UserProvider, _l("Provider links"), PROVIDERS),
+    (ProfessionalView, m.Professional, _l("Professionals"), PROVIDERS),
+    (ServiceLocationView, m.ServiceLocation, _l("Service locations"), PROVIDERS),
+    (PayerSettingsView, m.PayerSettings, _l("Payer settings"), CONFIGURATION),
+    (ServiceTypeView, m.ServiceType, _l("Service types"), CONFIGURATION),
+    (PriceTableView, m.PriceTable, _l("Price tables"), CONFIGURATION),
+    (PriceTableItemView, m.PriceTableItem, _l("Price table items"), CONFIGURATION),
+    (GlosaCodeView, m.GlosaCode, _l("Glosa codes"), CONFIGURATION),
+    (RejectionReasonView, m.RejectionReason, _l("Rejection reasons"), CONFIGURATION),
+    (WithholdingRuleView, m.WithholdingRule, _l("Withholding rules"), CONFIGURATION),
+    (PaymentCalendarView, m.PaymentCalendarEntry, _l("Payment calendar"), CONFIGURATION),
+    (AuditLogView, m.AuditLog, _l("Audit log"), CONFIGURATION),
+]
 
 
 def build_admin(app) -> Admin:
@@ -68,67 +122,9 @@ def build_admin(app) -> Admin:
         index_view=DashboardView(name=_l("Home"), url="/admin"),
         theme=Bootstrap4Theme(base_template="liquida/base.html", swatch=app.config["FLASK_ADMIN_SWATCH"], fluid=True),
     )
-    screens = [
-        (InvoiceView, m.Invoice, _l("Invoices"), BILLING),
-        (AuthorizationView, m.Authorization, _l("Authorizations"), BILLING),
-        (AuthorizationOrderView, m.AuthorizationOrder, _l("Service orders"), BILLING),
-        (AttachmentView, m.Attachment, _l("Attachments"), BILLING),
-        (BeneficiaryView, m.Beneficiary, _l("Beneficiaries"), BILLING),
-        (LotView, m.Lot, _l("Lots"), LOTS),
-        (GuideView, m.Guide, _l("Guides"), LOTS),
-        (GuideItemView, m.GuideItem, _l("Guide items"), LOTS),
-        (TissHistoryView, m.TissSubmission, _l("History of sent files"), LOTS),
-        (GlosaView, m.Glosa, _l("Glosas"), LOTS),
-        (AppealView, m.Appeal, _l("Appeals"), LOTS),
-        (AppealItemView, m.AppealItem, _l("Appeal items"), LOTS),
-        (PaymentOrderView, m.PaymentOrder, _l("Payment orders"), PAYMENTS),
-        (PaymentOrderLineView, m.PaymentOrderLine, _l("Payment order lines"), PAYMENTS),
-        (PaymentDeductionView, m.PaymentDeduction, _l("Withholdings and deductions"), PAYMENTS),
-        (WithholdingCertificateView, m.WithholdingCertificate, _l("Withholding certificates"), PAYMENTS),
-        (ProviderView, m.Provider, _l("Providers"), PROVIDERS),
-        (UserView, m.User, _l("Users"), PROVIDERS),
-        (UserProviderView, m.UserProvider, _l("Provider links"), PROVIDERS),
-        (ProfessionalView, m.Professional, _l("Professionals"), PROVIDERS),
-        (ServiceLocationView, m.ServiceLocation, _l("Service locations"), PROVIDERS),
-        (PayerSettingsView, m.PayerSettings, _l("Payer settings"), CONFIGURATION),
-        (ServiceTypeView, m.ServiceType, _l("Service types"), CONFIGURATION),
-        (PriceTableView, m.PriceTable, _l("Price tables"), CONFIGURATION),
-        (PriceTableItemView, m.PriceTableItem, _l("Price table items"), CONFIGURATION),
-        (GlosaCodeView, m.GlosaCode, _l("Glosa codes"), CONFIGURATION),
-        (RejectionReasonView, m.RejectionReason, _l("Rejection reasons"), CONFIGURATION),
-        (WithholdingRuleView, m.WithholdingRule, _l("Withholding rules"), CONFIGURATION),
-        (PaymentCalendarView, m.PaymentCalendarEntry, _l("Payment calendar"), CONFIGURATION),
-        (AuditLogView, m.AuditLog, _l("Audit log"), CONFIGURATION),
-    ]
-    pages = [
-        (LotBuilderView, _l("+ New lot"), "lot_builder", "/admin/lot-builder"),
-        (LotTrackingView, _l("Follow lots"), "lot_tracking", "/admin/lot-tracking"),
-        (BillingRunView, _l("Bill services by period"), "billing_run", "/admin/billing-run"),
-        (NfReportView, _l("Values report for the NF"), "nf_report", "/admin/nf-report"),
-    ]
-    for view_cls, name, endpoint, url in pages:
-        admin.add_view(view_cls(name=name, category=LOTS, endpoint=endpoint, url=url))
-    for view_cls, model, name, category in screens:
-        admin.add_view(view_cls(model, m.db, name=name, category=category, endpoint=model.__tablename__))
-    # Custom pages of the money end (issue 7).
-    pages = [
-        (AccountAuditView, _l("Account audit"), LOTS, "account_audit"),
-        (AppealDeskView, _l("Appeals desk"), LOTS, "appeals_desk"),
-        (PaymentDeskView, _l("Payment desk"), PAYMENTS, "payment_desk"),
-        (MyDocumentsView, _l("My documents"), PAYMENTS, "provider_money"),
-        (MyWithholdingsView, _l("My withholdings"), PAYMENTS, "my_withholdings"),
-        (StatementsView, _l("Payment statements"), PAYMENTS, "statements"),
-        (ReportsView, _l("Reports"), PAYMENTS, "reports"),
-    ]
-    for view_cls, name, category, endpoint in pages:
-        admin.add_view(view_cls(name=name, category=category, endpoint=endpoint, url=f"/admin/{endpoint.replace('_', '-')}"))
-    admin.add_view(TissUploadView(name=_l("Send TISS XML"), category=LOTS, endpoint="tiss", url="/admin/tiss"))
-    # Account pages (issue 3): provider self-service linking, staff-created logins, the mail outbox.
-    admin.add_view(LinkRequestView(name=_l("Link to a client/provider"), category=PROVIDERS, endpoint="my_links",
-                                   url="/admin/my-links"))
-    admin.add_view(ProviderLoginView(name=_l("New provider login"), category=PROVIDERS, endpoint="provider_login",
-                                     url="/admin/provider-login"))
-    admin.add_view(OutboxView(name=_l("Outbox"), category=CONFIGURATION, endpoint="outbox", url="/admin/outbox"))
-    # The guide editor is reached from guide lists, not from the menu.
-    admin.add_view(GuideEditView(name=_l("Edit guide"), endpoint="guide_edit", url="/admin/guide-edit"))
+    for view_cls, name, category, endpoint, url in PAGES:
+        admin.add_view(view_cls(name=name, category=category, endpoint=endpoint, url=url))
+    for view_cls, model, name, category in SCREENS:
+        endpoint = ENDPOINTS.get(model, model.__tablename__)
+        admin.add_view(view_cls(model, m.db, name=name, category=category, endpoint=endpoint))
     return admin

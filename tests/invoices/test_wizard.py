@@ -1,0 +1,335 @@
+"""The "Nueva factura" wizard end to end through HTTP, for providers and clerks."""
+import re
+from datetime import timedelta
+from decimal import Decimal
+
+from sqlalchemy import func, select
+
+from models import Attachment, AuditLog, Invoice
+from models.base import db
+from models.enums import AttachmentKind, AuthorizationStatus, BillingType, InvoiceStatus
+from seed import factories as f
+from tests.invoices.conftest import INVOICE_DATE, PERIOD, data_for, errors_of, qr_pdf_for, upload
+from tests.invoices.pdfs import make_pdf
+
+
+def invoices_of(auth):
+    return db.session.scalars(select(Invoice).where(Invoice.authorization_id == auth.id)).all()
+
+
+def test_step1_shows_the_procedure(client, login, world):
+    login(world.provider_user)
+    response = client.post("/admin/invoice-wizard/", data={"number": world.auth.number})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    for text in ("Cuidador domiciliario", "ORDEN CUIDADOR DOMICILIARIO", "Dpto. Asist. Sociales", "355,968.00",
+                 "Holder", 'id="remaining-total"'):
+        assert text in html
+
+
+def test_step1_messages(client, login, world):
+    login(world.provider_user)
+
+    def message(number):
+        response = client.post("/admin/invoice-wizard/", data={"number": number})
+        assert response.status_code == 422
+        return errors_of(response)["number"][0]
+
+    assert "No authorization" in message("no-such")
+    assert "not authorized to you" in message(world.other_auth.number)
+    assert "Enter the procedure number" in message("")
+    world.auth.valid_to = INVOICE_DATE - timedelta(days=1)
+    db.session.commit()
+    assert "expired" in message(world.auth.number)
+    world.auth.valid_to = INVOICE_DATE + timedelta(days=300)
+    world.auth.status = AuthorizationStatus.CANCELLED
+    db.session.commit()
+    assert "cancelled" in message(world.auth.number)
+    world.auth.status = AuthorizationStatus.ACTIVE
+    f.make_invoice(world.auth, 1, "355968.00", PERIOD, status=InvoiceStatus.ACCEPTED)
+    db.session.commit()
+    assert "fully billed" in message(world.auth.number)
+    # start refuses the same cases
+    response = client.post("/admin/invoice-wizard/start", data={"number": world.other_auth.number})
+    assert response.status_code == 302 and response.headers["Location"].endswith("/admin/invoice-wizard/")
+
+
+def test_provider_files_and_sends_an_invoice(client, login, world, wizard, app):
+    login(world.provider_user)
+    response = wizard(world.auth.number)
+    assert response.status_code == 302 and "tab=sent" in response.headers["Location"]
+    [invoice] = invoices_of(world.auth)
+    assert invoice.status == InvoiceStatus.SENT
+    assert invoice.display_number == "00002-00000085" and invoice.amount == Decimal("29663.00")
+    assert invoice.created_by_id == world.provider_user.id == invoice.submitted_by_id
+    assert {a.kind for a in invoice.attachments} == {AttachmentKind.INVOICE_PDF, AttachmentKind.ATTENDANCE_SHEET}
+    assert invoice.qr_data["number"] == 85 and invoice.qr_mismatches is None
+    assert re.match(r"^\d{8}-[0-9A-F]{12}$", invoice.verification_code)
+    # stored under the upload folder with generated names
+    for a in invoice.attachments:
+        assert a.stored_name != a.original_name and re.match(r"^[0-9a-f]{32}\.pdf$", a.stored_name)
+    # audited and emailed
+    actions = db.session.scalars(select(AuditLog.action).where(AuditLog.entity == "invoice",
+                                                                AuditLog.entity_id == invoice.id)).all()
+    assert {a.value for a in actions} >= {"create", "transition", "event"}
+    listing = client.get("/admin/invoice/?tab=sent").get_data(as_text=True)
+    assert "00002-00000085" in listing
+
+
+def test_save_draft_keeps_it_loaded(client, login, world, wizard):
+    login(world.provider_user)
+    wizard(world.auth.number, action="draft")
+    [invoice] = invoices_of(world.auth)
+    assert invoice.status == InvoiceStatus.DRAFT and invoice.verification_code is None
+    assert "00002-00000085" in client.get("/admin/invoice/?tab=draft").get_data(as_text=True)
+    # then edit and send it
+    assert client.get(f"/admin/invoice-wizard/edit/{invoice.id}").status_code == 302
+    response = client.post("/admin/invoice-wizard/data", data={**data_for(amount="20000.00"), "action": "continue"})
+    assert response.status_code == 302
+    assert client.post("/admin/invoice-wizard/attachments", data={}).status_code == 302  # existing attachments count
+    page = client.get("/admin/invoice-wizard/confirm").get_data(as_text=True)
+    token = re.search(r'name="token" type="hidden" value="([^"]+)"', page).group(1)
+    client.post("/admin/invoice-wizard/confirm", data={"action": "send", "token": token})
+    db.session.refresh(invoice)
+    assert invoice.status == InvoiceStatus.SENT and invoice.amount == Decimal("20000.00")
+    assert len(invoices_of(world.auth)) == 1
+    assert invoice.qr_mismatches == {"amount": {"typed": "20000.00", "qr": "29663.00"}}
+
+
+def test_clerk_files_for_a_provider(client, login, world, wizard):
+    login(world.clerk)
+    wizard(world.auth.number)
+    [invoice] = invoices_of(world.auth)
+    assert invoice.provider_id == world.provider.id and invoice.created_by_id == world.clerk.id
+    assert invoice.status == InvoiceStatus.SENT
+
+
+def test_errors_are_shown_next_to_fields_and_kept(client, login, world):
+    login(world.provider_user)
+    client.post("/admin/invoice-wizard/start", data={"number": world.auth.number})
+    bad = data_for(voucher_type="1", cae="123", point_of_sale="123456", number="0", amount="999999",
+                   invoice_date=(INVOICE_DATE + timedelta(days=400)).isoformat())
+    response = client.post("/admin/invoice-wizard/data", data={**bad, "action": "continue"})
+    assert response.status_code == 422
+    errors = errors_of(response)
+    assert "cannot issue this voucher type" in errors["voucher_type"][0]
+    assert "14-digit" in errors["cae"][0]
+    assert "1 to 99999" in errors["point_of_sale"][0]
+    assert "1 to 99999999" in errors["number"][0]
+    assert "future" in errors["invoice_date"][0]
+    assert "exceeds what remains" in errors["amount"][0]
+    html = response.get_data(as_text=True)
+    for name in ("voucher_type", "billing_type", "point_of_sale", "number", "cae", "cae_due_date", "period_month",
+                 "period_year", "amount", "invoice_date"):
+        assert f'<label for="{name}"' in html
+    # going back and forth keeps what was typed
+    assert client.get("/admin/invoice-wizard/attachments").status_code == 302  # not valid yet
+    html = client.get("/admin/invoice-wizard/data").get_data(as_text=True)
+    assert 'value="999999"' in html and 'value="123456"' in html
+
+
+def test_back_keeps_valid_data(client, login, world):
+    login(world.provider_user)
+    client.post("/admin/invoice-wizard/start", data={"number": world.auth.number})
+    client.post("/admin/invoice-wizard/data", data={**data_for(number="4321"), "action": "continue"})
+    html = client.get("/admin/invoice-wizard/data").get_data(as_text=True)
+    assert 'value="4321"' in html
+    # restarting the same procedure keeps the draft
+    client.post("/admin/invoice-wizard/start", data={"number": world.auth.number})
+    assert 'value="4321"' in client.get("/admin/invoice-wizard/data").get_data(as_text=True)
+
+
+def test_duplicate_number_is_refused(client, login, world):
+    f.make_invoice(world.auth, 85, "100.00", f.date(2020, 1, 1) if hasattr(f, "date") else PERIOD,
+                   status=InvoiceStatus.REJECTED, invoice_date=INVOICE_DATE)
+    db.session.commit()
+    login(world.provider_user)
+    client.post("/admin/invoice-wizard/start", data={"number": world.auth.number})
+    response = client.post("/admin/invoice-wizard/data", data={**data_for(), "action": "continue"})
+    assert errors_of(response)["number"] == [
+        "Voucher number already used: this voucher type, point of sale and number were already loaded."]
+
+
+def test_period_outside_validity_and_before_period(client, login, world):
+    login(world.provider_user)
+    client.post("/admin/invoice-wizard/start", data={"number": world.auth.number})
+    start = world.auth.valid_from
+    before = start - timedelta(days=40)
+    response = client.post("/admin/invoice-wizard/data", data={
+        **data_for(period_month=str(before.month), period_year=str(before.year)), "action": "continue"})
+    assert "outside the authorization" in errors_of(response)["period_month"][0]
+    response = client.post("/admin/invoice-wizard/data", data={
+        **data_for(invoice_date=(PERIOD - timedelta(days=1)).isoformat()), "action": "continue"})
+    assert "before the billed period" in errors_of(response)["invoice_date"][0]
+
+
+def test_attachments_are_required_and_checked(client, login, world, app):
+    login(world.provider_user)
+    client.post("/admin/invoice-wizard/start", data={"number": world.auth.number})
+    client.post("/admin/invoice-wizard/data", data={**data_for(), "action": "continue"})
+    response = client.post("/admin/invoice-wizard/attachments", data={}, content_type="multipart/form-data")
+    errors = errors_of(response)
+    assert response.status_code == 422
+    assert errors["invoice_pdf"] == ["This document is required."]
+    assert errors["attendance_sheet"] == ["This document is required."]
+    # not a PDF by content (even if named .pdf), and too big
+    fake = upload(b"<html><script>alert(1)</script></html>", "factura.pdf")
+    big = upload(b"%PDF-1.4\n" + b"0" * (app.config["MAX_PDF_BYTES"]) + b"\n%%EOF", "big.pdf")
+    response = client.post("/admin/invoice-wizard/attachments", data={"invoice_pdf": fake, "attendance_sheet": big},
+                           content_type="multipart/form-data")
+    errors = errors_of(response)
+    assert errors["invoice_pdf"] == ["The file is not a PDF."]
+    assert errors["attendance_sheet"] == ["The file is larger than 10 MB."]
+    # a valid invoice PDF is kept while the sheet is still missing
+    response = client.post("/admin/invoice-wizard/attachments",
+                           data={"invoice_pdf": upload(qr_pdf_for(data_for()), "f.pdf")},
+                           content_type="multipart/form-data")
+    assert list(errors_of(response)) == ["attendance_sheet"]
+    assert client.get("/admin/invoice-wizard/file/invoice_pdf").status_code == 200
+    response = client.post("/admin/invoice-wizard/attachments",
+                           data={"attendance_sheet": upload(make_pdf(), "p.pdf")}, content_type="multipart/form-data")
+    assert response.status_code == 302
+    assert client.get("/admin/invoice-wizard/confirm").status_code == 200
+
+
+def test_attendance_sheet_only_when_the_service_requires_it(client, login, world, wizard):
+    world.auth.service_type.requires_attendance_sheet = False
+    db.session.commit()
+    login(world.provider_user)
+    wizard(world.auth.number, files={"invoice_pdf": upload(qr_pdf_for(data_for()), "f.pdf")})
+    assert invoices_of(world.auth)[0].status == InvoiceStatus.SENT
+
+
+def test_double_click_creates_one_invoice(client, login, world):
+    login(world.provider_user)
+    client.post("/admin/invoice-wizard/start", data={"number": world.auth.number})
+    client.post("/admin/invoice-wizard/data", data={**data_for(), "action": "continue"})
+    client.post("/admin/invoice-wizard/attachments", data={
+        "invoice_pdf": upload(qr_pdf_for(data_for())), "attendance_sheet": upload(make_pdf())},
+        content_type="multipart/form-data")
+    page = client.get("/admin/invoice-wizard/confirm").get_data(as_text=True)
+    token = re.search(r'name="token" type="hidden" value="([^"]+)"', page).group(1)
+    with client.session_transaction() as sess:
+        saved_session = dict(sess)
+    first = client.post("/admin/invoice-wizard/confirm", data={"action": "send", "token": token})
+    # the second click carries the old cookie (same wizard state)
+    with client.session_transaction() as sess:
+        sess.update(saved_session)
+    second = client.post("/admin/invoice-wizard/confirm", data={"action": "send", "token": token})
+    assert first.status_code == second.status_code == 302
+    assert "/admin/invoice/" in second.headers["Location"]
+    assert len(invoices_of(world.auth)) == 1
+    # and once the wizard is gone, a replay is refused politely
+    third = client.post("/admin/invoice-wizard/confirm", data={"action": "send", "token": token})
+    assert third.status_code == 302 and len(invoices_of(world.auth)) == 1
+
+
+def test_qr_prefill_and_mismatch_warning(client, login, world):
+    login(world.provider_user)
+    client.post("/admin/invoice-wizard/start", data={"number": world.auth.number})
+    pdf = qr_pdf_for(data_for(number="777", amount="1234.50"))
+    response = client.post("/admin/invoice-wizard/data", data={
+        "action": "read_qr", "qr_pdf": upload(pdf, "factura.pdf"), "billing_type": "normal"},
+        content_type="multipart/form-data")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert 'value="00000777"' in html and 'value="1234.50"' in html and 'value="71110383321640"' in html
+    assert 'value="00002"' in html
+    # complete the rest but type a different amount: a warning, recorded on the invoice
+    client.post("/admin/invoice-wizard/data", data={
+        **data_for(number="777", amount="1234.00"), "action": "continue"})
+    response = client.post("/admin/invoice-wizard/attachments", data={"attendance_sheet": upload(make_pdf())},
+                           content_type="multipart/form-data")
+    assert response.status_code == 302  # the QR PDF was kept as the invoice PDF
+    page = client.get("/admin/invoice-wizard/confirm").get_data(as_text=True)
+    assert 'data-mismatch="amount"' in page
+    token = re.search(r'name="token" type="hidden" value="([^"]+)"', page).group(1)
+    client.post("/admin/invoice-wizard/confirm", data={"action": "send", "token": token})
+    [invoice] = invoices_of(world.auth)
+    assert invoice.qr_mismatches == {"amount": {"typed": "1234.00", "qr": "1234.50"}}
+
+
+def test_qr_with_another_cuit_warns(client, login, world):
+    login(world.provider_user)
+    client.post("/admin/invoice-wizard/start", data={"number": world.auth.number})
+    pdf = qr_pdf_for(data_for(), cuit="30500010912")
+    response = client.post("/admin/invoice-wizard/data", data={"action": "read_qr", "qr_pdf": upload(pdf)},
+                           content_type="multipart/form-data", follow_redirects=True)
+    html = response.get_data(as_text=True)
+    assert "30500010912" in html and 'data-mismatch="cuit"' in html
+
+
+def test_pdf_without_qr_is_kept_with_a_warning(client, login, world):
+    login(world.provider_user)
+    client.post("/admin/invoice-wizard/start", data={"number": world.auth.number})
+    response = client.post("/admin/invoice-wizard/data", data={"action": "read_qr", "qr_pdf": upload(make_pdf())},
+                           content_type="multipart/form-data")
+    assert "No AFIP QR code" in response.get_data(as_text=True)
+
+
+def test_adjustment_flow(client, login, world, wizard):
+    accepted = f.make_invoice(world.auth, 80, "29663.00", PERIOD, status=InvoiceStatus.ACCEPTED,
+                              invoice_date=INVOICE_DATE)
+    db.session.commit()
+    login(world.provider_user)
+    client.post("/admin/invoice-wizard/start", data={"number": world.auth.number})
+    response = client.post("/admin/invoice-wizard/data", data={**data_for(), "action": "continue"})
+    assert "already billed" in errors_of(response)["period_month"][0]
+    response = client.post("/admin/invoice-wizard/data", data={**data_for(billing_type="adjustment"),
+                                                               "action": "continue"})
+    assert "must reference an accepted invoice" in errors_of(response)["referenced_invoice_id"][0]
+    adjustment = data_for(billing_type="adjustment", referenced_invoice_id=str(accepted.id), amount="1500.00",
+                          voucher_type="12", number="90")
+    files = {"invoice_pdf": upload(qr_pdf_for(adjustment)), "attendance_sheet": upload(make_pdf()),
+             "referenced_invoice": upload(make_pdf("Factura 80"))}
+    response = client.post("/admin/invoice-wizard/data", data={**adjustment, "action": "continue"})
+    assert response.status_code == 302
+    response = client.post("/admin/invoice-wizard/attachments", data={
+        "invoice_pdf": files["invoice_pdf"], "attendance_sheet": files["attendance_sheet"]},
+        content_type="multipart/form-data")
+    assert list(errors_of(response)) == ["referenced_invoice"]
+    response = client.post("/admin/invoice-wizard/attachments", data={"referenced_invoice": files["referenced_invoice"]},
+                           content_type="multipart/form-data")
+    assert response.status_code == 302
+    page = client.get("/admin/invoice-wizard/confirm").get_data(as_text=True)
+    assert "31,163.00" in page  # month total with this adjustment: 29,663 + 1,500
+    token = re.search(r'name="token" type="hidden" value="([^"]+)"', page).group(1)
+    client.post("/admin/invoice-wizard/confirm", data={"action": "send", "token": token})
+    adj = db.session.scalar(select(Invoice).where(Invoice.billing_type == BillingType.ADJUSTMENT,
+                                                  Invoice.authorization_id == world.auth.id))
+    assert adj.referenced_invoice_id == accepted.id and adj.status == InvoiceStatus.SENT
+    assert AttachmentKind.REFERENCED_INVOICE in {a.kind for a in adj.attachments}
+    # a second adjustment of the same invoice is refused
+    client.post("/admin/invoice-wizard/start", data={"number": world.auth.number})
+    response = client.post("/admin/invoice-wizard/data", data={**adjustment, "number": "91", "action": "continue"})
+    assert "already has an adjustment" in errors_of(response)["referenced_invoice_id"][0]
+
+
+def test_nothing_half_written_when_the_send_fails(client, login, world, monkeypatch):
+    from models import workflow
+
+    login(world.provider_user)
+    client.post("/admin/invoice-wizard/start", data={"number": world.auth.number})
+    client.post("/admin/invoice-wizard/data", data={**data_for(), "action": "continue"})
+    client.post("/admin/invoice-wizard/attachments", data={
+        "invoice_pdf": upload(qr_pdf_for(data_for())), "attendance_sheet": upload(make_pdf())},
+        content_type="multipart/form-data")
+    page = client.get("/admin/invoice-wizard/confirm").get_data(as_text=True)
+    token = re.search(r'name="token" type="hidden" value="([^"]+)"', page).group(1)
+
+    def refuse(*args, **kwargs):
+        raise workflow.TransitionError("forbidden")
+
+    monkeypatch.setattr("services.invoices.transition", refuse)
+    response = client.post("/admin/invoice-wizard/confirm", data={"action": "send", "token": token})
+    assert response.status_code == 302
+    assert invoices_of(world.auth) == []
+    assert db.session.scalar(select(func.count()).select_from(Attachment)) == 0
+
+
+def test_roles_without_create_cannot_use_the_wizard(client, login_as):
+    from models.enums import Role
+
+    login_as(Role.SUPERVISOR)
+    assert client.get("/admin/invoice-wizard/").status_code == 403
+    assert client.post("/admin/invoice-wizard/start", data={"number": "1"}).status_code == 403
