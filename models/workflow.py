@@ -131,11 +131,15 @@ class TransitionError(Exception):
 
     def __init__(self, code: str):
         self.code = code
-        super().__init__(str(self.MESSAGES[code]))
+        super().__init__(code)
 
     @property
     def message(self) -> str:
+        """Translated when read (in the reader's locale), so raising works anywhere."""
         return str(self.MESSAGES[self.code])
+
+    def __str__(self) -> str:
+        return self.message
 
 
 def allowed_targets(obj, actor) -> list:

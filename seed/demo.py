@@ -50,6 +50,7 @@ from models.enums import (
     Tax,
     TaxCondition,
 )
+from models.rules.glosa_codes import TABLE_38
 from models.sequences import next_value
 from seed import factories as f
 
@@ -78,25 +79,6 @@ SERVICE_TYPES = [
     ("HONORARIOS", "Honorários", Country.BR, GuideType.HONORARIOS, False),
 ]
 
-GLOSA_CODES = [
-    ("1001", "Número da carteira inválido", "Elegibilidade"),
-    ("1101", "Quantidade de guias informadas no protocolo diferente das cadastradas", "Protocolo"),
-    ("1104", "Valor do protocolo diferente da soma das guias", "Protocolo"),
-    ("1206", "Código do prestador inválido", "Prestador"),
-    ("1207", "Prestador não credenciado", "Prestador"),
-    ("1307", "Número da guia inválido", "Guia"),
-    ("1308", "Guia já apresentada", "Guia"),
-    ("1401", "Autorização expirada", "Autorização"),
-    ("1702", "Cobrança de procedimento em duplicidade", "Valorização"),
-    ("1705", "Valor apresentado a maior", "Valorização"),
-    ("1801", "Procedimento inválido", "Procedimento"),
-    ("1802", "Procedimento incompatível com o sexo do beneficiário", "Procedimento"),
-    ("5002", "Não foi possível validar o arquivo XML", "Sistema"),
-    ("5005", "Prestador não identificado", "Sistema"),
-    ("5006", "Registro ANS da operadora inválido", "Sistema"),
-    ("5014", "Código hash inválido. Mensagem pode estar corrompida", "Sistema"),
-    ("5015", "Número de guias acima do máximo permitido", "Sistema"),
-]
 PAYER_GLOSA_CODES = [
     ("D01", "Débito: prestación no autorizada", "Débitos"),
     ("D02", "Débito: diferencia de valores con el nomenclador", "Débitos"),
@@ -172,7 +154,7 @@ def _load(today: date, rng: random.Random) -> None:
         if code not in existing:
             db.session.add(ServiceType(code=code, name=name, country=country, guide_type=guide_type,
                                        requires_attendance_sheet=sheet))
-    for code, description, group in GLOSA_CODES:
+    for code, (description, group) in TABLE_38.items():
         db.session.add(GlosaCode(code=code, description=description, group=group, source=GlosaSource.TISS))
     for code, description, group in PAYER_GLOSA_CODES:
         db.session.add(GlosaCode(code=code, description=description, group=group, source=GlosaSource.PAYER))

@@ -16,7 +16,7 @@ from models.base import db
 from models.enums import TaxIdKind
 from services.tiss import NS, hashing
 from services.tiss.export import VERSION, money
-from services.tiss.intake import TABLE_38
+from models.rules.glosa_codes import description as glosa_description
 
 UNKNOWN = "DESCONHECIDO"
 
@@ -41,7 +41,7 @@ def _provider_ident(parent, provider: Provider | None, names: tuple[str, str, st
 
 
 def _description(entry: dict) -> str:
-    parts = [entry.get("message") or TABLE_38.get(entry.get("code", ""), "")]
+    parts = [entry.get("message") or glosa_description(entry.get("code", ""))]
     if entry.get("guide"):
         parts.append(f"guia {entry['guide']}")
     if entry.get("element"):

@@ -52,6 +52,7 @@ from models.rules.guide_checks import GuideFacts, ItemFacts, guide_occurrences
 from services import storage
 from services.lots import LotError, issue_lot, max_guides_per_lot, prices_for_competence
 from services.tiss import hashing, message as reader, schemas, xmlsafe
+from models.rules.glosa_codes import description as glosa_description
 from services.tiss.codes import GUIDE_ELEMENTS
 from services.tiss.errors import TissError, TissRefused
 
@@ -59,19 +60,6 @@ STORAGE_KIND = "tiss"
 SUPPORTED_TRANSACTION = "ENVIO_LOTE_GUIAS"
 # Occurrences a received lot is accepted with, answered as glosas of the excess value.
 GLOSA_ONLY = {"1705"}
-TABLE_38 = {
-    "1001": "Número da carteira inválido",
-    "1206": "Código do prestador inválido",
-    "1207": "Prestador não credenciado",
-    "1308": "Guia já apresentada",
-    "1705": "Valor apresentado a maior",
-    "1801": "Procedimento inválido",
-    "5002": "Não foi possível validar o arquivo XML",
-    "5005": "Prestador não identificado",
-    "5006": "Registro ANS da operadora inválido",
-    "5014": "Código hash inválido. Mensagem pode estar corrompida",
-    "5015": "Número de guias acima do máximo permitido",
-}
 
 
 @dataclass
@@ -521,7 +509,7 @@ def _store(provider: Provider, header: reader.LotMessage, plan: _Plan, actor) ->
 def _glosa_code(code: str) -> GlosaCode:
     row = db.session.scalar(sa.select(GlosaCode).where(GlosaCode.code == code))
     if row is None:
-        row = GlosaCode(code=code, description=TABLE_38.get(code, code), source=GlosaSource.TISS, group="Tabela 38")
+        row = GlosaCode(code=code, description=glosa_description(code), source=GlosaSource.TISS, group="Tabela 38")
         db.session.add(row)
         db.session.flush()
     return row

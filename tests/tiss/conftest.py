@@ -8,6 +8,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from flask_babel import force_locale
 from lxml import etree
 
 from models import PayerSettings, Professional, ServiceLocation
@@ -131,3 +132,10 @@ def restamp(data: bytes, change=None) -> bytes:
 
 def find(root, path):
     return root.find("/".join(Q + p for p in path.split("/")))
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Messages built outside a request are read in English here."""
+    with force_locale("en"):
+        yield

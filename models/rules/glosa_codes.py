@@ -1,0 +1,42 @@
+"""TISS Tabela 38 (glosa codes) as used by Liquida's checks: code → (description, group).
+
+The receiver, the lot builder's occurrence rules and the demo seed all read
+this one table; payers add their own codes in the GlosaCode screen.
+"""
+from __future__ import annotations
+
+TABLE_38: dict[str, tuple[str, str]] = {
+    "1001": ("Número da carteira inválido", "Elegibilidade"),
+    "1101": ("Quantidade de guias informadas no protocolo diferente das cadastradas", "Protocolo"),
+    "1104": ("Valor do protocolo diferente da soma das guias", "Protocolo"),
+    "1206": ("Código do prestador inválido", "Prestador"),
+    "1207": ("Prestador não credenciado", "Prestador"),
+    "1308": ("Guia já apresentada", "Guia"),
+    "1317": ("Data de realização não informada", "Guia"),
+    "1402": ("Procedimento não autorizado", "Autorização"),
+    "1405": ("Validade da autorização expirada", "Autorização"),
+    "1701": ("Cobrança fora da competência", "Valorização"),
+    "1702": ("Cobrança de procedimento em duplicidade", "Valorização"),
+    "1705": ("Valor apresentado a maior", "Valorização"),
+    "1706": ("Valor apresentado a menor", "Valorização"),
+    "1708": ("Procedimento sem valor na tabela contratada", "Valorização"),
+    "1801": ("Procedimento inválido", "Procedimento"),
+    "1802": ("Procedimento incompatível com o sexo do beneficiário", "Procedimento"),
+    "1806": ("Quantidade de procedimento inválida", "Procedimento"),
+    "1809": ("Data de realização posterior à data atual", "Procedimento"),
+    "2001": ("Material inválido", "Materiais"),
+    "2005": ("Quantidade de material inválida", "Materiais"),
+    "2101": ("Medicamento inválido", "Medicamentos"),
+    "2105": ("Quantidade de medicamento inválida", "Medicamentos"),
+    "2301": ("Taxa inválida", "Taxas"),
+    "2304": ("Quantidade de taxa inválida", "Taxas"),
+    "5002": ("Não foi possível validar o arquivo XML", "Sistema"),
+    "5005": ("Prestador não identificado", "Sistema"),
+    "5006": ("Registro ANS da operadora inválido", "Sistema"),
+    "5014": ("Código hash inválido. Mensagem pode estar corrompida", "Sistema"),
+    "5015": ("Número de guias acima do máximo permitido", "Sistema"),
+}
+
+
+def description(code: str) -> str:
+    return TABLE_38.get(code, (code, ""))[0]
