@@ -73,3 +73,8 @@ class User(UserMixin, TimestampMixin, db.Model):
         if self.active_provider_id in ids:
             return self.active_provider_id
         return ids[0] if ids else None
+
+    @property
+    def current_provider(self) -> Provider | None:
+        provider_id = self.current_provider_id
+        return next((link.provider for link in self.provider_links if link.provider_id == provider_id), None)
