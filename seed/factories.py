@@ -33,7 +33,6 @@ from models.enums import (
     GuideStatus,
     GuideType,
     InvoiceStatus,
-    ItemKind,
     LinkKind,
     LinkStatus,
     LotSource,

@@ -11,7 +11,7 @@ hash, session version, activation, enabled flag). Using a link changes that
 state, so every link works once; tampering breaks the signature.
 
 Submitting (invoices, lots, appeals) on behalf of a provider: call
-``can_submit(user, provider)``; ``models.workflow.transition`` already refuses
+``models.permissions.can_submit(user, provider)``; ``models.workflow.transition`` already refuses
 provider users' status changes on a suspended provider's documents.
 """
 from __future__ import annotations
@@ -32,7 +32,6 @@ from models.audit import record_event
 from models.base import db, utcnow
 from models.enums import LinkKind, LinkStatus, Role
 from models.payer import PayerSettings
-from models.permissions import can_submit  # noqa: F401  (re-exported: the one rule for submitting)
 from models.providers import Provider, UserProvider
 from models.rules.tax_ids import digits
 from models.users import User

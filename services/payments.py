@@ -20,7 +20,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from models import (
-    Appeal,
     Invoice,
     Lot,
     PayerSettings,

@@ -5,7 +5,7 @@ from datetime import date
 from decimal import Decimal
 
 from models.base import db
-from models.enums import Country, GuideType, InvoiceStatus, ItemKind, Role, TaxCondition
+from models.enums import Country, GuideType, InvoiceStatus, ItemKind, TaxCondition
 from seed import factories as f
 
 

@@ -2,7 +2,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError
 
-from models import AuditLog, Provider
+from models import AuditLog
 from models.audit import AppendOnlyError, acting_as, because
 from models.base import db
 from models.enums import AuditAction, InvoiceStatus, Role

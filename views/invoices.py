@@ -10,7 +10,7 @@ import secrets
 from datetime import date
 
 from flask import abort, flash, redirect, request, send_file, session, url_for
-from flask_admin import BaseView, expose
+from flask_admin import expose
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
@@ -21,8 +21,9 @@ from sqlalchemy.orm.exc import StaleDataError
 from forms.invoices import AttachmentsForm, ConfirmForm, InvoiceDataForm, ReviewForm, SearchForm, year_choices
 from models import Attachment, Authorization, Invoice, PayerSettings, RejectionReason
 from models.base import db, utcnow
-from models.enums import AttachmentKind, BillingType, InvoiceStatus, Role
+from models.enums import AttachmentKind, InvoiceStatus
 from models.permissions import can
+from views.admin.base import SecurePage
 from models.rules import afip_qr
 from models.rules import invoices as rules
 from models.workflow import TransitionError, allowed_targets
@@ -36,16 +37,6 @@ EDITABLE = (InvoiceStatus.DRAFT, InvoiceStatus.OBSERVED)
 ACTION_OF_TARGET = {target: action for action, target in svc.REVIEW_TARGETS.items()}
 
 
-class _AccessMixin:
-    resource_action = "view"
-
-    def is_accessible(self) -> bool:
-        return can(current_user, self.resource_action, "invoice")
-
-    def inaccessible_callback(self, name, **kwargs):
-        if current_user.is_authenticated:
-            abort(403)
-        return redirect(url_for("auth.login", next=request.full_path))
 
 
 def _int_arg(name: str, default=None):
@@ -56,7 +47,8 @@ def _int_arg(name: str, default=None):
 
 
 # Listing, invoice page, review ----------------------------------------------------------
-class InvoicesView(_AccessMixin, BaseView):
+class InvoicesView(SecurePage):
+    resource = "invoice"
     @expose("/")
     def index_view(self):
         page = invoice_list.list_page(
@@ -170,8 +162,9 @@ def _send_pdf(kind: str, stored_name: str, original_name: str):
 
 
 # The wizard ---------------------------------------------------------------------------
-class InvoiceWizardView(_AccessMixin, BaseView):
-    resource_action = "create"
+class InvoiceWizardView(SecurePage):
+    resource = "invoice"
+    action = "create"
 
     def is_visible(self) -> bool:
         return can(current_user, "create", "invoice")

@@ -23,7 +23,6 @@ def test_providers_never_reach_configuration_or_other_staff_tools():
 
 
 def test_every_resource_a_provider_sees_is_scoped_to_its_provider():
-    provider = user(Role.PROVIDER)
     unscoped = {"dashboard"}
     for resource, grants in MATRIX.items():
         if Role.PROVIDER in grants and resource not in unscoped:

@@ -4,7 +4,6 @@ from __future__ import annotations
 import time
 from decimal import Decimal
 
-import pytest
 import sqlalchemy as sa
 from lxml import etree
 
@@ -14,7 +13,7 @@ from models.enums import GuideType, LotSource, LotStatus, ProviderStatus
 from seed import factories as f
 from services.tiss import Q
 from services.tiss.intake import receive
-from tests.tiss.conftest import ANS, find, needs_schemas, restamp
+from tests.tiss.conftest import find, needs_schemas, restamp
 
 pytestmark = needs_schemas
 

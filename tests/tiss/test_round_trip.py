@@ -2,13 +2,11 @@
 from __future__ import annotations
 
 import json
-from datetime import time
 
 import pytest
-import sqlalchemy as sa
 from lxml import etree
 
-from models import Glosa, Guide, Lot, PayerSettings, TissSubmission
+from models import Lot
 from models.base import db
 from models.enums import GuideType, LotSource
 from seed import factories as f

@@ -8,7 +8,7 @@ from email.parser import BytesParser
 from pathlib import Path
 
 from flask import abort, current_app, flash, redirect, request, url_for
-from flask_admin import BaseView, expose
+from flask_admin import expose
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup, escape
@@ -18,24 +18,9 @@ from extensions import limiter
 from forms.accounts import LinkForm, ProviderLoginForm
 from models.base import db
 from models.enums import LinkKind, LinkStatus
-from models.permissions import can
+from views.admin.base import SecurePage
 from models.providers import Provider, UserProvider
 from services import accounts
-
-
-class SecurePage(BaseView):
-    """A custom page open to whoever ``can(action, resource)``."""
-
-    resource = ""
-    action = "view"
-
-    def is_accessible(self) -> bool:
-        return can(current_user, self.action, self.resource)
-
-    def inaccessible_callback(self, name, **kwargs):
-        if current_user.is_authenticated:
-            abort(403)
-        return redirect(url_for("auth.login", next=request.full_path))
 
 
 def _link_key() -> str:

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from models import Glosa, GuideItem, Invoice, Lot
 from models.base import db
-from models.enums import InvoiceStatus, LotStatus
+from models.enums import LotStatus
 from models.permissions import can
 from models.workflow import TransitionError, allowed_targets, transition
 from services import analysis

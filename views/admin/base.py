@@ -6,7 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from flask import abort, redirect, request, url_for
-from flask_admin import expose
+from flask_admin import BaseView, expose
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
 from flask_admin.model import typefmt
@@ -202,3 +202,27 @@ class ProviderScopedAjaxLoader(QueryAjaxModelLoader):
                 return None
         return obj
 
+
+
+class SecurePage(BaseView):
+    """A custom page (wizard, desk, report) open to whoever ``can(action, resource)``.
+
+    ``provider_menu`` shows the menu entry only to providers (True) or only to staff (False).
+    """
+
+    resource: str = "dashboard"
+    action: str = "view"
+    provider_menu: bool | None = None
+
+    def is_accessible(self) -> bool:
+        return can(current_user, self.action, self.resource)
+
+    def is_visible(self) -> bool:
+        if self.provider_menu is None or not current_user.is_authenticated:
+            return True
+        return current_user.is_provider == self.provider_menu
+
+    def inaccessible_callback(self, name, **kwargs):
+        if current_user.is_authenticated:
+            abort(403)
+        return redirect(url_for("auth.login", next=request.full_path))

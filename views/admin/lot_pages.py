@@ -11,7 +11,7 @@ from urllib.parse import parse_qsl, urlencode
 
 import sqlalchemy as sa
 from flask import abort, flash, redirect, request, session, url_for
-from flask_admin import BaseView, expose
+from flask_admin import expose
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
@@ -24,10 +24,11 @@ from forms.lots import (
     ReasonForm,
     ReceiptForm,
 )
-from models import Guide, GuideItem, Lot, PayerSettings, Professional, Provider, ServiceLocation
+from models import Guide, Lot, PayerSettings, Professional, Provider
 from models.base import db
 from models.enums import GuideStatus, GuideType, LotStatus
 from models.permissions import can
+from views.admin.base import SecurePage
 from models.workflow import TransitionError, allowed_targets
 from services import guides as guide_svc
 from services import lots as lot_svc
@@ -50,17 +51,8 @@ def _int_list(values, limit: int = 1000) -> list[int]:
     return out
 
 
-class _Page(BaseView):
+class _Page(SecurePage):
     resource = "lot"
-    action = "view"
-
-    def is_accessible(self) -> bool:
-        return can(current_user, self.action, self.resource)
-
-    def inaccessible_callback(self, name, **kwargs):
-        if current_user.is_authenticated:
-            abort(403)
-        return redirect(url_for("auth.login", next=request.full_path))
 
     def _provider(self) -> Provider:
         """The provider a provider user acts for (builder pages are the provider's)."""

@@ -3,32 +3,16 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import abort, redirect, request, url_for
-from flask_admin import BaseView
+from flask import abort, request
 from flask_login import current_user
 
 from models.base import db
+from views.admin.base import SecurePage
 from models.permissions import can
 
 
-class Page(BaseView):
-    resource: str = "dashboard"
-    provider_menu: bool | None = None  # True: menu only for providers; False: only for staff
-
-    def is_accessible(self) -> bool:
-        return can(current_user, "view", self.resource)
-
-    def is_visible(self) -> bool:
-        if not current_user.is_authenticated:
-            return False
-        if self.provider_menu is None:
-            return True
-        return current_user.is_provider == self.provider_menu
-
-    def inaccessible_callback(self, name, **kwargs):
-        if current_user.is_authenticated:
-            abort(403)
-        return redirect(url_for("auth.login", next=request.full_path))
+class Page(SecurePage):
+    """Money-end pages: a few helpers on top of SecurePage."""
 
     @staticmethod
     def require(action: str, resource: str) -> None:

@@ -3,7 +3,7 @@ and the downloads: original file, answer XML, protocol / error report PDF, lot e
 from __future__ import annotations
 
 from flask import Response, abort, current_app, flash, redirect, request, url_for
-from flask_admin import BaseView, expose
+from flask_admin import expose
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -15,6 +15,7 @@ from models import Lot, PayerSettings, Provider, TissSubmission
 from models.base import db
 from models.enums import Country, ProviderStatus
 from models.permissions import can
+from views.admin.base import SecurePage
 from services import storage
 from services.pdf import pdf_response, render_pdf
 from services.tiss.answers import answer_filename, answer_message, guide_summaries
@@ -22,7 +23,6 @@ from services.tiss.errors import TissError
 from services.tiss.export import ExportError, export_filename, export_lot
 from services.tiss.intake import STORAGE_KIND, receive
 from views.admin.base import ProviderScopedView
-from views.formatting import badge, money
 
 
 def _visible_submission(submission_id: int) -> TissSubmission:
@@ -53,19 +53,13 @@ def result_context(submission: TissSubmission) -> dict:
     }
 
 
-class TissUploadView(BaseView):
+class TissUploadView(SecurePage):
     """Envio de arquivo XML: providers for themselves, clerks for any provider."""
 
-    def is_accessible(self) -> bool:
-        return can(current_user, "view", "tiss_submission")
+    resource = "tiss_submission"
 
     def is_visible(self) -> bool:
         return can(current_user, "create", "tiss_submission")
-
-    def inaccessible_callback(self, name, **kwargs):
-        if current_user.is_authenticated:
-            abort(403)
-        return redirect(url_for("auth.login", next=request.full_path))
 
     def _form(self) -> TissUploadForm:
         form = TissUploadForm()
