@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm.exc import StaleDataError
 
+from models.errors import CodedError
 from models.base import db, utcnow
 from models.enums import (
     AppealStatus,
@@ -117,7 +118,7 @@ MACHINES: dict[str, dict] = {
 SYSTEM_ACTIONS = {"create_payment", "cancel_payment", "pay"}
 
 
-class TransitionError(Exception):
+class TransitionError(CodedError):
     """A refused transition; ``code`` says why, ``message`` is translated."""
 
     MESSAGES = {
@@ -128,18 +129,6 @@ class TransitionError(Exception):
         "conflict": _l("Someone else changed this record at the same time. Reload and try again."),
         "suspended": _l("This provider is suspended: its users cannot submit. Contact the payer's staff."),
     }
-
-    def __init__(self, code: str):
-        self.code = code
-        super().__init__(code)
-
-    @property
-    def message(self) -> str:
-        """Translated when read (in the reader's locale), so raising works anywhere."""
-        return str(self.MESSAGES[self.code])
-
-    def __str__(self) -> str:
-        return self.message
 
 
 def allowed_targets(obj, actor) -> list:

@@ -28,6 +28,7 @@ from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
 from sqlalchemy import func, select
 
+from models.errors import CodedError
 from models.audit import record_event
 from models.base import db, utcnow
 from models.enums import LinkKind, LinkStatus, Role
@@ -56,20 +57,12 @@ class _ClockSigner(TimestampSigner):
         return int(clock())
 
 
-class TokenError(Exception):
+class TokenError(CodedError):
     MESSAGES = {
         "expired": _l("This link has expired."),
         "used": _l("This link was already used or is no longer valid."),
         "invalid": _l("This link is not valid: it may be incomplete or altered."),
     }
-
-    def __init__(self, code: str):
-        self.code = code
-        super().__init__(code)
-
-    @property
-    def message(self) -> str:
-        return str(self.MESSAGES[self.code])
 
 
 def _serializer(purpose: str) -> URLSafeTimedSerializer:

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
+from models.errors import CodedError
 from models import Beneficiary, Guide, GuideItem, PriceTable, PriceTableItem, Professional, ServiceLocation
 from models.base import db, to_money
 from models.enums import GuideStatus, GuideType, ItemKind
@@ -24,7 +25,7 @@ MAX_QUANTITY = Decimal("99999.9999")
 MAX_UNIT_PRICE = Decimal("999999.99")  # TISS item values are decimal(8,2)
 
 
-class GuideError(Exception):
+class GuideError(CodedError):
     MESSAGES = {
         "forbidden": _l("You are not allowed to change this guide."),
         "locked": _l("The guide is in a sent lot and can no longer be changed. Remove it from the lot first."),
@@ -36,15 +37,6 @@ class GuideError(Exception):
         "location": _l("Choose one of your service locations."),
         "future": _l("The execution date cannot be in the future."),
     }
-
-    def __init__(self, code: str, field: str | None = None):
-        self.code = code
-        self.field = field
-        super().__init__(code)
-
-    @property
-    def message(self) -> str:
-        return str(self.MESSAGES[self.code])
 
 
 def _scope_ok(guide: Guide, actor) -> bool:

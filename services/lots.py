@@ -28,6 +28,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import selectinload
 
+from models.errors import CodedError
 from models import Guide, GuideItem, Lot, PayerSettings, PaymentCalendarEntry, PriceTable, PriceTableItem
 from models.audit import AuditLog, _current_actor
 from models.base import db, to_money, utcnow
@@ -41,7 +42,7 @@ ZERO = Decimal("0.00")
 DEFAULT_MAX_GUIDES = 100
 
 
-class LotError(Exception):
+class LotError(CodedError):
     """A refused lot operation; ``code`` says why, ``message`` is translated."""
 
     MESSAGES = {
@@ -58,15 +59,6 @@ class LotError(Exception):
         "not_in_lot": _l("This guide is not in the lot."),
         "reason": _l("A reason is required."),
     }
-
-    def __init__(self, code: str, **params):
-        self.code = code
-        self.params = params
-        super().__init__(code)
-
-    @property
-    def message(self) -> str:
-        return str(self.MESSAGES[self.code]) % self.params if self.params else str(self.MESSAGES[self.code])
 
 
 # Settings and lookups -------------------------------------------------------------
