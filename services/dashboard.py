@@ -25,6 +25,7 @@ class Queue:
     count: int
     endpoint: str
     status: str
+    args: dict
 
 
 def status_counts(model, provider_id: int | None = None) -> dict:
@@ -35,21 +36,24 @@ def status_counts(model, provider_id: int | None = None) -> dict:
 
 
 # (role, model, status, label, admin endpoint)
+# (role, model, status, label, page endpoint, the page's status argument)
 _QUEUES = [
-    (Role.CLERK, Invoice, InvoiceStatus.SENT, _l("Invoices to review"), "invoice.index_view"),
-    (Role.CLERK, Lot, LotStatus.RECEIVED, _l("Lots received"), "lot.index_view"),
-    (Role.CLERK, Lot, LotStatus.IN_ANALYSIS, _l("Lots in analysis"), "lot.index_view"),
-    (Role.CLERK, Appeal, AppealStatus.OPEN, _l("Appeals to analyse"), "appeal.index_view"),
-    (Role.CLERK, PaymentOrder, PaymentOrderStatus.APPROVED, _l("Payment orders to pay"), "payment_order.index_view"),
-    (Role.SUPERVISOR, Invoice, InvoiceStatus.IN_AUDIT, _l("Invoices to accept or reject"), "invoice.index_view"),
-    (Role.SUPERVISOR, Lot, LotStatus.ANALYSED, _l("Lots to release for payment"), "lot.index_view"),
+    (Role.CLERK, Invoice, InvoiceStatus.SENT, _l("Invoices to review"), "invoice.index_view", "tab"),
+    (Role.CLERK, Lot, LotStatus.RECEIVED, _l("Lots received"), "account_audit.index", "status"),
+    (Role.CLERK, Lot, LotStatus.IN_ANALYSIS, _l("Lots in analysis"), "account_audit.index", "status"),
+    (Role.CLERK, Appeal, AppealStatus.OPEN, _l("Appeals to analyse"), "appeals_desk.index", "status"),
+    (Role.CLERK, PaymentOrder, PaymentOrderStatus.APPROVED, _l("Payment orders to pay"), "payment_desk.index", None),
+    (Role.SUPERVISOR, Invoice, InvoiceStatus.IN_AUDIT, _l("Invoices to accept or reject"), "invoice.index_view", "tab"),
+    (Role.SUPERVISOR, Lot, LotStatus.ANALYSED, _l("Lots to release for payment"), "account_audit.index", "status"),
     (Role.SUPERVISOR, PaymentOrder, PaymentOrderStatus.PENDING_APPROVAL, _l("Payment orders to approve"),
-     "payment_order.index_view"),
-    (Role.CREDENTIALING, UserProvider, LinkStatus.PENDING, _l("Link requests to approve"), "user_provider.index_view"),
-    (Role.CREDENTIALING, Provider, ProviderStatus.SUSPENDED, _l("Suspended providers"), "provider.index_view"),
-    (Role.PROVIDER, Invoice, InvoiceStatus.OBSERVED, _l("Invoices observed: correct and re-send"), "invoice.index_view"),
-    (Role.PROVIDER, Invoice, InvoiceStatus.DRAFT, _l("Draft invoices not sent yet"), "invoice.index_view"),
-    (Role.PROVIDER, Lot, LotStatus.AWAITING_INFO, _l("Lots awaiting information"), "lot.index_view"),
+     "payment_desk.index", None),
+    (Role.CREDENTIALING, UserProvider, LinkStatus.PENDING, _l("Link requests to approve"), "user_provider.index_view",
+     None),
+    (Role.CREDENTIALING, Provider, ProviderStatus.SUSPENDED, _l("Suspended providers"), "provider.index_view", None),
+    (Role.PROVIDER, Invoice, InvoiceStatus.OBSERVED, _l("Invoices observed: correct and re-send"),
+     "invoice.index_view", "tab"),
+    (Role.PROVIDER, Invoice, InvoiceStatus.DRAFT, _l("Draft invoices not sent yet"), "invoice.index_view", "tab"),
+    (Role.PROVIDER, Lot, LotStatus.AWAITING_INFO, _l("Lots awaiting information"), "lot_tracking.index", "status"),
 ]
 
 
@@ -57,12 +61,13 @@ def queues_for(user) -> list[Queue]:
     provider_id = user.current_provider_id if user.is_provider else None
     counts: dict = {}
     out = []
-    for role, model, status, label, endpoint in _QUEUES:
+    for role, model, status, label, endpoint, status_arg in _QUEUES:
         if role != user.role:
             continue
         if model not in counts:
             counts[model] = status_counts(model, provider_id)
-        out.append(Queue(str(label), counts[model].get(status, 0), endpoint, status.value))
+        args = {status_arg: status.value} if status_arg else {}
+        out.append(Queue(str(label), counts[model].get(status, 0), endpoint, status.value, args))
     return out
 
 
