@@ -12,8 +12,8 @@ Checks run in a real payer's order and stop at the first failing step:
 6. same provider's ``numeroLote`` not already received (not cancelled) .. 1308
 7. per-guide occurrences, the lot builder's rules (models.rules.guide_checks)
 
-A file that passes is stored (guides, items, lot through ``services.lots.issue_lot``
-with a protocol from the database sequence) in one transaction; values above the
+A file that passes is stored in one transaction (the lot through ``services.lots.open_lot``
+with a protocol from the database sequence, then its guides and items); values above the
 price table (1705) are accepted and answered as per-guide glosas. A file that fails
 leaves no lot, guide or item row — only its TissSubmission history row.
 """
@@ -50,7 +50,7 @@ from models.base import db, to_money, utcnow
 from models.enums import AuditAction, GlosaSource, GuideStatus, LotSource, LotStatus, ProviderStatus, TaxIdKind
 from models.rules.guide_checks import GuideFacts, ItemFacts, guide_occurrences
 from services import storage
-from services.lots import LotError, issue_lot, max_guides_per_lot, prices_for_competence
+from services.lots import LotError, attach_guides, max_guides_per_lot, open_lot, prices_for_competence
 from services.tiss import hashing, message as reader, schemas, xmlsafe
 from services.tiss.codes import GUIDE_ELEMENTS
 from services.tiss.errors import TissError, TissRefused
@@ -443,19 +443,39 @@ def _audit_created(entity: str, ids: list[int], rows: list[dict]) -> None:
 
 
 def _insert(table, rows: list[dict]) -> list[int]:
-    """Bulk insert (one statement per batch on both databases), ids in the order of ``rows``."""
+    """Bulk insert, ids in the order of ``rows``.
+
+    One multi-row ``INSERT … RETURNING id`` per batch on both databases.
+    RETURNING hands the ids back in no guaranteed order, but an INSERT assigns
+    rowids / sequence values in the order it inserts its rows, so the sorted ids
+    pair with ``rows`` in order (what SQLAlchemy's own PostgreSQL sentinel relies
+    on; asking it to sort for us would cost one statement per row on SQLite).
+    """
     if not rows:
         return []
-    result = db.session.execute(sa.insert(table).returning(table.c.id, sort_by_parameter_order=True), rows)
-    return [row[0] for row in result]
+    ids = sorted(db.session.scalars(sa.insert(table).returning(table.c.id), rows))
+    if len(ids) != len(rows):
+        raise RuntimeError(f"{table.name}: {len(rows)} rows inserted, {len(ids)} ids returned")
+    return ids
 
 
 def _store(provider: Provider, header: reader.LotMessage, plan: _Plan, actor) -> Lot:
-    """Write guides and items with bulk inserts (a 100-guide lot is ~600 rows), then issue the lot."""
+    """The lot, then its guides and items with bulk inserts (a 100-guide lot is ~600 rows).
+
+    The lot row comes first (protocol, numeroLote check), so new guides are
+    inserted already in it: their rows are new in this transaction, no other
+    lot can hold them, and a concurrent upload of the same guide number fails
+    on the (provider, number) unique key. Guides the provider registered before
+    (never in an active lot) are refreshed and attached by ``attach_guides``,
+    where the database decides. Every created row gets its audit row.
+    """
     professionals = _professionals(provider, plan.guides)
     locations = {loc.cnes: loc.id for loc in db.session.scalars(
         sa.select(ServiceLocation).where(ServiceLocation.provider_id == provider.id)) if loc.cnes}
-    db.session.flush()
+    totals = {guide.index: sum((to_money(i.total) for i in guide.items), Decimal("0.00")) for guide in plan.guides}
+    lot = open_lot(provider, guide_type=plan.guides[0].guide_type if plan.guides else None,
+                   guide_count=len(plan.guides), competence=plan.competence, actor=actor, source=LotSource.XML,
+                   number=header.lot_number, total=sum(totals.values(), Decimal("0.00")))
     now = utcnow()
     guide_ids: dict[int, int] = {}
     new_guides: list[tuple[int, dict]] = []
@@ -469,8 +489,7 @@ def _store(provider: Provider, header: reader.LotMessage, plan: _Plan, actor) ->
             "beneficiary_id": plan.beneficiaries[guide.card_number].id, "emission_date": guide.emission_date,
             "execution_date": guide.execution_date, "execution_time": guide.execution_time,
             "professional_id": professional.id if professional else None,
-            "location_id": locations.get(guide.cnes),
-            "total_amount": sum((to_money(i.total) for i in guide.items), Decimal("0.00")),
+            "location_id": locations.get(guide.cnes), "total_amount": totals[guide.index],
         }
         row = plan.existing.get(guide.number)
         if row is not None:  # a guide the provider registered before (never in an active lot): refresh it
@@ -481,8 +500,10 @@ def _store(provider: Provider, header: reader.LotMessage, plan: _Plan, actor) ->
         else:
             new_guides.append((guide.index, {
                 "provider_id": provider.id, "number": guide.number, "status": GuideStatus.AUTHORIZED,
-                "version_id": 1, "created_at": now, "updated_at": now, **values}))
-    db.session.flush()
+                "lot_id": lot.id, "version_id": 1, "created_at": now, "updated_at": now, **values}))
+    if guide_ids:
+        db.session.flush()
+        attach_guides(lot, list(guide_ids.values()))
     rows = [values for _index, values in new_guides]
     ids = _insert(Guide.__table__, rows)
     _audit_created("guide", ids, rows)
@@ -504,10 +525,6 @@ def _store(provider: Provider, header: reader.LotMessage, plan: _Plan, actor) ->
     _audit_created("guide_item", item_ids, item_rows)
     item_id_of = dict(zip(item_keys, item_ids))
 
-    guides = list(db.session.scalars(
-        sa.select(Guide).where(Guide.id.in_(list(guide_ids.values()))).options(selectinload(Guide.items))))
-    lot = issue_lot(provider, guides, competence=plan.competence, actor=actor, source=LotSource.XML,
-                    number=header.lot_number)
     if plan.glosas:
         code = _glosa_code("1705")
         for guide, index, amount, error in plan.glosas:
