@@ -50,7 +50,7 @@ from models.base import db, to_money, utcnow
 from models.enums import AuditAction, GlosaSource, GuideStatus, LotSource, LotStatus, ProviderStatus, TaxIdKind
 from models.rules.guide_checks import GuideFacts, ItemFacts, guide_occurrences
 from services import storage
-from services.lots import LotError, attach_guides, max_guides_per_lot, open_lot, prices_for_competence
+from services.lots import ZERO, LotError, attach_guides, max_guides_per_lot, open_lot, prices_for_competence
 from services.tiss import hashing, message as reader, schemas, xmlsafe
 from services.tiss.codes import GUIDE_ELEMENTS
 from services.tiss.errors import TissError, TissRefused
@@ -336,7 +336,7 @@ def _element_for(guide: reader.GuideData, occurrence) -> str:
 @dataclass
 class _Plan:
     guides: list[reader.GuideData]
-    beneficiaries: dict[str, Beneficiary]
+    beneficiaries: dict[str, tuple[int, bool]]   # card number → (id, active)
     existing: dict[str, Guide]
     catalogue: dict[str, tuple[int, str]]
     competence: str
@@ -355,8 +355,9 @@ def _competence(day: date | None, today: date) -> str:
 def _guide_checks(provider: Provider, guides: list[reader.GuideData], today: date) -> _Plan:
     cards = {g.card_number for g in guides}
     numbers = [g.number for g in guides]
-    beneficiaries = {b.card_number: b for b in db.session.scalars(
-        sa.select(Beneficiary).where(Beneficiary.card_number.in_(cards)))} if cards else {}
+    beneficiaries = {card: (row_id, bool(active)) for card, row_id, active in db.session.execute(
+        sa.select(Beneficiary.card_number, Beneficiary.id, Beneficiary.active)
+        .where(Beneficiary.card_number.in_(cards)))} if cards else {}
     existing = {g.number: g for g in db.session.scalars(
         sa.select(Guide).where(Guide.provider_id == provider.id, Guide.number.in_(numbers))
         .options(selectinload(Guide.items)))} if numbers else {}
@@ -385,7 +386,7 @@ def _guide_checks(provider: Provider, guides: list[reader.GuideData], today: dat
             number=guide.number,
             guide_type=guide.guide_type.value,
             status=current.status.value if current is not None else GuideStatus.AUTHORIZED.value,
-            beneficiary_known=beneficiary is not None and bool(beneficiary.active),
+            beneficiary_known=beneficiary is not None and beneficiary[1],
             authorization_valid_to=guide.authorization_valid_to,
             execution_date=guide.execution_date,
             items=tuple(ItemFacts(code=i.code, kind=i.kind.value, quantity=i.quantity, unit_price=i.unit_price,
@@ -459,6 +460,17 @@ def _insert(table, rows: list[dict]) -> list[int]:
     return ids
 
 
+def _item_values(item: reader.ItemData, catalogue: dict[str, tuple[int, str]]) -> dict:
+    known = catalogue.get(item.code)
+    return {
+        "kind": item.kind, "code": item.code[:10],
+        "description": (item.description or (known[1] if known else item.code))[:200],
+        "execution_date": item.execution_date, "quantity": item.quantity,
+        "unit_price": to_money(item.unit_price), "total_amount": to_money(item.total),
+        "price_table_item_id": known[0] if known else None,
+    }
+
+
 def _store(provider: Provider, header: reader.LotMessage, plan: _Plan, actor) -> Lot:
     """The lot, then its guides and items with bulk inserts (a 100-guide lot is ~600 rows).
 
@@ -472,10 +484,11 @@ def _store(provider: Provider, header: reader.LotMessage, plan: _Plan, actor) ->
     professionals = _professionals(provider, plan.guides)
     locations = {loc.cnes: loc.id for loc in db.session.scalars(
         sa.select(ServiceLocation).where(ServiceLocation.provider_id == provider.id)) if loc.cnes}
-    totals = {guide.index: sum((to_money(i.total) for i in guide.items), Decimal("0.00")) for guide in plan.guides}
+    items_of = {guide.index: [_item_values(item, plan.catalogue) for item in guide.items] for guide in plan.guides}
+    totals = {index: sum((row["total_amount"] for row in rows), ZERO) for index, rows in items_of.items()}
     lot = open_lot(provider, guide_type=plan.guides[0].guide_type if plan.guides else None,
                    guide_count=len(plan.guides), competence=plan.competence, actor=actor, source=LotSource.XML,
-                   number=header.lot_number, total=sum(totals.values(), Decimal("0.00")))
+                   number=header.lot_number, total=sum(totals.values(), ZERO))
     now = utcnow()
     guide_ids: dict[int, int] = {}
     new_guides: list[tuple[int, dict]] = []
@@ -486,7 +499,7 @@ def _store(provider: Provider, header: reader.LotMessage, plan: _Plan, actor) ->
             "guide_type": guide.guide_type, "operator_number": guide.operator_number,
             "authorization_number": guide.authorization_number, "authorization_date": guide.authorization_date,
             "authorization_valid_to": guide.authorization_valid_to,
-            "beneficiary_id": plan.beneficiaries[guide.card_number].id, "emission_date": guide.emission_date,
+            "beneficiary_id": plan.beneficiaries[guide.card_number][0], "emission_date": guide.emission_date,
             "execution_date": guide.execution_date, "execution_time": guide.execution_time,
             "professional_id": professional.id if professional else None,
             "location_id": locations.get(guide.cnes), "total_amount": totals[guide.index],
@@ -511,15 +524,9 @@ def _store(provider: Provider, header: reader.LotMessage, plan: _Plan, actor) ->
 
     item_rows, item_keys = [], []
     for guide in plan.guides:
-        for position, item in enumerate(guide.items):
-            known = plan.catalogue.get(item.code)
-            item_rows.append({
-                "guide_id": guide_ids[guide.index], "kind": item.kind, "code": item.code[:10],
-                "description": (item.description or (known[1] if known else item.code))[:200],
-                "execution_date": item.execution_date, "quantity": item.quantity,
-                "unit_price": to_money(item.unit_price), "total_amount": to_money(item.total),
-                "price_table_item_id": known[0] if known else None,
-            })
+        for position, values in enumerate(items_of[guide.index]):
+            values["guide_id"] = guide_ids[guide.index]
+            item_rows.append(values)
             item_keys.append((guide.index, position))
     item_ids = _insert(GuideItem.__table__, item_rows)
     _audit_created("guide_item", item_ids, item_rows)
