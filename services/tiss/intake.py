@@ -89,24 +89,24 @@ class Intake:
     provider: Provider | None = None
     lot: Lot | None = None
     submission: TissSubmission | None = None
-
-    @property
-    def protocol(self) -> int | None:
-        return self.lot.protocol_number if self.lot is not None else None
+    # Plain copies taken before the commit (reading them from the rows afterwards would reload them)
+    protocol: int | None = None
+    total: Decimal | None = None
+    submission_id: int | None = None
 
     def as_json(self) -> dict:
         out = {"file": self.filename, "accepted": self.accepted}
         if self.accepted:
             out["protocol"] = self.protocol
             out["lot"] = self.lot_number
-            out["total"] = str(self.lot.total_amount)
+            out["total"] = str(self.total)
             out["hash_encoding"] = self.hash_encoding
             if self.glosas:
                 out["glosas"] = self.glosas
         else:
             out["errors"] = [e.as_dict() for e in self.errors]
-        if self.submission is not None:
-            out["submission"] = self.submission.id
+        if self.submission_id is not None:
+            out["submission"] = self.submission_id
         return out
 
 
@@ -138,7 +138,7 @@ def receive(data: bytes, filename: str, *, actor=None, provider_id: int | None =
         intake.errors = failed.errors
     if not intake.accepted:
         db.session.rollback()
-        intake.lot = None
+        intake.lot = intake.protocol = intake.total = None
         intake.glosas = []
     owner = provider_id or (intake.provider.id if intake.provider is not None else None)
     submission = TissSubmission(
@@ -157,8 +157,9 @@ def receive(data: bytes, filename: str, *, actor=None, provider_id: int | None =
         errors=[e.as_dict() for e in intake.errors] if not intake.accepted else (intake.glosas or None),
     )
     db.session.add(submission)
+    db.session.flush()
+    intake.submission, intake.submission_id = submission, submission.id
     db.session.commit()
-    intake.submission = submission
     return intake
 
 
@@ -262,6 +263,7 @@ def _check_and_store(intake: Intake, data: bytes, *, limit: int, actor, provider
         raise _Failed([TissError("1308", _("The lot or one of its guides was received at the same time by "
                                            "another upload."),
                                  element="/mensagemTISS/prestadorParaOperadora/loteGuias")]) from exc
+    intake.protocol, intake.total = intake.lot.protocol_number, intake.lot.total_amount
     intake.glosas = plan.glosa_dicts()
 
 

@@ -127,10 +127,9 @@ class _Lookup:
         return node
 
     def text(self, node, path: str) -> str | None:
-        found = self.find(node, path)
-        if found is None or found.text is None:
-            return None
-        return found.text.strip()
+        node = self.find(node, path)
+        value = node.text if node is not None else None
+        return value.strip() if value is not None else None
 
 
 def _date(value: str | None) -> date | None:
