@@ -71,8 +71,9 @@ class LotError(Exception):
 
 
 # Settings and lookups -------------------------------------------------------------
-def max_guides_per_lot() -> int:
-    settings = PayerSettings.current()
+def max_guides_per_lot(settings: PayerSettings | None = None) -> int:
+    """The payer's limit; pass ``settings`` when already loaded (saves a query)."""
+    settings = settings or PayerSettings.current()
     return (settings.max_guides_per_lot if settings and settings.max_guides_per_lot else DEFAULT_MAX_GUIDES)
 
 

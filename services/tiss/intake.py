@@ -226,7 +226,7 @@ def _check_and_store(intake: Intake, data: bytes, *, limit: int, actor, provider
     # 5. 5015: one guide type, not too many guides
     tags = header.guide_tags
     kinds = sorted(set(tags))
-    maximum = min(100, max_guides_per_lot())
+    maximum = min(100, max_guides_per_lot(payer))
     if len(kinds) > 1:
         raise _Failed([TissError("5015", _("A lot must hold guides of one type; this one mixes %(types)s.",
                                            types=", ".join(kinds)),
@@ -484,8 +484,8 @@ def _store(provider: Provider, header: reader.LotMessage, plan: _Plan, actor) ->
     where the database decides. Every created row gets its audit row.
     """
     professionals = _professionals(provider, plan.guides)
-    locations = {loc.cnes: loc.id for loc in db.session.scalars(
-        sa.select(ServiceLocation).where(ServiceLocation.provider_id == provider.id)) if loc.cnes}
+    locations = {cnes: row_id for cnes, row_id in db.session.execute(
+        sa.select(ServiceLocation.cnes, ServiceLocation.id).where(ServiceLocation.provider_id == provider.id)) if cnes}
     items_of = {guide.index: [_item_values(item, plan.catalogue) for item in guide.items] for guide in plan.guides}
     totals = {index: sum((row["total_amount"] for row in rows), ZERO) for index, rows in items_of.items()}
     lot = open_lot(provider, guide_type=plan.guides[0].guide_type if plan.guides else None,

@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 from lxml import etree
 
-from models import Glosa, Guide, GuideItem, Lot, TissSubmission
+from models import AuditLog, Glosa, Guide, GuideItem, Lot, TissSubmission
 from models.base import db
 from models.enums import GuideType, LotSource, LotStatus, ProviderStatus
 from seed import factories as f
@@ -46,6 +46,23 @@ def test_accepts_a_valid_lot_and_issues_a_protocol(clinic):
     assert intake.submission.hash_encoding == "utf-8"
     assert intake.submission.provider_id == clinic.provider.id
     assert intake.glosas == []
+
+
+def test_every_created_row_has_its_audit_row(clinic):
+    intake = receive(clinic.lot_file(count=3), "lote.xml")
+    assert intake.accepted, intake.as_json()
+    lot = intake.lot
+    created = {(row.entity, row.entity_id): row for row in db.session.scalars(
+        sa.select(AuditLog).where(AuditLog.action == "create", AuditLog.entity.in_(("lot", "guide", "guide_item"))))}
+    assert ("lot", lot.id) in created
+    for guide in lot.guides:
+        assert created[("guide", guide.id)].changes["number"] == guide.number
+        assert created[("guide", guide.id)].changes["lot_id"] == lot.id
+        for item in guide.items:  # each audit row describes the row with its id (ids paired in insert order)
+            changes = created[("guide_item", item.id)].changes
+            assert (changes["guide_id"], changes["code"], changes["total_amount"]) == (
+                guide.id, item.code, str(item.total_amount))
+        assert [i.code for i in guide.items] == ["40304361", "40302040", "70000001", "90000001", "60000732"]
 
 
 # 5002 -------------------------------------------------------------------------------
