@@ -279,3 +279,26 @@ def test_failed_file_keeps_only_the_history_row(clinic):
     before = db.session.scalar(sa.select(sa.func.count()).select_from(TissSubmission))
     refused(clinic.lot_file([clinic.guide(card="0000000000")]), "1001")
     assert db.session.scalar(sa.select(sa.func.count()).select_from(TissSubmission)) == before + 1
+
+
+def test_a_free_guide_registered_before_is_refreshed_and_attached(clinic):
+    registered = f.make_guide(clinic.provider, f"7{f.unique_suffix():08d}", GuideType.SP_SADT, clinic.patients[0],
+                              clinic.day, [(clinic.prices["10101012"], 1)], execution=clinic.day)
+    db.session.commit()
+    old_item_id = registered.items[0].id
+    data = clinic.lot_file([clinic.guide(number=registered.number), clinic.guide()])
+    intake = receive(data, "lote.xml")
+    assert intake.accepted, intake.as_json()
+    db.session.refresh(registered)
+    assert registered.lot_id == intake.lot.id and len(intake.lot.guides) == 2
+    assert [i.code for i in registered.items] == ["40304361", "40302040", "70000001", "90000001", "60000732"]
+    assert old_item_id not in {i.id for i in registered.items}
+    assert registered.total_amount == sum(i.total_amount for i in registered.items)
+    assert intake.lot.total_amount == sum(g.total_amount for g in intake.lot.guides)
+    attached = db.session.scalars(sa.select(AuditLog).where(AuditLog.entity == "guide",
+                                                           AuditLog.entity_id == registered.id)).all()
+    assert any(r.changes == {"lot_id": [None, intake.lot.id]} for r in attached)
+    for item in registered.items:
+        row = db.session.scalar(sa.select(AuditLog).where(AuditLog.entity == "guide_item",
+                                                         AuditLog.entity_id == item.id, AuditLog.action == "create"))
+        assert row.changes["code"] == item.code
