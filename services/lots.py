@@ -277,7 +277,7 @@ def issue_lot(provider, guides: Sequence[Guide], *, competence: str, actor, sour
     checked by the database itself, so concurrent sends cannot both succeed.
     """
     guides = list(guides)
-    if not guides:
+    if not guides:  # open_lot checks these three again; here they keep coming before the per-guide refusals
         raise LotError("empty")
     try:
         parse_competence(competence)
