@@ -93,7 +93,16 @@ def _current_actor() -> tuple[int | None, str, str | None]:
 
 
 # Recording -----------------------------------------------------------------
+_AS_IS = frozenset({str, int, float, bool, type(None)})
+_CONVERT = {Decimal: str, date: date.isoformat, datetime: datetime.isoformat, time: time.isoformat}
+
+
 def _plain(value):
+    kind = type(value)
+    if kind in _AS_IS:  # the common cases first: audit snapshots call this for every column
+        return value
+    if kind in _CONVERT:
+        return _CONVERT[kind](value)
     if isinstance(value, enum.Enum):
         return value.value
     if isinstance(value, Decimal):

@@ -27,6 +27,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.util import identity_key
 
 from models.errors import CodedError
 from models import Guide, GuideItem, Lot, PayerSettings, PaymentCalendarEntry, PriceTable, PriceTableItem
@@ -62,8 +63,9 @@ class LotError(CodedError):
 
 
 # Settings and lookups -------------------------------------------------------------
-def max_guides_per_lot() -> int:
-    settings = PayerSettings.current()
+def max_guides_per_lot(settings: PayerSettings | None = None) -> int:
+    """The payer's limit; pass ``settings`` when already loaded (saves a query)."""
+    settings = settings or PayerSettings.current()
     return (settings.max_guides_per_lot if settings and settings.max_guides_per_lot else DEFAULT_MAX_GUIDES)
 
 
@@ -197,6 +199,79 @@ def _audit_guides_attached(guide_ids: Sequence[int], old_lot: int | None, new_lo
     ])
 
 
+def open_lot(provider, *, guide_type: GuideType, guide_count: int, competence: str, actor,
+             source: LotSource = LotSource.BUILDER, number: str | None = None, description: str | None = None,
+             total: Decimal = ZERO) -> Lot:
+    """Insert a Recebido lot with a fresh protocol, before its guides are attached.
+
+    Checks what does not depend on the guide rows: at least one and at most
+    ``max_guides_per_lot`` guides, a valid competence, and ``number`` not used
+    by another active lot of the provider (LotError, session rolled back on a
+    concurrent clash). ``total`` is the sum of the guides about to be attached.
+    """
+    if guide_count < 1:
+        raise LotError("empty")
+    try:
+        parse_competence(competence)
+    except ValueError as exc:
+        raise LotError("competence") from exc
+    limit = max_guides_per_lot()
+    if guide_count > limit:
+        raise LotError("too_many", max=limit)
+    if number is not None:
+        clash = db.session.scalar(sa.select(Lot.id).where(
+            Lot.provider_id == provider.id, Lot.number == number, Lot.status != LotStatus.CANCELLED).limit(1))
+        if clash:
+            raise LotError("duplicate_number")
+
+    protocol = next_value("protocol")
+    sent_at = utcnow()
+    number = number or str(protocol)[-12:]
+    lot = Lot(
+        provider_id=provider.id, number=number,
+        description=description or f"LOTE_{number}_{competence_label(competence)}",
+        guide_type=guide_type, competence=competence, source=source, protocol_number=protocol,
+        status=LotStatus.RECEIVED, sent_at=sent_at, expected_payment_date=expected_payment_date(sent_at.date()),
+        total_amount=to_money(total), created_by_id=getattr(actor, "id", None),
+    )
+    db.session.add(lot)
+    try:
+        db.session.flush()
+    except sa_exc.IntegrityError as exc:
+        db.session.rollback()
+        raise LotError("duplicate_number") from exc
+    return lot
+
+
+def attach_guides(lot: Lot, guide_ids: Sequence[int]) -> None:
+    """Put existing guides of the lot's provider into ``lot``; the database decides.
+
+    Only guides still free are taken, all or nothing: LotError('taken') (session
+    rolled back) when another lot got one of them first.
+    """
+    ids = sorted(set(guide_ids))
+    if not ids:
+        return
+    result = db.session.execute(
+        sa.update(Guide.__table__)
+        # coalesce(): "lot_id IS NULL" would tempt SQLite into scanning ix_guide_lot_id (every free
+        # guide) instead of the primary key; lot ids are positive, so 0 means "no lot".
+        .where(Guide.__table__.c.id.in_(ids), sa.func.coalesce(Guide.__table__.c.lot_id, 0) == 0,
+               Guide.__table__.c.provider_id == lot.provider_id)
+        .values(lot_id=lot.id, version_id=Guide.__table__.c.version_id + 1)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != len(ids):
+        db.session.rollback()
+        raise LotError("taken")
+    _audit_guides_attached(ids, None, lot.id)
+    for guide_id in ids:
+        guide = db.session.identity_map.get(identity_key(Guide, guide_id))
+        if guide is not None:
+            db.session.expire(guide, ["lot_id", "lot", "version_id"])
+    db.session.expire(lot, ["guides"])
+
+
 def issue_lot(provider, guides: Sequence[Guide], *, competence: str, actor, source: LotSource = LotSource.BUILDER,
               number: str | None = None, description: str | None = None) -> Lot:
     """Create ONE lot of ``guides`` (one type, ≤ max) with a protocol, and attach the guides.
@@ -206,7 +281,7 @@ def issue_lot(provider, guides: Sequence[Guide], *, competence: str, actor, sour
     checked by the database itself, so concurrent sends cannot both succeed.
     """
     guides = list(guides)
-    if not guides:
+    if not guides:  # open_lot checks these three again; here they keep coming before the per-guide refusals
         raise LotError("empty")
     try:
         parse_competence(competence)
@@ -222,54 +297,16 @@ def issue_lot(provider, guides: Sequence[Guide], *, competence: str, actor, sour
         raise LotError("other_provider")
     if any(g.lot_id is not None for g in guides):
         raise LotError("taken")
-    guide_type = GuideType(types.pop())
-    ids = sorted({g.id for g in guides})
+    ids = {g.id for g in guides}
     if len(ids) != len(guides):
         raise LotError("taken")
 
-    if number is not None:
-        clash = db.session.scalar(sa.select(Lot.id).where(
-            Lot.provider_id == provider.id, Lot.number == number, Lot.status != LotStatus.CANCELLED).limit(1))
-        if clash:
-            raise LotError("duplicate_number")
-
-    protocol = next_value("protocol")
-    sent_at = utcnow()
-    number = number or str(protocol)[-12:]
     for guide in guides:
         recompute_guide_total(guide)
-    total = sum((to_money(g.total_amount) for g in guides), ZERO)
-    lot = Lot(
-        provider_id=provider.id, number=number,
-        description=description or f"LOTE_{number}_{competence_label(competence)}",
-        guide_type=guide_type, competence=competence, source=source, protocol_number=protocol,
-        status=LotStatus.RECEIVED, sent_at=sent_at, expected_payment_date=expected_payment_date(sent_at.date()),
-        total_amount=total, created_by_id=getattr(actor, "id", None),
-    )
-    db.session.add(lot)
-    try:
-        db.session.flush()
-    except sa_exc.IntegrityError as exc:
-        db.session.rollback()
-        raise LotError("duplicate_number") from exc
-
-    # The database decides: only guides still free are taken, all or nothing.
-    result = db.session.execute(
-        sa.update(Guide.__table__)
-        # coalesce(): "lot_id IS NULL" would tempt SQLite into scanning ix_guide_lot_id (every free
-        # guide) instead of the primary key; lot ids are positive, so 0 means "no lot".
-        .where(Guide.__table__.c.id.in_(ids), sa.func.coalesce(Guide.__table__.c.lot_id, 0) == 0,
-               Guide.__table__.c.provider_id == provider.id)
-        .values(lot_id=lot.id, version_id=Guide.__table__.c.version_id + 1)
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != len(ids):
-        db.session.rollback()
-        raise LotError("taken")
-    _audit_guides_attached(ids, None, lot.id)
-    for guide in guides:
-        db.session.expire(guide, ["lot_id", "lot", "version_id"])
-    db.session.expire(lot, ["guides"])
+    lot = open_lot(provider, guide_type=GuideType(types.pop()), guide_count=len(guides), competence=competence,
+                   actor=actor, source=source, number=number, description=description,
+                   total=sum((to_money(g.total_amount) for g in guides), ZERO))
+    attach_guides(lot, ids)
     # Totals from the database, so lot = Σ guides holds even if a guide changed meanwhile.
     recompute_lot_total(lot, ids)
     db.session.flush()

@@ -12,8 +12,8 @@ Checks run in a real payer's order and stop at the first failing step:
 6. same provider's ``numeroLote`` not already received (not cancelled) .. 1308
 7. per-guide occurrences, the lot builder's rules (models.rules.guide_checks)
 
-A file that passes is stored (guides, items, lot through ``services.lots.issue_lot``
-with a protocol from the database sequence) in one transaction; values above the
+A file that passes is stored in one transaction (the lot through ``services.lots.open_lot``
+with a protocol from the database sequence, then its guides and items); values above the
 price table (1705) are accepted and answered as per-guide glosas. A file that fails
 leaves no lot, guide or item row — only its TissSubmission history row.
 """
@@ -50,7 +50,7 @@ from models.base import db, to_money, utcnow
 from models.enums import AuditAction, GlosaSource, GuideStatus, LotSource, LotStatus, ProviderStatus, TaxIdKind
 from models.rules.guide_checks import GuideFacts, ItemFacts, guide_occurrences
 from services import storage
-from services.lots import LotError, issue_lot, max_guides_per_lot, prices_for_competence
+from services.lots import ZERO, LotError, attach_guides, max_guides_per_lot, open_lot, prices_for_competence
 from services.tiss import hashing, message as reader, schemas, xmlsafe
 from models.rules.glosa_codes import description as glosa_description
 from services.tiss.codes import GUIDE_ELEMENTS
@@ -77,24 +77,24 @@ class Intake:
     provider: Provider | None = None
     lot: Lot | None = None
     submission: TissSubmission | None = None
-
-    @property
-    def protocol(self) -> int | None:
-        return self.lot.protocol_number if self.lot is not None else None
+    # Plain copies taken before the commit (reading them from the rows afterwards would reload them)
+    protocol: int | None = None
+    total: Decimal | None = None
+    submission_id: int | None = None
 
     def as_json(self) -> dict:
         out = {"file": self.filename, "accepted": self.accepted}
         if self.accepted:
             out["protocol"] = self.protocol
             out["lot"] = self.lot_number
-            out["total"] = str(self.lot.total_amount)
+            out["total"] = str(self.total)
             out["hash_encoding"] = self.hash_encoding
             if self.glosas:
                 out["glosas"] = self.glosas
         else:
             out["errors"] = [e.as_dict() for e in self.errors]
-        if self.submission is not None:
-            out["submission"] = self.submission.id
+        if self.submission_id is not None:
+            out["submission"] = self.submission_id
         return out
 
 
@@ -126,7 +126,7 @@ def receive(data: bytes, filename: str, *, actor=None, provider_id: int | None =
         intake.errors = failed.errors
     if not intake.accepted:
         db.session.rollback()
-        intake.lot = None
+        intake.lot = intake.protocol = intake.total = None
         intake.glosas = []
     owner = provider_id or (intake.provider.id if intake.provider is not None else None)
     submission = TissSubmission(
@@ -145,8 +145,9 @@ def receive(data: bytes, filename: str, *, actor=None, provider_id: int | None =
         errors=[e.as_dict() for e in intake.errors] if not intake.accepted else (intake.glosas or None),
     )
     db.session.add(submission)
+    db.session.flush()
+    intake.submission, intake.submission_id = submission, submission.id
     db.session.commit()
-    intake.submission = submission
     return intake
 
 
@@ -213,7 +214,7 @@ def _check_and_store(intake: Intake, data: bytes, *, limit: int, actor, provider
     # 5. 5015: one guide type, not too many guides
     tags = header.guide_tags
     kinds = sorted(set(tags))
-    maximum = min(100, max_guides_per_lot())
+    maximum = min(100, max_guides_per_lot(payer))
     if len(kinds) > 1:
         raise _Failed([TissError("5015", _("A lot must hold guides of one type; this one mixes %(types)s.",
                                            types=", ".join(kinds)),
@@ -250,6 +251,7 @@ def _check_and_store(intake: Intake, data: bytes, *, limit: int, actor, provider
         raise _Failed([TissError("1308", _("The lot or one of its guides was received at the same time by "
                                            "another upload."),
                                  element="/mensagemTISS/prestadorParaOperadora/loteGuias")]) from exc
+    intake.protocol, intake.total = intake.lot.protocol_number, intake.lot.total_amount
     intake.glosas = plan.glosa_dicts()
 
 
@@ -324,7 +326,7 @@ def _element_for(guide: reader.GuideData, occurrence) -> str:
 @dataclass
 class _Plan:
     guides: list[reader.GuideData]
-    beneficiaries: dict[str, Beneficiary]
+    beneficiaries: dict[str, tuple[int, bool]]   # card number → (id, active)
     existing: dict[str, Guide]
     catalogue: dict[str, tuple[int, str]]
     competence: str
@@ -343,8 +345,9 @@ def _competence(day: date | None, today: date) -> str:
 def _guide_checks(provider: Provider, guides: list[reader.GuideData], today: date) -> _Plan:
     cards = {g.card_number for g in guides}
     numbers = [g.number for g in guides]
-    beneficiaries = {b.card_number: b for b in db.session.scalars(
-        sa.select(Beneficiary).where(Beneficiary.card_number.in_(cards)))} if cards else {}
+    beneficiaries = {card: (row_id, bool(active)) for card, row_id, active in db.session.execute(
+        sa.select(Beneficiary.card_number, Beneficiary.id, Beneficiary.active)
+        .where(Beneficiary.card_number.in_(cards)))} if cards else {}
     existing = {g.number: g for g in db.session.scalars(
         sa.select(Guide).where(Guide.provider_id == provider.id, Guide.number.in_(numbers))
         .options(selectinload(Guide.items)))} if numbers else {}
@@ -373,7 +376,7 @@ def _guide_checks(provider: Provider, guides: list[reader.GuideData], today: dat
             number=guide.number,
             guide_type=guide.guide_type.value,
             status=current.status.value if current is not None else GuideStatus.AUTHORIZED.value,
-            beneficiary_known=beneficiary is not None and bool(beneficiary.active),
+            beneficiary_known=beneficiary is not None and beneficiary[1],
             authorization_valid_to=guide.authorization_valid_to,
             execution_date=guide.execution_date,
             items=tuple(ItemFacts(code=i.code, kind=i.kind.value, quantity=i.quantity, unit_price=i.unit_price,
@@ -430,20 +433,65 @@ def _audit_created(entity: str, ids: list[int], rows: list[dict]) -> None:
     ])
 
 
-def _insert(table, rows: list[dict]) -> list[int]:
-    """Bulk insert (one statement per batch on both databases), ids in the order of ``rows``."""
+def _insert_guides(lot: Lot, rows: list[dict]) -> dict[str, int]:
+    """Insert new guides of ``lot`` (one executemany); their ids by guide number."""
+    if rows:
+        db.session.execute(sa.insert(Guide.__table__), rows)
+    return dict(db.session.execute(sa.select(Guide.number, Guide.id).where(Guide.lot_id == lot.id)).all())
+
+
+def _insert_items(rows: list[dict]) -> list[int]:
+    """Insert items of guides that have no other item (one executemany); their ids in the order of ``rows``.
+
+    executemany runs the INSERTs one after the other, so within a guide the
+    new ids ascend in the order of ``rows``. (Plain executemany is the fastest
+    bulk path on both drivers; ``INSERT … RETURNING`` over many rows costs one
+    statement per row on SQLite when asked to keep the order, and twice the
+    time of executemany with psycopg.)
+    """
     if not rows:
         return []
-    result = db.session.execute(sa.insert(table).returning(table.c.id, sort_by_parameter_order=True), rows)
-    return [row[0] for row in result]
+    db.session.execute(sa.insert(GuideItem.__table__), rows)
+    new_ids: dict[int, list[int]] = {}
+    for item_id, guide_id in db.session.execute(
+            sa.select(GuideItem.id, GuideItem.guide_id)
+            .where(GuideItem.guide_id.in_({row["guide_id"] for row in rows})).order_by(GuideItem.id)):
+        new_ids.setdefault(guide_id, []).append(item_id)
+    if sum(map(len, new_ids.values())) != len(rows):
+        raise RuntimeError("guide items: the guides hold other items than the ones just inserted")
+    queues = {guide_id: iter(ids) for guide_id, ids in new_ids.items()}
+    return [next(queues[row["guide_id"]]) for row in rows]
+
+
+def _item_values(item: reader.ItemData, catalogue: dict[str, tuple[int, str]]) -> dict:
+    known = catalogue.get(item.code)
+    return {
+        "kind": item.kind, "code": item.code[:10],
+        "description": (item.description or (known[1] if known else item.code))[:200],
+        "execution_date": item.execution_date, "quantity": item.quantity,
+        "unit_price": to_money(item.unit_price), "total_amount": to_money(item.total),
+        "price_table_item_id": known[0] if known else None,
+    }
 
 
 def _store(provider: Provider, header: reader.LotMessage, plan: _Plan, actor) -> Lot:
-    """Write guides and items with bulk inserts (a 100-guide lot is ~600 rows), then issue the lot."""
+    """The lot, then its guides and items with bulk inserts (a 100-guide lot is ~600 rows).
+
+    The lot row comes first (protocol, numeroLote check), so new guides are
+    inserted already in it: their rows are new in this transaction, no other
+    lot can hold them, and a concurrent upload of the same guide number fails
+    on the (provider, number) unique key. Guides the provider registered before
+    (never in an active lot) are refreshed and attached by ``attach_guides``,
+    where the database decides. Every created row gets its audit row.
+    """
     professionals = _professionals(provider, plan.guides)
-    locations = {loc.cnes: loc.id for loc in db.session.scalars(
-        sa.select(ServiceLocation).where(ServiceLocation.provider_id == provider.id)) if loc.cnes}
-    db.session.flush()
+    locations = {cnes: row_id for cnes, row_id in db.session.execute(
+        sa.select(ServiceLocation.cnes, ServiceLocation.id).where(ServiceLocation.provider_id == provider.id)) if cnes}
+    items_of = {guide.index: [_item_values(item, plan.catalogue) for item in guide.items] for guide in plan.guides}
+    totals = {index: sum((row["total_amount"] for row in rows), ZERO) for index, rows in items_of.items()}
+    lot = open_lot(provider, guide_type=plan.guides[0].guide_type if plan.guides else None,
+                   guide_count=len(plan.guides), competence=plan.competence, actor=actor, source=LotSource.XML,
+                   number=header.lot_number, total=sum(totals.values(), ZERO))
     now = utcnow()
     guide_ids: dict[int, int] = {}
     new_guides: list[tuple[int, dict]] = []
@@ -454,11 +502,10 @@ def _store(provider: Provider, header: reader.LotMessage, plan: _Plan, actor) ->
             "guide_type": guide.guide_type, "operator_number": guide.operator_number,
             "authorization_number": guide.authorization_number, "authorization_date": guide.authorization_date,
             "authorization_valid_to": guide.authorization_valid_to,
-            "beneficiary_id": plan.beneficiaries[guide.card_number].id, "emission_date": guide.emission_date,
+            "beneficiary_id": plan.beneficiaries[guide.card_number][0], "emission_date": guide.emission_date,
             "execution_date": guide.execution_date, "execution_time": guide.execution_time,
             "professional_id": professional.id if professional else None,
-            "location_id": locations.get(guide.cnes),
-            "total_amount": sum((to_money(i.total) for i in guide.items), Decimal("0.00")),
+            "location_id": locations.get(guide.cnes), "total_amount": totals[guide.index],
         }
         row = plan.existing.get(guide.number)
         if row is not None:  # a guide the provider registered before (never in an active lot): refresh it
@@ -469,33 +516,25 @@ def _store(provider: Provider, header: reader.LotMessage, plan: _Plan, actor) ->
         else:
             new_guides.append((guide.index, {
                 "provider_id": provider.id, "number": guide.number, "status": GuideStatus.AUTHORIZED,
-                "version_id": 1, "created_at": now, "updated_at": now, **values}))
-    db.session.flush()
+                "lot_id": lot.id, "version_id": 1, "created_at": now, "updated_at": now, **values}))
+    if guide_ids:
+        db.session.flush()
+        attach_guides(lot, list(guide_ids.values()))
     rows = [values for _index, values in new_guides]
-    ids = _insert(Guide.__table__, rows)
-    _audit_created("guide", ids, rows)
-    guide_ids.update({index: row_id for (index, _values), row_id in zip(new_guides, ids)})
+    id_of_number = _insert_guides(lot, rows)
+    _audit_created("guide", [id_of_number[row["number"]] for row in rows], rows)
+    guide_ids.update({index: id_of_number[values["number"]] for index, values in new_guides})
 
     item_rows, item_keys = [], []
     for guide in plan.guides:
-        for position, item in enumerate(guide.items):
-            known = plan.catalogue.get(item.code)
-            item_rows.append({
-                "guide_id": guide_ids[guide.index], "kind": item.kind, "code": item.code[:10],
-                "description": (item.description or (known[1] if known else item.code))[:200],
-                "execution_date": item.execution_date, "quantity": item.quantity,
-                "unit_price": to_money(item.unit_price), "total_amount": to_money(item.total),
-                "price_table_item_id": known[0] if known else None,
-            })
+        for position, values in enumerate(items_of[guide.index]):
+            values["guide_id"] = guide_ids[guide.index]
+            item_rows.append(values)
             item_keys.append((guide.index, position))
-    item_ids = _insert(GuideItem.__table__, item_rows)
+    item_ids = _insert_items(item_rows)
     _audit_created("guide_item", item_ids, item_rows)
     item_id_of = dict(zip(item_keys, item_ids))
 
-    guides = list(db.session.scalars(
-        sa.select(Guide).where(Guide.id.in_(list(guide_ids.values()))).options(selectinload(Guide.items))))
-    lot = issue_lot(provider, guides, competence=plan.competence, actor=actor, source=LotSource.XML,
-                    number=header.lot_number)
     if plan.glosas:
         code = _glosa_code("1705")
         for guide, index, amount, error in plan.glosas:

@@ -102,6 +102,36 @@ def text(node, path: str) -> str | None:
     return found.text.strip()
 
 
+class _Lookup:
+    """``text(node, "a/b/c")`` for the many values of one guide, each element's children indexed once.
+
+    A guide is read through ~50 paths sharing a few prefixes: indexing every
+    element's children by tag on first use turns each step into a dict lookup
+    (the first child of a tag wins, as with ``find``).
+    """
+
+    __slots__ = ("_children",)
+
+    def __init__(self):
+        self._children: dict = {}
+
+    def find(self, node, path: str):
+        children_of = self._children
+        for tag in _PATHS.get(path) or _split(path):
+            if node is None:
+                return None
+            children = children_of.get(node)
+            if children is None:
+                children = children_of[node] = {child.tag: child for child in reversed(node)}
+            node = children.get(tag)
+        return node
+
+    def text(self, node, path: str) -> str | None:
+        node = self.find(node, path)
+        value = node.text if node is not None else None
+        return value.strip() if value is not None else None
+
+
 def _date(value: str | None) -> date | None:
     if not value:
         return None
@@ -154,16 +184,18 @@ def read_header(root) -> LotMessage:
     )
 
 
-def _professional(node, name_tag: str, council_tag: str, cbo_tag: str) -> ProfessionalData | None:
+def _professional(look: _Lookup, node, name_tag: str, council_tag: str, cbo_tag: str) -> ProfessionalData | None:
     if node is None:
         return None
-    council = text(node, council_tag)
+    get = look.text
+    council = get(node, council_tag)
+    state = get(node, "UF")
     return ProfessionalData(
-        name=text(node, name_tag),
+        name=get(node, name_tag),
         council=COUNCIL_NAMES.get(council or "", council or ""),
-        council_number=text(node, "numeroConselhoProfissional") or "",
-        state=STATE_NAMES.get(text(node, "UF") or "", text(node, "UF") or ""),
-        cbo=text(node, cbo_tag),
+        council_number=get(node, "numeroConselhoProfissional") or "",
+        state=STATE_NAMES.get(state or "", state or ""),
+        cbo=get(node, cbo_tag),
     )
 
 
@@ -175,40 +207,43 @@ def _step(path: str, position: int, siblings: list) -> str:
     return f"{path}[{position}]" if len(siblings) > 1 else path
 
 
-def _procedure_item(node, element: str, kind: ItemKind = ItemKind.PROCEDURE) -> ItemData:
+def _procedure_item(look: _Lookup, node, element: str, kind: ItemKind = ItemKind.PROCEDURE) -> ItemData:
+    get = look.text
     return ItemData(
         kind=kind,
-        table=text(node, "procedimento/codigoTabela") or "",
-        code=text(node, "procedimento/codigoProcedimento") or "",
-        description=text(node, "procedimento/descricaoProcedimento"),
-        execution_date=_date(text(node, "dataExecucao")),
-        quantity=_decimal(text(node, "quantidadeExecutada"), "1"),
-        unit_price=_decimal(text(node, "valorUnitario")),
-        total=_decimal(text(node, "valorTotal")),
+        table=get(node, "procedimento/codigoTabela") or "",
+        code=get(node, "procedimento/codigoProcedimento") or "",
+        description=get(node, "procedimento/descricaoProcedimento"),
+        execution_date=_date(get(node, "dataExecucao")),
+        quantity=_decimal(get(node, "quantidadeExecutada"), "1"),
+        unit_price=_decimal(get(node, "valorUnitario")),
+        total=_decimal(get(node, "valorTotal")),
         element=element,
     )
 
 
 def _read_consulta(index: int, node, path: str) -> GuideData:
-    service = _find(node, "dadosAtendimento")
-    day = _date(text(service, "dataAtendimento"))
+    look = _Lookup()
+    get = look.text
+    service = look.find(node, "dadosAtendimento")
+    day = _date(get(service, "dataAtendimento"))
     guide = GuideData(
         index=index, guide_type=GuideType.CONSULTA, element=path,
-        number=text(node, "cabecalhoConsulta/numeroGuiaPrestador") or "",
-        registro_ans=text(node, "cabecalhoConsulta/registroANS"),
-        operator_number=text(node, "numeroGuiaOperadora"),
-        card_number=text(node, "dadosBeneficiario/numeroCarteira") or "",
+        number=get(node, "cabecalhoConsulta/numeroGuiaPrestador") or "",
+        registro_ans=get(node, "cabecalhoConsulta/registroANS"),
+        operator_number=get(node, "numeroGuiaOperadora"),
+        card_number=get(node, "dadosBeneficiario/numeroCarteira") or "",
         emission_date=day, execution_date=day,
-        cnes=text(node, "contratadoExecutante/CNES"),
-        professional=_professional(_find(node, "profissionalExecutante"), "nomeProfissional",
+        cnes=get(node, "contratadoExecutante/CNES"),
+        professional=_professional(look, look.find(node, "profissionalExecutante"), "nomeProfissional",
                                    "conselhoProfissional", "CBOS"),
     )
-    procedure = _find(service, "procedimento")
+    procedure = look.find(service, "procedimento")
     if procedure is not None:
-        value = _decimal(text(procedure, "valorProcedimento"))
+        value = _decimal(get(procedure, "valorProcedimento"))
         guide.items.append(ItemData(
-            kind=ItemKind.PROCEDURE, table=text(procedure, "codigoTabela") or "",
-            code=text(procedure, "codigoProcedimento") or "", description=None, execution_date=day,
+            kind=ItemKind.PROCEDURE, table=get(procedure, "codigoTabela") or "",
+            code=get(procedure, "codigoProcedimento") or "", description=None, execution_date=day,
             quantity=Decimal("1"), unit_price=value, total=value, element=f"{path}/dadosAtendimento/procedimento",
         ))
     guide.declared_total = guide.total
@@ -216,41 +251,43 @@ def _read_consulta(index: int, node, path: str) -> GuideData:
 
 
 def _read_sadt(index: int, node, path: str) -> GuideData:
-    authorization = _find(node, "dadosAutorizacao")
+    look = _Lookup()
+    get = look.text
+    authorization = look.find(node, "dadosAutorizacao")
     guide = GuideData(
         index=index, guide_type=GuideType.SP_SADT, element=path,
-        number=text(node, "cabecalhoGuia/numeroGuiaPrestador") or "",
-        registro_ans=text(node, "cabecalhoGuia/registroANS"),
-        operator_number=text(authorization, "numeroGuiaOperadora"),
-        authorization_number=text(authorization, "senha"),
-        authorization_date=_date(text(authorization, "dataAutorizacao")),
-        authorization_valid_to=_date(text(authorization, "dataValidadeSenha")),
-        card_number=text(node, "dadosBeneficiario/numeroCarteira") or "",
-        emission_date=_date(text(node, "dadosSolicitacao/dataSolicitacao")),
-        cnes=text(node, "dadosExecutante/CNES"),
-        professional=_professional(_find(node, "dadosSolicitante/profissionalSolicitante"), "nomeProfissional",
-                                   "conselhoProfissional", "CBOS"),
-        declared_total=_decimal(text(node, "valorTotal/valorTotalGeral")),
+        number=get(node, "cabecalhoGuia/numeroGuiaPrestador") or "",
+        registro_ans=get(node, "cabecalhoGuia/registroANS"),
+        operator_number=get(authorization, "numeroGuiaOperadora"),
+        authorization_number=get(authorization, "senha"),
+        authorization_date=_date(get(authorization, "dataAutorizacao")),
+        authorization_valid_to=_date(get(authorization, "dataValidadeSenha")),
+        card_number=get(node, "dadosBeneficiario/numeroCarteira") or "",
+        emission_date=_date(get(node, "dadosSolicitacao/dataSolicitacao")),
+        cnes=get(node, "dadosExecutante/CNES"),
+        professional=_professional(look, look.find(node, "dadosSolicitante/profissionalSolicitante"),
+                                   "nomeProfissional", "conselhoProfissional", "CBOS"),
+        declared_total=_decimal(get(node, "valorTotal/valorTotalGeral")),
     )
-    procedures = _find(node, "procedimentosExecutados")
-    rows = _elements(procedures)
+    rows = _elements(look.find(node, "procedimentosExecutados"))
     for k, procedure in enumerate(rows, start=1):
-        item = _procedure_item(procedure, _step(f"{path}/procedimentosExecutados/procedimentoExecutado", k, rows))
+        item = _procedure_item(look, procedure,
+                               _step(f"{path}/procedimentosExecutados/procedimentoExecutado", k, rows))
         guide.items.append(item)
         if guide.execution_time is None:
-            guide.execution_time = _time(text(procedure, "horaInicial"))
-    expenses = _elements(_find(node, "outrasDespesas"))
+            guide.execution_time = _time(get(procedure, "horaInicial"))
+    expenses = _elements(look.find(node, "outrasDespesas"))
     for k, expense in enumerate(expenses, start=1):
-        service = _find(expense, "servicosExecutados")
+        service = look.find(expense, "servicosExecutados")
         guide.items.append(ItemData(
-            kind=EXPENSE_KINDS.get(text(expense, "codigoDespesa") or "", ItemKind.MATERIAL),
-            table=text(service, "codigoTabela") or "",
-            code=text(service, "codigoProcedimento") or "",
-            description=text(service, "descricaoProcedimento"),
-            execution_date=_date(text(service, "dataExecucao")),
-            quantity=_decimal(text(service, "quantidadeExecutada"), "1"),
-            unit_price=_decimal(text(service, "valorUnitario")),
-            total=_decimal(text(service, "valorTotal")),
+            kind=EXPENSE_KINDS.get(get(expense, "codigoDespesa") or "", ItemKind.MATERIAL),
+            table=get(service, "codigoTabela") or "",
+            code=get(service, "codigoProcedimento") or "",
+            description=get(service, "descricaoProcedimento"),
+            execution_date=_date(get(service, "dataExecucao")),
+            quantity=_decimal(get(service, "quantidadeExecutada"), "1"),
+            unit_price=_decimal(get(service, "valorUnitario")),
+            total=_decimal(get(service, "valorTotal")),
             element=_step(f"{path}/outrasDespesas/despesa", k, expenses) + "/servicosExecutados",
         ))
     dates = [i.execution_date for i in guide.items if i.execution_date]
@@ -260,27 +297,29 @@ def _read_sadt(index: int, node, path: str) -> GuideData:
 
 
 def _read_honorarios(index: int, node, path: str) -> GuideData:
+    look = _Lookup()
+    get = look.text
     guide = GuideData(
         index=index, guide_type=GuideType.HONORARIOS, element=path,
-        number=text(node, "cabecalhoGuia/numeroGuiaPrestador") or "",
-        registro_ans=text(node, "cabecalhoGuia/registroANS"),
-        operator_number=text(node, "numeroGuiaOperadora"),
-        authorization_number=text(node, "senha"),
-        card_number=text(node, "beneficiario/numeroCarteira") or "",
-        emission_date=_date(text(node, "dataEmissaoGuia")),
-        execution_date=_date(text(node, "dadosInternacao/dataInicioFaturamento")),
-        cnes=text(node, "dadosContratadoExecutante/cnesContratadoExecutante"),
-        declared_total=_decimal(text(node, "valorTotalHonorarios")),
+        number=get(node, "cabecalhoGuia/numeroGuiaPrestador") or "",
+        registro_ans=get(node, "cabecalhoGuia/registroANS"),
+        operator_number=get(node, "numeroGuiaOperadora"),
+        authorization_number=get(node, "senha"),
+        card_number=get(node, "beneficiario/numeroCarteira") or "",
+        emission_date=_date(get(node, "dataEmissaoGuia")),
+        execution_date=_date(get(node, "dadosInternacao/dataInicioFaturamento")),
+        cnes=get(node, "dadosContratadoExecutante/cnesContratadoExecutante"),
+        declared_total=_decimal(get(node, "valorTotalHonorarios")),
     )
-    procedures = _elements(_find(node, "procedimentosRealizados"))
+    procedures = _elements(look.find(node, "procedimentosRealizados"))
     for k, procedure in enumerate(procedures, start=1):
         guide.items.append(_procedure_item(
-            procedure, _step(f"{path}/procedimentosRealizados/procedimentoRealizado", k, procedures)))
+            look, procedure, _step(f"{path}/procedimentosRealizados/procedimentoRealizado", k, procedures)))
         if guide.professional is None:
-            guide.professional = _professional(_find(procedure, "profissionais"), "nomeProfissional",
+            guide.professional = _professional(look, look.find(procedure, "profissionais"), "nomeProfissional",
                                                "conselhoProfissional", "CBO")
         if guide.execution_time is None:
-            guide.execution_time = _time(text(procedure, "horaInicial"))
+            guide.execution_time = _time(get(procedure, "horaInicial"))
     return guide
 
 

@@ -7,7 +7,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from lxml import etree
 
-from models import Glosa, Guide, GuideItem, Lot, TissSubmission
+from models import AuditLog, Glosa, Guide, GuideItem, Lot, TissSubmission
 from models.base import db
 from models.enums import GuideType, LotSource, LotStatus, ProviderStatus
 from seed import factories as f
@@ -45,6 +45,23 @@ def test_accepts_a_valid_lot_and_issues_a_protocol(clinic):
     assert intake.submission.hash_encoding == "utf-8"
     assert intake.submission.provider_id == clinic.provider.id
     assert intake.glosas == []
+
+
+def test_every_created_row_has_its_audit_row(clinic):
+    intake = receive(clinic.lot_file(count=3), "lote.xml")
+    assert intake.accepted, intake.as_json()
+    lot = intake.lot
+    created = {(row.entity, row.entity_id): row for row in db.session.scalars(
+        sa.select(AuditLog).where(AuditLog.action == "create", AuditLog.entity.in_(("lot", "guide", "guide_item"))))}
+    assert ("lot", lot.id) in created
+    for guide in lot.guides:
+        assert created[("guide", guide.id)].changes["number"] == guide.number
+        assert created[("guide", guide.id)].changes["lot_id"] == lot.id
+        for item in guide.items:  # each audit row describes the row with its id (ids paired in insert order)
+            changes = created[("guide_item", item.id)].changes
+            assert (changes["guide_id"], changes["code"], changes["total_amount"]) == (
+                guide.id, item.code, str(item.total_amount))
+        assert [i.code for i in guide.items] == ["40304361", "40302040", "70000001", "90000001", "60000732"]
 
 
 # 5002 -------------------------------------------------------------------------------
@@ -261,3 +278,26 @@ def test_failed_file_keeps_only_the_history_row(clinic):
     before = db.session.scalar(sa.select(sa.func.count()).select_from(TissSubmission))
     refused(clinic.lot_file([clinic.guide(card="0000000000")]), "1001")
     assert db.session.scalar(sa.select(sa.func.count()).select_from(TissSubmission)) == before + 1
+
+
+def test_a_free_guide_registered_before_is_refreshed_and_attached(clinic):
+    registered = f.make_guide(clinic.provider, f"7{f.unique_suffix():08d}", GuideType.SP_SADT, clinic.patients[0],
+                              clinic.day, [(clinic.prices["10101012"], 1)], execution=clinic.day)
+    db.session.commit()
+    old_item_id = registered.items[0].id
+    data = clinic.lot_file([clinic.guide(number=registered.number), clinic.guide()])
+    intake = receive(data, "lote.xml")
+    assert intake.accepted, intake.as_json()
+    db.session.refresh(registered)
+    assert registered.lot_id == intake.lot.id and len(intake.lot.guides) == 2
+    assert [i.code for i in registered.items] == ["40304361", "40302040", "70000001", "90000001", "60000732"]
+    assert old_item_id not in {i.id for i in registered.items}
+    assert registered.total_amount == sum(i.total_amount for i in registered.items)
+    assert intake.lot.total_amount == sum(g.total_amount for g in intake.lot.guides)
+    attached = db.session.scalars(sa.select(AuditLog).where(AuditLog.entity == "guide",
+                                                           AuditLog.entity_id == registered.id)).all()
+    assert any(r.changes == {"lot_id": [None, intake.lot.id]} for r in attached)
+    for item in registered.items:
+        row = db.session.scalar(sa.select(AuditLog).where(AuditLog.entity == "guide_item",
+                                                         AuditLog.entity_id == item.id, AuditLog.action == "create"))
+        assert row.changes["code"] == item.code

@@ -96,3 +96,18 @@ def test_cli_imports_files_prints_json_and_fails_on_any_refusal(app, clinic, tmp
     ok.write_bytes(clinic.lot_file())
     result = runner.invoke(args=["tiss", "import", str(ok)])
     assert result.exit_code == 0, result.output
+
+
+def test_cli_keeps_the_order_and_reports_unreadable_and_malformed_files(app, clinic, tmp_path):
+    missing = tmp_path / "missing.xml"
+    broken = tmp_path / "broken.xml"
+    broken.write_bytes(b"<?xml version='1.0'?><a></b>")
+    good = tmp_path / "good.xml"
+    good.write_bytes(clinic.lot_file())
+    result = app.test_cli_runner().invoke(args=["tiss", "import", str(missing), str(broken), str(good)])
+    lines = [json.loads(line) for line in result.output.strip().splitlines()]
+    assert result.exit_code == 1
+    assert [line["file"] for line in lines] == [str(missing), str(broken), str(good)]
+    assert lines[0]["errors"][0]["code"] == "5002" and "cannot read" in lines[0]["errors"][0]["message"]
+    assert lines[1]["errors"][0]["code"] == "5002" and "well-formed" in lines[1]["errors"][0]["message"]
+    assert lines[2]["accepted"] is True
