@@ -199,6 +199,19 @@ def _audit_guides_attached(guide_ids: Sequence[int], old_lot: int | None, new_lo
     ])
 
 
+def _check_size_and_competence(guide_count: int, competence: str) -> None:
+    """At least one and at most ``max_guides_per_lot`` guides, and a valid competence."""
+    if guide_count < 1:
+        raise LotError("empty")
+    try:
+        parse_competence(competence)
+    except ValueError as exc:
+        raise LotError("competence") from exc
+    limit = max_guides_per_lot()
+    if guide_count > limit:
+        raise LotError("too_many", max=limit)
+
+
 def open_lot(provider, *, guide_type: GuideType, guide_count: int, competence: str, actor,
              source: LotSource = LotSource.BUILDER, number: str | None = None, description: str | None = None,
              total: Decimal = ZERO) -> Lot:
@@ -209,15 +222,7 @@ def open_lot(provider, *, guide_type: GuideType, guide_count: int, competence: s
     by another active lot of the provider (LotError, session rolled back on a
     concurrent clash). ``total`` is the sum of the guides about to be attached.
     """
-    if guide_count < 1:
-        raise LotError("empty")
-    try:
-        parse_competence(competence)
-    except ValueError as exc:
-        raise LotError("competence") from exc
-    limit = max_guides_per_lot()
-    if guide_count > limit:
-        raise LotError("too_many", max=limit)
+    _check_size_and_competence(guide_count, competence)
     if number is not None:
         clash = db.session.scalar(sa.select(Lot.id).where(
             Lot.provider_id == provider.id, Lot.number == number, Lot.status != LotStatus.CANCELLED).limit(1))
@@ -281,15 +286,7 @@ def issue_lot(provider, guides: Sequence[Guide], *, competence: str, actor, sour
     checked by the database itself, so concurrent sends cannot both succeed.
     """
     guides = list(guides)
-    if not guides:  # open_lot checks these three again; here they keep coming before the per-guide refusals
-        raise LotError("empty")
-    try:
-        parse_competence(competence)
-    except ValueError as exc:
-        raise LotError("competence") from exc
-    limit = max_guides_per_lot()
-    if len(guides) > limit:
-        raise LotError("too_many", max=limit)
+    _check_size_and_competence(len(guides), competence)  # before the per-guide refusals
     types = {g.guide_type for g in guides}
     if len(types) != 1:
         raise LotError("mixed_types")
