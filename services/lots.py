@@ -539,3 +539,16 @@ def nf_totals(rows: list[NfRow]) -> dict[str, Decimal]:
         "glosa": sum((r.glosa for r in rows if r.glosa is not None), ZERO),
         "guides": sum(r.guides for r in rows),
     }
+
+
+def lots_already_sent(provider_id: int, guide_ids: list[int], actor_id: int) -> list[Lot]:
+    """The active lots ``actor_id`` already sent with exactly these guides (a double submit), else []."""
+    rows = db.session.execute(
+        sa.select(Guide.lot_id).where(Guide.provider_id == provider_id, Guide.id.in_(guide_ids))).all()
+    lot_ids = {r[0] for r in rows}
+    if not rows or None in lot_ids:
+        return []
+    lots = list(db.session.scalars(sa.select(Lot).where(Lot.id.in_(lot_ids), Lot.status != LotStatus.CANCELLED)))
+    if len(lots) != len(lot_ids) or any(lot.created_by_id != actor_id for lot in lots):
+        return []
+    return sorted(lots, key=lambda lot: lot.id)

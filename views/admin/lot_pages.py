@@ -75,7 +75,7 @@ class _Page(SecurePage):
 # Sending (shared by the builder and billing by period) ------------------------------
 def _send(provider: Provider, ids: list[int], competence: str, guide_type: GuideType | None):
     """Send the chosen guides; returns a redirect to the Resumo. Double submits land on the same Resumo."""
-    already = _lots_already_sent_by_me(provider, ids) if ids else []
+    already = lot_svc.lots_already_sent(provider.id, ids, current_user.id) if ids else []
     if already:  # a double submit (second tab, back button): show the protocol already issued
         flash(_("These guides were already sent: here is the protocol."), "info")
         return redirect(url_for("lot_builder.summary", lots=",".join(str(l.id) for l in already)))
@@ -91,7 +91,7 @@ def _send(provider: Provider, ids: list[int], competence: str, guide_type: Guide
     except lot_svc.LotError as exc:
         db.session.rollback()
         if exc.code == "taken":
-            lots = _lots_already_sent_by_me(provider, ids)
+            lots = lot_svc.lots_already_sent(provider.id, ids, current_user.id)
             if lots:
                 flash(_("These guides were already sent: here is the protocol."), "info")
                 return redirect(url_for("lot_builder.summary", lots=",".join(str(l.id) for l in lots)))
@@ -108,17 +108,6 @@ def _send(provider: Provider, ids: list[int], competence: str, guide_type: Guide
     if not result.lots:
         flash(_("No lot was created: every selected guide has occurrences."), "danger")
     return redirect(url_for("lot_builder.summary", lots=",".join(str(lot.id) for lot in result.lots)))
-
-
-def _lots_already_sent_by_me(provider: Provider, ids: list[int]) -> list[Lot]:
-    rows = db.session.execute(sa.select(Guide.lot_id).where(Guide.provider_id == provider.id, Guide.id.in_(ids))).all()
-    lot_ids = {r[0] for r in rows}
-    if not rows or None in lot_ids:
-        return []
-    lots = list(db.session.scalars(sa.select(Lot).where(Lot.id.in_(lot_ids), Lot.status != LotStatus.CANCELLED)))
-    if len(lots) != len(lot_ids) or any(l.created_by_id != current_user.id for l in lots):
-        return []
-    return sorted(lots, key=lambda l: l.id)
 
 
 # The lot builder ---------------------------------------------------------------------
