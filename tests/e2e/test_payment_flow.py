@@ -79,3 +79,36 @@ def test_clerk_creates_supervisor_approves_clerk_pays_provider_downloads(login_p
     cert_row = page.locator(f"#certificates tr[data-certificate='{certificate}']")
     assert cert_row.get_attribute("data-tax") == "iibb"
     get_pdf(page, cert_row.locator("a[data-download]").get_attribute("href"))
+
+
+def test_brazilian_order_awaiting_approval_is_approved_paid_and_its_iss_certificate_downloaded(login_page):
+    """The demo's order for the released SP/SADT lot of provider2 (built by the clerk) goes the rest of the way."""
+    page = login_page("supervisor@example.org")
+    page.goto("/admin/payment-desk/")
+    pending = page.locator("#open-orders tr[data-provider-number='PRV0002']:has([data-status='pending_approval'])")
+    assert pending.count() >= 1
+    number = pending.first.get_attribute("data-order-number")
+    pending.first.locator("a").click()
+    page.wait_for_url(re.compile(r".*/admin/payment-desk/order/\d+$"))
+    order_url = page.url
+    page.click("#order-status-form button[data-target='approved']")
+    page.wait_for_selector("#order-status [data-status='approved']")
+    logout(page)
+
+    page = login_page("clerk@example.org")
+    page.goto(order_url)
+    assert page.input_value("#bank_account") == "98765-4"  # Brazilian providers: bank / agency / account
+    page.click("#mark-paid")
+    page.wait_for_selector("#order-status [data-status='paid']")
+    certificate = page.get_attribute("#order-lines a[data-certificate]", "data-certificate")
+    logout(page)
+
+    page = login_page("provider2@example.org")
+    page.goto("/admin/provider-money/")
+    row = page.locator(f"#documents tr[data-number='{number}']")
+    assert row.locator("[data-status='paid']").count() == 1
+    get_pdf(page, row.locator("a[data-download]").get_attribute("href"))
+    page.goto("/admin/my-withholdings/")
+    cert_row = page.locator(f"#certificates tr[data-certificate='{certificate}']")
+    assert cert_row.get_attribute("data-tax") == "iss"
+    get_pdf(page, cert_row.locator("a[data-download]").get_attribute("href"))
