@@ -410,6 +410,7 @@ def _payments(today: date, staff: dict, argentine: dict, brazilian: dict) -> Non
     # Brazil: the paid lot (paid order) and the released lot (order awaiting approval).
     provider2 = brazilian["provider"]
     paid_lot, released_lot = brazilian["lots"][0], brazilian["lots"][1]
+    iss_rule = db.session.scalar(select(WithholdingRule).where(WithholdingRule.tax == Tax.ISS))
     for lot, status in ((paid_lot, PaymentOrderStatus.PAID), (released_lot, PaymentOrderStatus.PENDING_APPROVAL)):
         gross = sum((i.released_amount or Decimal("0.00") for g in lot.guides for i in g.items), Decimal("0.00"))
         order = PaymentOrder(
@@ -422,7 +423,16 @@ def _payments(today: date, staff: dict, argentine: dict, brazilian: dict) -> Non
             order.approved_by, order.paid_by = supervisor, clerk
         order.lines.append(PaymentOrderLine(kind=PaymentLineKind.LOT, lot=lot, amount=gross))
         iss = to_money(gross * provider2.iss_rate / 100)
-        order.deductions.append(PaymentDeduction(kind=DeductionKind.WITHHOLDING, code="02", description="ISS",
-                                                 base_amount=gross, rate=provider2.iss_rate, amount=iss))
+        # Tied to its rule, as services.payments does: paying the order issues the ISS certificate.
+        deduction = PaymentDeduction(kind=DeductionKind.WITHHOLDING, rule=iss_rule, code=iss_rule.tax_code,
+                                     description=iss_rule.description, base_amount=gross, rate=provider2.iss_rate,
+                                     amount=iss)
+        order.deductions.append(deduction)
         order.gross_amount, order.deductions_amount, order.net_amount = gross, iss, gross - iss
         db.session.add(order)
+        if status == PaymentOrderStatus.PAID:
+            db.session.add(WithholdingCertificate(
+                number=next_value("certificate"), deduction=deduction, provider=provider2, issued_at=order.paid_at,
+                tax=Tax.ISS, regime_code=None, base_amount=gross, amount=iss, signer_name=payer.signer_name,
+                signer_position=payer.signer_position, verification_code=f"DEMO{order.number:08d}",
+            ))

@@ -87,3 +87,23 @@ def test_every_menu_page_renders(demo, demo_login, client, email):
             assert client.get(detail).status_code == 200, detail
         if f'href="{link}new/' in body:
             assert client.get(link + "new/").status_code == 200, link
+
+
+def test_demo_withholdings_carry_their_rule_and_paying_issues_the_certificate(demo):
+    from datetime import date
+
+    from models.enums import DeductionKind, PaymentMethod, PaymentOrderStatus, Tax
+    from services import payments
+
+    withholdings = db.session.scalars(sa.select(m.PaymentDeduction).where(
+        m.PaymentDeduction.kind == DeductionKind.WITHHOLDING)).all()
+    assert withholdings and all(d.rule is not None for d in withholdings)
+    for d in withholdings:
+        assert (d.certificate is not None) == (d.order.status == PaymentOrderStatus.PAID)
+
+    # The Brazilian order awaiting approval: approved and paid, it issues provider2's ISS certificate.
+    order = one(sa.select(m.PaymentOrder).where(m.PaymentOrder.status == PaymentOrderStatus.PENDING_APPROVAL))
+    payments.approve(order, demo["supervisor@example.org"])
+    certificates = payments.mark_paid(order, demo["clerk@example.org"], date.today(), PaymentMethod.TRANSFER)
+    assert [(c.tax, c.amount, c.provider_id) for c in certificates] == [
+        (Tax.ISS, order.deductions_amount, demo["provider2@example.org"].current_provider_id)]

@@ -16,3 +16,8 @@ def test_anonymous_admin_redirects_to_login(client):
 def test_clerk_sees_invoices(client, login_as):
     login_as(Role.CLERK)
     assert client.get("/admin/invoice/").status_code == 200
+
+
+def test_only_browser_tests_are_marked_e2e(request):
+    """Tests outside tests/e2e run in the rolled-back transaction, wherever the checkout lives."""
+    assert request.node.get_closest_marker("e2e") is None
