@@ -75,6 +75,7 @@ MATRIX: dict[str, dict[Role, frozenset[str]]] = {
         (A, READ),
         (P, VIEW),
     ),
+    "payment_desk": _grant(((A, C, S), VIEW)),  # the staff page that builds, approves and pays orders
     "payment_order_line": _grant((C, CRUD), ((A, S), READ), (P, VIEW)),
     "payment_deduction": _grant((C, CRUD), ((A, S), READ), (P, VIEW)),
     "withholding_certificate": _grant(((A, C, S), READ), (P, VIEW)),

@@ -22,11 +22,7 @@ from views.admin.pages import Page, parse_date, period_args
 
 
 class PaymentDeskView(Page):
-    resource = "payment_order"
-    provider_menu = False
-
-    def is_accessible(self) -> bool:
-        return super().is_accessible() and not current_user.is_provider
+    resource = "payment_desk"
 
     @expose("/")
     def index(self):
