@@ -15,18 +15,14 @@ from models import PayerSettings, Professional, ServiceLocation
 from models.base import db, to_money
 from models.enums import Country, GuideType, ItemKind
 from seed import factories as f
+from seed.demo import PAYER_ANS, PRICE_ITEMS
 from services.tiss import Q, hashing
 from services.tiss.export import build_lot_message
 
-ANS = "419999"
-PRICES = [
-    ("10101012", "Consulta em consultório", ItemKind.PROCEDURE, "150.00"),
-    ("40304361", "Hemograma com contagem de plaquetas", ItemKind.PROCEDURE, "25.00"),
-    ("40302040", "Glicose - pesquisa e/ou dosagem", ItemKind.PROCEDURE, "12.50"),
-    ("70000001", "Seringa descartável 10 ml", ItemKind.MATERIAL, "1.35"),
-    ("90000001", "Dipirona sódica 500 mg/ml ampola", ItemKind.MEDICINE, "3.20"),
-    ("60000732", "Taxa de sala de observação", ItemKind.FEE, "45.00"),
-]
+ANS = PAYER_ANS
+# The demo price table's procedures, material, medicine and fee used by the test files.
+PRICES = [row for row in PRICE_ITEMS
+          if row[0] in {"10101012", "40304361", "40302040", "70000001", "90000001", "60000732"}]
 
 
 def find_schemas() -> str | None:
