@@ -15,7 +15,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 from sqlalchemy import event, inspect
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column, object_session
 
 from models.base import db, enum_column, utcnow
 from models.enums import AuditAction
@@ -157,6 +157,23 @@ def _entity_id(obj):
     return ids[0] if len(ids) == 1 and isinstance(ids[0], int) else None
 
 
+_DELETED = "audit_deleted"
+
+
+@event.listens_for(Session, "before_flush")
+def _forget_deletes_of_failed_flushes(session: Session, flush_context, instances) -> None:
+    session.info.pop(_DELETED, None)
+
+
+@event.listens_for(db.Model, "before_delete", propagate=True)
+def _remember_delete(mapper, connection, target) -> None:
+    """Snapshot every row the flush deletes, orphans of ``delete-orphan`` collections included
+    (they never appear in ``session.deleted``), while the row still exists."""
+    session = object_session(target)
+    if session is not None and getattr(target, "__audited__", True):
+        session.info.setdefault(_DELETED, []).append((target, _snapshot(target)))
+
+
 @event.listens_for(Session, "after_flush")
 def _write_audit_rows(session: Session, flush_context) -> None:
     rows = []
@@ -193,9 +210,8 @@ def _write_audit_rows(session: Session, flush_context) -> None:
         action = AuditAction.TRANSITION if "status" in changes else AuditAction.UPDATE
         add(obj, action, changes)
         obj.__dict__.pop("_audit_reason", None)
-    for obj in session.deleted:
-        if audited(obj):
-            add(obj, AuditAction.DELETE, _snapshot(obj))
+    for obj, snapshot in session.info.pop(_DELETED, ()):
+        add(obj, AuditAction.DELETE, snapshot)
     if rows:
         session.connection().execute(sa.insert(AuditLog.__table__), rows)
 

@@ -7,7 +7,7 @@ from models.audit import AppendOnlyError, acting_as, because
 from models.base import db
 from models.enums import AuditAction, InvoiceStatus, Role
 from models.workflow import transition
-from tests.helpers import argentine_provider, invoice_for
+from tests.helpers import argentine_provider, brazilian_provider_with_guides, invoice_for
 
 
 def rows_for(entity, entity_id):
@@ -83,3 +83,34 @@ def test_admin_audit_screen_is_read_only(client, login_as):
     response = client.post("/admin/audit_log/delete/", data={"id": row.id})
     assert response.status_code == 302
     assert db.session.get(AuditLog, row.id) is not None
+
+
+def test_rows_removed_from_a_collection_are_recorded_as_deleted(make_user):
+    """delete-orphan removals never show in session.deleted: they must still leave a delete row."""
+    admin = make_user(Role.ADMIN)
+    provider, (guide, _other) = brazilian_provider_with_guides("Órfãos Ltda")
+    item = guide.items[0]
+    item_id, code = item.id, item.code
+    with acting_as(admin), because("item lançado em duplicidade"):
+        guide.items.remove(item)
+        db.session.flush()
+    deleted = rows_for("guide_item", item_id)[-1]
+    assert deleted.action == AuditAction.DELETE
+    assert deleted.changes["code"] == code and deleted.changes["guide_id"] == guide.id
+    assert deleted.reason == "item lançado em duplicidade" and deleted.actor_id == admin.id
+
+
+def test_a_delete_that_fails_leaves_no_delete_row(make_user):
+    admin = make_user(Role.ADMIN)
+    with acting_as(admin):
+        argentine_provider("Rastro SA")
+        db.session.flush()  # audit rows now reference the admin: deleting the user must fail
+    admin_id = admin.id
+    savepoint = db.session.begin_nested()
+    db.session.delete(admin)
+    with pytest.raises(sa.exc.IntegrityError):
+        db.session.flush()
+    savepoint.rollback()
+    argentine_provider("Depois SA")
+    db.session.flush()
+    assert AuditAction.DELETE not in [r.action for r in rows_for("user", admin_id)]

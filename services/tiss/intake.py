@@ -45,9 +45,9 @@ from models import (
     ServiceLocation,
     TissSubmission,
 )
-from models.audit import SKIPPED_FIELDS, AuditLog, _current_actor, _plain
+from models.audit import record_event
 from models.base import db, to_money, utcnow
-from models.enums import AuditAction, GlosaSource, GuideStatus, LotSource, LotStatus, ProviderStatus, TaxIdKind
+from models.enums import GlosaSource, GuideStatus, LotSource, LotStatus, ProviderStatus, TaxIdKind
 from models.rules.guide_checks import GuideFacts, ItemFacts, guide_occurrences
 from services import storage
 from services.lots import ZERO, LotError, attach_guides, max_guides_per_lot, open_lot, prices_for_competence
@@ -420,17 +420,16 @@ def _professionals(provider: Provider, guides: list[reader.GuideData]) -> dict[t
     return found
 
 
-def _audit_created(entity: str, ids: list[int], rows: list[dict]) -> None:
-    """Create rows written with bulk Core inserts get the same audit rows a flush would write."""
-    actor_id, actor_label, ip = _current_actor()
-    now = utcnow()
-    db.session.execute(sa.insert(AuditLog.__table__), [
-        {"at": now, "actor_id": actor_id, "actor_label": actor_label, "entity": entity, "entity_id": row_id,
-         "action": AuditAction.CREATE.value, "reason": None, "ip": ip,
-         "changes": {"id": row_id, **{k: _plain(v) for k, v in row.items()
-                                     if v is not None and k not in SKIPPED_FIELDS}}}
-        for row_id, row in zip(ids, rows)
-    ])
+def _audit_received(lot: Lot, guide_ids: dict[int, int], plan: _Plan, item_count: int) -> None:
+    """One audit event for the guides and items a file brought in (not one row per created row).
+
+    The received file itself is kept (history, downloadable): it is the full
+    record of every value; the event names the lot's guides (number → id) so
+    each guide's origin is found from the audit log.
+    """
+    record_event("lot", lot.id, "guides_received", number=lot.number, protocol=lot.protocol_number,
+                 guides={guide.number: guide_ids[guide.index] for guide in plan.guides}, items=item_count,
+                 total=lot.total_amount)
 
 
 def _insert_guides(lot: Lot, rows: list[dict]) -> dict[str, int]:
@@ -482,7 +481,7 @@ def _store(provider: Provider, header: reader.LotMessage, plan: _Plan, actor) ->
     lot can hold them, and a concurrent upload of the same guide number fails
     on the (provider, number) unique key. Guides the provider registered before
     (never in an active lot) are refreshed and attached by ``attach_guides``,
-    where the database decides. Every created row gets its audit row.
+    where the database decides. One audit event names the guides the file brought in.
     """
     professionals = _professionals(provider, plan.guides)
     locations = {cnes: row_id for cnes, row_id in db.session.execute(
@@ -522,7 +521,6 @@ def _store(provider: Provider, header: reader.LotMessage, plan: _Plan, actor) ->
         attach_guides(lot, list(guide_ids.values()))
     rows = [values for _index, values in new_guides]
     id_of_number = _insert_guides(lot, rows)
-    _audit_created("guide", [id_of_number[row["number"]] for row in rows], rows)
     guide_ids.update({index: id_of_number[values["number"]] for index, values in new_guides})
 
     item_rows, item_keys = [], []
@@ -532,7 +530,7 @@ def _store(provider: Provider, header: reader.LotMessage, plan: _Plan, actor) ->
             item_rows.append(values)
             item_keys.append((guide.index, position))
     item_ids = _insert_items(item_rows)
-    _audit_created("guide_item", item_ids, item_rows)
+    _audit_received(lot, guide_ids, plan, len(item_rows))
     item_id_of = dict(zip(item_keys, item_ids))
 
     if plan.glosas:

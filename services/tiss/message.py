@@ -10,6 +10,7 @@ from lxml import etree
 from models.enums import GuideType, ItemKind
 from services.tiss import Q
 from services.tiss.codes import COUNCIL_NAMES, EXPENSE_KINDS, GUIDE_ELEMENTS, STATE_NAMES
+from services.tiss.projection import GuideRecord, Projection, spec
 
 
 @dataclass
@@ -69,6 +70,7 @@ class LotMessage:
     sender_value: str | None
     registro_ans: str | None
     lot_number: str | None
+    root: etree._Element | None = None
     guide_elements: list = field(default_factory=list)   # the guiasTISS children (elements)
     guides: list[GuideData] = field(default_factory=list)
 
@@ -100,36 +102,6 @@ def text(node, path: str) -> str | None:
     if found is None or found.text is None:
         return None
     return found.text.strip()
-
-
-class _Lookup:
-    """``text(node, "a/b/c")`` for the many values of one guide, each element's children indexed once.
-
-    A guide is read through ~50 paths sharing a few prefixes: indexing every
-    element's children by tag on first use turns each step into a dict lookup
-    (the first child of a tag wins, as with ``find``).
-    """
-
-    __slots__ = ("_children",)
-
-    def __init__(self):
-        self._children: dict = {}
-
-    def find(self, node, path: str):
-        children_of = self._children
-        for tag in _PATHS.get(path) or _split(path):
-            if node is None:
-                return None
-            children = children_of.get(node)
-            if children is None:
-                children = children_of[node] = {child.tag: child for child in reversed(node)}
-            node = children.get(tag)
-        return node
-
-    def text(self, node, path: str) -> str | None:
-        node = self.find(node, path)
-        value = node.text if node is not None else None
-        return value.strip() if value is not None else None
 
 
 def _date(value: str | None) -> date | None:
@@ -180,165 +152,146 @@ def read_header(root) -> LotMessage:
         sender_value=sender_value,
         registro_ans=text(header, "destino/registroANS"),
         lot_number=text(lot, "numeroLote"),
+        root=root,
         guide_elements=[c for c in guides if isinstance(c.tag, str)] if guides is not None else [],
     )
 
 
-def _professional(look: _Lookup, node, name_tag: str, council_tag: str, cbo_tag: str) -> ProfessionalData | None:
-    if node is None:
+def _professional(values: dict, prefix: str = "professional_") -> ProfessionalData | None:
+    name, council, number, state, cbo = (values[prefix + key] for key in ("name", "council", "number", "state", "cbo"))
+    if not any((name, council, number, state, cbo)):
         return None
-    get = look.text
-    council = get(node, council_tag)
-    state = get(node, "UF")
-    return ProfessionalData(
-        name=get(node, name_tag),
-        council=COUNCIL_NAMES.get(council or "", council or ""),
-        council_number=get(node, "numeroConselhoProfissional") or "",
-        state=STATE_NAMES.get(state or "", state or ""),
-        cbo=get(node, cbo_tag),
-    )
+    return ProfessionalData(name=name, council=COUNCIL_NAMES.get(council or "", council or ""),
+                            council_number=number or "", state=STATE_NAMES.get(state or "", state or ""), cbo=cbo)
 
 
-def _elements(node) -> list:
-    return [c for c in node if isinstance(c.tag, str)] if node is not None else []
+def _step(path: str, position: int, count: int) -> str:
+    return f"{path}[{position}]" if count > 1 else path
 
 
-def _step(path: str, position: int, siblings: list) -> str:
-    return f"{path}[{position}]" if len(siblings) > 1 else path
-
-
-def _procedure_item(look: _Lookup, node, element: str, kind: ItemKind = ItemKind.PROCEDURE) -> ItemData:
-    get = look.text
+def _item(row: dict, kind: ItemKind, element: str) -> ItemData:
     return ItemData(
-        kind=kind,
-        table=get(node, "procedimento/codigoTabela") or "",
-        code=get(node, "procedimento/codigoProcedimento") or "",
-        description=get(node, "procedimento/descricaoProcedimento"),
-        execution_date=_date(get(node, "dataExecucao")),
-        quantity=_decimal(get(node, "quantidadeExecutada"), "1"),
-        unit_price=_decimal(get(node, "valorUnitario")),
-        total=_decimal(get(node, "valorTotal")),
-        element=element,
+        kind=kind, table=row["table"] or "", code=row["code"] or "", description=row["description"],
+        execution_date=_date(row["date"]), quantity=_decimal(row["quantity"], "1"),
+        unit_price=_decimal(row["unit_price"]), total=_decimal(row["total"]), element=element,
     )
 
 
-def _read_consulta(index: int, node, path: str) -> GuideData:
-    look = _Lookup()
-    get = look.text
-    service = look.find(node, "dadosAtendimento")
-    day = _date(get(service, "dataAtendimento"))
+def _professional_paths(parent: str, cbo: str = "CBOS") -> dict[str, str]:
+    return {"professional_name": f"{parent}/nomeProfissional",
+            "professional_council": f"{parent}/conselhoProfissional",
+            "professional_number": f"{parent}/numeroConselhoProfissional",
+            "professional_state": f"{parent}/UF", "professional_cbo": f"{parent}/{cbo}"}
+
+
+_PROCEDURE = {"table": "procedimento/codigoTabela", "code": "procedimento/codigoProcedimento",
+              "description": "procedimento/descricaoProcedimento", "date": "dataExecucao",
+              "quantity": "quantidadeExecutada", "unit_price": "valorUnitario", "total": "valorTotal",
+              "start": "horaInicial"}
+
+PROJECTION = Projection(
+    spec("guiaConsulta", {
+        "number": "cabecalhoConsulta/numeroGuiaPrestador", "registro_ans": "cabecalhoConsulta/registroANS",
+        "operator_number": "numeroGuiaOperadora", "card_number": "dadosBeneficiario/numeroCarteira",
+        "day": "dadosAtendimento/dataAtendimento", "cnes": "contratadoExecutante/CNES",
+        **_professional_paths("profissionalExecutante"),
+    }, ("dadosAtendimento/procedimento", {"table": "codigoTabela", "code": "codigoProcedimento",
+                                          "value": "valorProcedimento"})),
+    spec("guiaSP-SADT", {
+        "number": "cabecalhoGuia/numeroGuiaPrestador", "registro_ans": "cabecalhoGuia/registroANS",
+        "operator_number": "dadosAutorizacao/numeroGuiaOperadora", "authorization_number": "dadosAutorizacao/senha",
+        "authorization_date": "dadosAutorizacao/dataAutorizacao",
+        "authorization_valid_to": "dadosAutorizacao/dataValidadeSenha",
+        "card_number": "dadosBeneficiario/numeroCarteira", "emission_date": "dadosSolicitacao/dataSolicitacao",
+        "cnes": "dadosExecutante/CNES", "declared_total": "valorTotal/valorTotalGeral",
+        **_professional_paths("dadosSolicitante/profissionalSolicitante"),
+    }, ("procedimentosExecutados/procedimentoExecutado", _PROCEDURE),
+       ("outrasDespesas/despesa", {"expense": "codigoDespesa", **{
+           key: f"servicosExecutados/{path.rsplit('/', 1)[-1]}" for key, path in _PROCEDURE.items()
+           if key != "start"}})),
+    spec("guiaHonorarios", {
+        "number": "cabecalhoGuia/numeroGuiaPrestador", "registro_ans": "cabecalhoGuia/registroANS",
+        "operator_number": "numeroGuiaOperadora", "authorization_number": "senha",
+        "card_number": "beneficiario/numeroCarteira", "emission_date": "dataEmissaoGuia",
+        "execution_date": "dadosInternacao/dataInicioFaturamento",
+        "cnes": "dadosContratadoExecutante/cnesContratadoExecutante", "declared_total": "valorTotalHonorarios",
+    }, ("procedimentosRealizados/procedimentoRealizado", {**_PROCEDURE, **_professional_paths("profissionais", "CBO")})),
+)
+
+
+def _consulta(record: GuideRecord, path: str) -> GuideData:
+    values = record.values
+    day = _date(values["day"])
     guide = GuideData(
-        index=index, guide_type=GuideType.CONSULTA, element=path,
-        number=get(node, "cabecalhoConsulta/numeroGuiaPrestador") or "",
-        registro_ans=get(node, "cabecalhoConsulta/registroANS"),
-        operator_number=get(node, "numeroGuiaOperadora"),
-        card_number=get(node, "dadosBeneficiario/numeroCarteira") or "",
-        emission_date=day, execution_date=day,
-        cnes=get(node, "contratadoExecutante/CNES"),
-        professional=_professional(look, look.find(node, "profissionalExecutante"), "nomeProfissional",
-                                   "conselhoProfissional", "CBOS"),
+        index=record.position, guide_type=GuideType.CONSULTA, element=path, number=values["number"] or "",
+        registro_ans=values["registro_ans"], operator_number=values["operator_number"],
+        card_number=values["card_number"] or "", emission_date=day, execution_date=day, cnes=values["cnes"],
+        professional=_professional(values),
     )
-    procedure = look.find(service, "procedimento")
-    if procedure is not None:
-        value = _decimal(get(procedure, "valorProcedimento"))
+    for row in record.rows[0][:1]:
+        value = _decimal(row["value"])
         guide.items.append(ItemData(
-            kind=ItemKind.PROCEDURE, table=get(procedure, "codigoTabela") or "",
-            code=get(procedure, "codigoProcedimento") or "", description=None, execution_date=day,
-            quantity=Decimal("1"), unit_price=value, total=value, element=f"{path}/dadosAtendimento/procedimento",
-        ))
+            kind=ItemKind.PROCEDURE, table=row["table"] or "", code=row["code"] or "", description=None,
+            execution_date=day, quantity=Decimal("1"), unit_price=value, total=value,
+            element=f"{path}/dadosAtendimento/procedimento"))
     guide.declared_total = guide.total
     return guide
 
 
-def _read_sadt(index: int, node, path: str) -> GuideData:
-    look = _Lookup()
-    get = look.text
-    authorization = look.find(node, "dadosAutorizacao")
+def _sadt(record: GuideRecord, path: str) -> GuideData:
+    values = record.values
+    procedures, expenses = record.rows
     guide = GuideData(
-        index=index, guide_type=GuideType.SP_SADT, element=path,
-        number=get(node, "cabecalhoGuia/numeroGuiaPrestador") or "",
-        registro_ans=get(node, "cabecalhoGuia/registroANS"),
-        operator_number=get(authorization, "numeroGuiaOperadora"),
-        authorization_number=get(authorization, "senha"),
-        authorization_date=_date(get(authorization, "dataAutorizacao")),
-        authorization_valid_to=_date(get(authorization, "dataValidadeSenha")),
-        card_number=get(node, "dadosBeneficiario/numeroCarteira") or "",
-        emission_date=_date(get(node, "dadosSolicitacao/dataSolicitacao")),
-        cnes=get(node, "dadosExecutante/CNES"),
-        professional=_professional(look, look.find(node, "dadosSolicitante/profissionalSolicitante"),
-                                   "nomeProfissional", "conselhoProfissional", "CBOS"),
-        declared_total=_decimal(get(node, "valorTotal/valorTotalGeral")),
+        index=record.position, guide_type=GuideType.SP_SADT, element=path, number=values["number"] or "",
+        registro_ans=values["registro_ans"], operator_number=values["operator_number"],
+        authorization_number=values["authorization_number"],
+        authorization_date=_date(values["authorization_date"]),
+        authorization_valid_to=_date(values["authorization_valid_to"]),
+        card_number=values["card_number"] or "", emission_date=_date(values["emission_date"]),
+        cnes=values["cnes"], professional=_professional(values),
+        declared_total=_decimal(values["declared_total"]),
     )
-    rows = _elements(look.find(node, "procedimentosExecutados"))
-    for k, procedure in enumerate(rows, start=1):
-        item = _procedure_item(look, procedure,
-                               _step(f"{path}/procedimentosExecutados/procedimentoExecutado", k, rows))
-        guide.items.append(item)
-        if guide.execution_time is None:
-            guide.execution_time = _time(get(procedure, "horaInicial"))
-    expenses = _elements(look.find(node, "outrasDespesas"))
-    for k, expense in enumerate(expenses, start=1):
-        service = look.find(expense, "servicosExecutados")
-        guide.items.append(ItemData(
-            kind=EXPENSE_KINDS.get(get(expense, "codigoDespesa") or "", ItemKind.MATERIAL),
-            table=get(service, "codigoTabela") or "",
-            code=get(service, "codigoProcedimento") or "",
-            description=get(service, "descricaoProcedimento"),
-            execution_date=_date(get(service, "dataExecucao")),
-            quantity=_decimal(get(service, "quantidadeExecutada"), "1"),
-            unit_price=_decimal(get(service, "valorUnitario")),
-            total=_decimal(get(service, "valorTotal")),
-            element=_step(f"{path}/outrasDespesas/despesa", k, expenses) + "/servicosExecutados",
-        ))
+    for k, row in enumerate(procedures, start=1):
+        guide.items.append(_item(row, ItemKind.PROCEDURE, _step(
+            f"{path}/procedimentosExecutados/procedimentoExecutado", k, len(procedures))))
+        guide.execution_time = guide.execution_time or _time(row["start"])
+    for k, row in enumerate(expenses, start=1):
+        guide.items.append(_item(row, EXPENSE_KINDS.get(row["expense"] or "", ItemKind.MATERIAL),
+                                 _step(f"{path}/outrasDespesas/despesa", k, len(expenses)) + "/servicosExecutados"))
     dates = [i.execution_date for i in guide.items if i.execution_date]
     guide.execution_date = min(dates) if dates else None
     guide.emission_date = guide.emission_date or guide.authorization_date or guide.execution_date
     return guide
 
 
-def _read_honorarios(index: int, node, path: str) -> GuideData:
-    look = _Lookup()
-    get = look.text
+def _honorarios(record: GuideRecord, path: str) -> GuideData:
+    values = record.values
+    procedures = record.rows[0]
     guide = GuideData(
-        index=index, guide_type=GuideType.HONORARIOS, element=path,
-        number=get(node, "cabecalhoGuia/numeroGuiaPrestador") or "",
-        registro_ans=get(node, "cabecalhoGuia/registroANS"),
-        operator_number=get(node, "numeroGuiaOperadora"),
-        authorization_number=get(node, "senha"),
-        card_number=get(node, "beneficiario/numeroCarteira") or "",
-        emission_date=_date(get(node, "dataEmissaoGuia")),
-        execution_date=_date(get(node, "dadosInternacao/dataInicioFaturamento")),
-        cnes=get(node, "dadosContratadoExecutante/cnesContratadoExecutante"),
-        declared_total=_decimal(get(node, "valorTotalHonorarios")),
+        index=record.position, guide_type=GuideType.HONORARIOS, element=path, number=values["number"] or "",
+        registro_ans=values["registro_ans"], operator_number=values["operator_number"],
+        authorization_number=values["authorization_number"], card_number=values["card_number"] or "",
+        emission_date=_date(values["emission_date"]), execution_date=_date(values["execution_date"]),
+        cnes=values["cnes"], declared_total=_decimal(values["declared_total"]),
     )
-    procedures = _elements(look.find(node, "procedimentosRealizados"))
-    for k, procedure in enumerate(procedures, start=1):
-        guide.items.append(_procedure_item(
-            look, procedure, _step(f"{path}/procedimentosRealizados/procedimentoRealizado", k, procedures)))
-        if guide.professional is None:
-            guide.professional = _professional(look, look.find(procedure, "profissionais"), "nomeProfissional",
-                                               "conselhoProfissional", "CBO")
-        if guide.execution_time is None:
-            guide.execution_time = _time(get(procedure, "horaInicial"))
+    for k, row in enumerate(procedures, start=1):
+        guide.items.append(_item(row, ItemKind.PROCEDURE, _step(
+            f"{path}/procedimentosRealizados/procedimentoRealizado", k, len(procedures))))
+        guide.professional = guide.professional or _professional(row)
+        guide.execution_time = guide.execution_time or _time(row["start"])
     return guide
 
 
 GUIDES_PATH = "/mensagemTISS/prestadorParaOperadora/loteGuias/guiasTISS"
-READERS = {"guiaConsulta": _read_consulta, "guiaSP-SADT": _read_sadt, "guiaHonorarios": _read_honorarios}
+READERS = {"guiaConsulta": _consulta, "guiaSP-SADT": _sadt, "guiaHonorarios": _honorarios}
 
 
 def read_guides(message: LotMessage) -> list[GuideData]:
     """The guides of a single-type lot of a supported type (Consulta, SP/SADT, Honorários)."""
-    guides = []
-    nodes = message.guide_elements
-    for index, node in enumerate(nodes, start=1):
-        name = etree.QName(node).localname
-        reader = READERS.get(name)
-        if reader is not None:
-            path = _step(f"{GUIDES_PATH}/{name}", index, nodes)
-            guides.append(reader(index, node, path))
-    message.guides = guides
-    return guides
+    count = len(message.guide_elements)
+    message.guides = [READERS[record.element](record, _step(f"{GUIDES_PATH}/{record.element}", record.position, count))
+                      for record in PROJECTION.records(message.root)]
+    return message.guides
 
 
 def guide_type_of(message: LotMessage) -> GuideType | None:

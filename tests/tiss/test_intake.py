@@ -47,20 +47,19 @@ def test_accepts_a_valid_lot_and_issues_a_protocol(clinic):
     assert intake.glosas == []
 
 
-def test_every_created_row_has_its_audit_row(clinic):
+def test_the_received_lot_and_its_guides_are_in_the_audit_log(clinic):
     intake = receive(clinic.lot_file(count=3), "lote.xml")
     assert intake.accepted, intake.as_json()
     lot = intake.lot
-    created = {(row.entity, row.entity_id): row for row in db.session.scalars(
-        sa.select(AuditLog).where(AuditLog.action == "create", AuditLog.entity.in_(("lot", "guide", "guide_item"))))}
-    assert ("lot", lot.id) in created
+    rows = db.session.scalars(sa.select(AuditLog).where(AuditLog.entity == "lot", AuditLog.entity_id == lot.id)
+                              .order_by(AuditLog.id)).all()
+    assert [row.action for row in rows] == ["create", "event"]
+    event = rows[1].changes
+    assert event["event"] == "guides_received" and event["protocol"] == lot.protocol_number
+    assert event["guides"] == {guide.number: guide.id for guide in lot.guides}
+    assert event["items"] == sum(len(guide.items) for guide in lot.guides) == 15
+    assert event["total"] == str(lot.total_amount)
     for guide in lot.guides:
-        assert created[("guide", guide.id)].changes["number"] == guide.number
-        assert created[("guide", guide.id)].changes["lot_id"] == lot.id
-        for item in guide.items:  # each audit row describes the row with its id (ids paired in insert order)
-            changes = created[("guide_item", item.id)].changes
-            assert (changes["guide_id"], changes["code"], changes["total_amount"]) == (
-                guide.id, item.code, str(item.total_amount))
         assert [i.code for i in guide.items] == ["40304361", "40302040", "70000001", "90000001", "60000732"]
 
 
@@ -297,7 +296,9 @@ def test_a_free_guide_registered_before_is_refreshed_and_attached(clinic):
     attached = db.session.scalars(sa.select(AuditLog).where(AuditLog.entity == "guide",
                                                            AuditLog.entity_id == registered.id)).all()
     assert any(r.changes == {"lot_id": [None, intake.lot.id]} for r in attached)
-    for item in registered.items:
-        row = db.session.scalar(sa.select(AuditLog).where(AuditLog.entity == "guide_item",
-                                                         AuditLog.entity_id == item.id, AuditLog.action == "create"))
-        assert row.changes["code"] == item.code
+    removed = db.session.scalar(sa.select(AuditLog).where(AuditLog.entity == "guide_item", AuditLog.action == "delete",
+                                                         AuditLog.entity_id == old_item_id))
+    assert removed.changes["code"] == "10101012"
+    received = db.session.scalar(sa.select(AuditLog).where(AuditLog.entity == "lot", AuditLog.action == "event",
+                                                          AuditLog.entity_id == intake.lot.id))
+    assert received.changes["guides"][registered.number] == registered.id
