@@ -1,53 +1,98 @@
-"""``flask --app app tiss import FILE... [--provider ID]``: the receiver for files from other channels."""
+"""``flask --app app tiss import FILE... [--provider ID] [--readers N]``: the receiver for files from other channels.
+
+Reading a file (parsing, schema, hash, guides) takes most of the time and needs
+no database, so ``--readers`` processes read files ahead while this process
+checks and stores them one by one, in the order given (a bounded window of files
+in flight keeps memory flat however many files are named).
+"""
 from __future__ import annotations
 
 import json
+import os
 import sys
+from collections import deque
+from itertools import islice
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
 from pathlib import Path
 
 import click
+from flask import Flask, current_app
 from flask.cli import AppGroup
+from flask_babel import force_locale, get_locale
 
 from models import Provider
 from models.audit import acting_as
 from models.base import db
 
 tiss_cli = AppGroup("tiss", help="TISS XML exchange.")
+WINDOW_PER_READER = 4
 
 
 @tiss_cli.command("import")
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--provider", "provider_id", type=int, default=None,
               help="Only accept files of this provider (id); default: the provider the file names.")
-def import_files(files: tuple[Path, ...], provider_id: int | None) -> None:
+@click.option("--readers", type=click.IntRange(min=0), default=None,
+              help="Processes reading files ahead while this one stores them (0: read here too; "
+                   "default: one CPU fewer than the machine has, at most 8).")
+def import_files(files: tuple[Path, ...], provider_id: int | None, readers: int | None) -> None:
     """Receive lot files as the upload page does; one JSON line per file, exit 1 when any failed."""
-    from flask import current_app
-
-    from services.tiss.intake import receive
+    from services.tiss.intake import record
 
     if provider_id is not None and db.session.get(Provider, provider_id) is None:
         raise click.BadParameter(f"no provider with id {provider_id}", param_hint="--provider")
     limit = current_app.config.get("TISS_MAX_XML_BYTES")
+    readers = min((os.cpu_count() or 1) - 1, 8) if readers is None else readers
     failed = 0
     with acting_as(label="tiss-cli"):
-        for path in files:
-            try:
-                size = path.stat().st_size
-                if limit and size > limit:
-                    with path.open("rb") as handle:
-                        data = handle.read(limit + 1)
-                else:
-                    data = path.read_bytes()
-            except OSError as exc:
+        for path, read in _read_all(files, limit, readers):
+            if isinstance(read, OSError):
                 failed += 1
-                click.echo(json.dumps({"file": str(path), "accepted": False,
-                                       "errors": [{"code": "5002", "message": f"cannot read the file: {exc.strerror}"}]},
-                                      ensure_ascii=False))
+                click.echo(json.dumps({"file": str(path), "accepted": False, "errors": [
+                    {"code": "5002", "message": f"cannot read the file: {read.strerror}"}]}, ensure_ascii=False))
                 continue
-            intake = receive(data, path.name, provider_id=provider_id)
+            intake = record(read, provider_id=provider_id)
             result = intake.as_json()
             result["file"] = str(path)
             failed += 0 if intake.accepted else 1
             click.echo(json.dumps(result, ensure_ascii=False, default=str))
     if failed:
         sys.exit(1)
+
+
+def _read_path(path: Path, limit: int | None, locale: str):
+    """(path, ReadFile) — or (path, OSError) when the file cannot be read; messages in ``locale``."""
+    from services.tiss.intake import read_file
+
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(limit + 1) if limit else handle.read()
+    except OSError as exc:
+        return path, exc
+    with force_locale(locale):
+        return path, read_file(data, path.name, limit)
+
+
+def _read_all(files: tuple[Path, ...], limit: int | None, readers: int):
+    """(path, ReadFile | OSError) in the order of ``files``, read by ``readers`` processes."""
+    locale = str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"])
+    if readers == 0 or len(files) == 1:
+        yield from (_read_path(path, limit, locale) for path in files)
+        return
+    with ProcessPoolExecutor(readers, mp_context=get_context("fork"), initializer=_reader_init,
+                             initargs=(current_app._get_current_object(),)) as pool:
+        queue = iter(files)
+        pending = deque(pool.submit(_read_path, path, limit, locale) for path in islice(queue, readers * WINDOW_PER_READER))
+        while pending:
+            yield pending.popleft().result()
+            following = next(queue, None)
+            if following is not None:
+                pending.append(pool.submit(_read_path, following, limit, locale))
+
+
+def _reader_init(app: Flask) -> None:
+    """A reader process: the app's settings and no database (the connections copied by the
+    fork are left to the parent: SQLAlchemy's recipe for forked workers)."""
+    app.app_context().push()
+    db.engine.dispose(close=False)

@@ -12,6 +12,10 @@ Checks run in a real payer's order and stop at the first failing step:
 6. same provider's ``numeroLote`` not already received (not cancelled) .. 1308
 7. per-guide occurrences, the lot builder's rules (models.rules.guide_checks)
 
+Step 1 and the reading of the file (its guides, its hash) need no database
+(``read_file``); steps 2–7 and the writes do (``record``): the CLI reads files in
+parallel processes and records them in one.
+
 A file that passes is stored in one transaction (the lot through ``services.lots.open_lot``
 with a protocol from the database sequence, then its guides and items); values above the
 price table (1705) are accepted and answered as per-guide glosas. A file that fails
@@ -19,6 +23,8 @@ leaves no lot, guide or item row — only its TissSubmission history row.
 """
 from __future__ import annotations
 
+import hashlib
+import secrets
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
@@ -27,6 +33,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
+from lxml import etree
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import selectinload
 
@@ -51,8 +58,8 @@ from models.enums import GlosaSource, GuideStatus, LotSource, LotStatus, Provide
 from models.rules.guide_checks import GuideFacts, ItemFacts, guide_occurrences
 from services import storage
 from services.lots import ZERO, LotError, attach_guides, max_guides_per_lot, open_lot, prices_for_competence
-from services.tiss import hashing, message as reader, schemas, xmlsafe
 from models.rules.glosa_codes import description as glosa_description
+from services.tiss import hashing, message as reader, schemas, xmlsafe
 from services.tiss.codes import GUIDE_ELEMENTS
 from services.tiss.errors import TissError, TissRefused
 
@@ -103,7 +110,108 @@ class _Failed(Exception):
         self.errors = errors
 
 
-# The receiver -----------------------------------------------------------------------
+# Reading (no database) ---------------------------------------------------------------
+@dataclass
+class GuideRef:
+    """A guiasTISS child as the checks before the guides are read need it."""
+
+    tag: str
+    number: str | None
+    registro_ans: str | None
+    element: str
+
+
+@dataclass
+class ReadFile:
+    """A received file as read without the database: stored, parsed, validated, hashed, its guides read.
+
+    Plain data only (picklable): the CLI reads files in worker processes and
+    leaves the database checks and writes, in file order, to one process.
+    ``errors`` set means the file is refused whole (5002) before any database check.
+    """
+
+    filename: str
+    size: int
+    sha256: str
+    stored_name: str
+    version: str | None = None
+    header: reader.LotMessage | None = None
+    refs: list[GuideRef] = field(default_factory=list)
+    hash_encoding: str | None = None
+    hash_error: TissError | None = None
+    guides: list[reader.GuideData] = field(default_factory=list)
+    errors: list[TissError] = field(default_factory=list)
+
+
+def read_file(data: bytes, filename: str, max_bytes: int | None = None) -> ReadFile:
+    """Step 1 (size, well-formedness, DTD, schema) and the reading the later steps need; never raises."""
+    limit = max_bytes or current_app.config.get("TISS_MAX_XML_BYTES", xmlsafe.DEFAULT_MAX_BYTES)
+    filename = (filename or "lote.xml").replace("\\", "/").rsplit("/", 1)[-1][:255] or "lote.xml"
+    if len(data) > limit:
+        digest = hashlib.sha256(data).hexdigest()
+        file = ReadFile(filename, len(data), digest, f"discarded-{digest[:16]}-{secrets.token_hex(8)}")
+    else:
+        stored = storage.save(data, STORAGE_KIND, ".xml")
+        file = ReadFile(filename, len(data), stored.sha256, stored.stored_name)
+    try:
+        _read(file, data, limit)
+    except TissRefused as refused:
+        file.errors = [refused.error]
+    except _Failed as failed:
+        file.errors = failed.errors
+    return file
+
+
+def _read(file: ReadFile, data: bytes, limit: int) -> None:
+    root = xmlsafe.parse(data, limit)
+    file.version = reader.version_of(root)
+    schema = schemas.load_schema(file.version or "")
+    problems = schemas.validate(root, schema, max_guides=100)
+    header = file.header = reader.read_header(root)
+    file.refs = _guide_refs(header)
+    if problems:
+        raise _Failed([
+            TissError("5002", _("Not valid against the TISS %(version)s schema: %(error)s",
+                                version=file.version, error=message),
+                      guide=file.refs[position - 1].number if position and position <= len(file.refs) else None,
+                      element=path)
+            for message, path, position in problems
+        ])
+    if header.transaction != SUPPORTED_TRANSACTION or root.find(
+            f"{reader.Q}prestadorParaOperadora/{reader.Q}loteGuias") is None:
+        raise _Failed([TissError("5002", _("Only %(kind)s messages (lots of guides) are received here.",
+                                           kind=SUPPORTED_TRANSACTION),
+                                 element="/mensagemTISS/cabecalho/identificacaoTransacao/tipoTransacao")])
+    try:
+        file.hash_encoding = hashing.matching_reading(root)
+    except hashing.HashError:
+        file.hash_error = TissError("5014", _("The message has more than one hash element."),
+                                    element="/mensagemTISS/epilogo/hash")
+    else:
+        if file.hash_encoding is None:
+            file.hash_error = TissError(
+                "5014", _("The hash does not match the content (read as UTF-8 or ISO-8859-1)."),
+                element="/mensagemTISS/epilogo/hash")
+    tags = {ref.tag for ref in file.refs}
+    if len(tags) == 1 and tags <= GUIDE_ELEMENTS.keys() and len(file.refs) <= 100:
+        file.guides = reader.read_guides(header)
+    header.root, header.guide_elements, header.guides = None, [], []
+
+
+def _guide_refs(header: reader.LotMessage) -> list[GuideRef]:
+    tags = [etree.QName(node).localname for node in header.guide_elements]
+    counts, seen = Counter(tags), Counter()
+    refs = []
+    for tag, node in zip(tags, header.guide_elements):
+        seen[tag] += 1
+        refs.append(GuideRef(
+            tag=tag, number=_number_of(node),
+            registro_ans=reader.text(node, "cabecalhoConsulta/registroANS") or reader.text(node, "cabecalhoGuia/registroANS"),
+            element=f"{reader.GUIDES_PATH}/{tag}" + (f"[{seen[tag]}]" if counts[tag] > 1 else "")))
+    return refs
+
+
+# Checking and storing (database) ------------------------------------------------------
 def receive(data: bytes, filename: str, *, actor=None, provider_id: int | None = None,
             today: date | None = None, max_bytes: int | None = None) -> Intake:
     """Check and store one file; always commits exactly one TissSubmission row.
@@ -112,13 +220,18 @@ def receive(data: bytes, filename: str, *, actor=None, provider_id: int | None =
     active provider, or the CLI's ``--provider``): the file must be that
     provider's. Staff uploads pass None and any registered provider is accepted.
     """
-    today = today or date.today()
-    limit = max_bytes or current_app.config.get("TISS_MAX_XML_BYTES", xmlsafe.DEFAULT_MAX_BYTES)
-    filename = (filename or "lote.xml").replace("\\", "/").rsplit("/", 1)[-1][:255] or "lote.xml"
-    intake = Intake(filename=filename, size=len(data))
-    stored = None if len(data) > limit else storage.save(data, STORAGE_KIND, ".xml")
+    return record(read_file(data, filename, max_bytes), actor=actor, provider_id=provider_id, today=today)
+
+
+def record(file: ReadFile, *, actor=None, provider_id: int | None = None, today: date | None = None) -> Intake:
+    """Steps 2–7 for a file ``read_file`` read, then the history row; one commit."""
+    intake = Intake(filename=file.filename, size=file.size, version=file.version,
+                    lot_number=file.header.lot_number if file.header else None,
+                    hash_encoding=file.hash_encoding)
     try:
-        _check_and_store(intake, data, limit=limit, actor=actor, provider_id=provider_id, today=today)
+        if file.errors:
+            raise _Failed(file.errors)
+        _check_and_store(intake, file, actor=actor, provider_id=provider_id, today=today or date.today())
         intake.accepted = True
     except TissRefused as refused:
         intake.errors = [refused.error]
@@ -126,16 +239,16 @@ def receive(data: bytes, filename: str, *, actor=None, provider_id: int | None =
         intake.errors = failed.errors
     if not intake.accepted:
         db.session.rollback()
-        intake.lot = intake.protocol = intake.total = None
+        intake.lot = intake.protocol = intake.total = intake.hash_encoding = None
         intake.glosas = []
     owner = provider_id or (intake.provider.id if intake.provider is not None else None)
     submission = TissSubmission(
         provider_id=owner,
         uploaded_by_id=getattr(actor, "id", None),
-        filename=filename,
-        size=len(data),
-        sha256=stored.sha256 if stored else _sha256(data),
-        stored_name=stored.stored_name if stored else f"discarded-{_sha256(data)[:16]}-{id(intake):x}"[:64],
+        filename=file.filename,
+        size=file.size,
+        sha256=file.sha256,
+        stored_name=file.stored_name[:64],
         tiss_version=(intake.version or None) and intake.version[:10],
         lot_number=(intake.lot_number or None) and intake.lot_number[:12],
         accepted=intake.accepted,
@@ -151,34 +264,8 @@ def receive(data: bytes, filename: str, *, actor=None, provider_id: int | None =
     return intake
 
 
-def _sha256(data: bytes) -> str:
-    import hashlib
-
-    return hashlib.sha256(data).hexdigest()
-
-
-def _check_and_store(intake: Intake, data: bytes, *, limit: int, actor, provider_id, today: date) -> None:
-    # 1. 5002: size, well-formedness, no DTD, schema of the declared version
-    root = xmlsafe.parse(data, limit)
-    intake.version = reader.version_of(root)
-    schema = schemas.load_schema(intake.version or "")
-    problems = schemas.validate(root, schema, max_guides=100)
-    header = reader.read_header(root)
-    intake.lot_number = header.lot_number
-    if problems:
-        numbers = _guide_numbers(header)
-        raise _Failed([
-            TissError("5002", _("Not valid against the TISS %(version)s schema: %(error)s",
-                                version=intake.version, error=message),
-                      guide=numbers.get(position) if position else None, element=path)
-            for message, path, position in problems
-        ])
-    if header.transaction != SUPPORTED_TRANSACTION or root.find(
-            f"{reader.Q}prestadorParaOperadora/{reader.Q}loteGuias") is None:
-        raise _Failed([TissError("5002", _("Only %(kind)s messages (lots of guides) are received here.",
-                                           kind=SUPPORTED_TRANSACTION),
-                                 element="/mensagemTISS/cabecalho/identificacaoTransacao/tipoTransacao")])
-
+def _check_and_store(intake: Intake, file: ReadFile, *, actor, provider_id, today: date) -> None:
+    header = file.header
     # 2. 1206/1207/5005: a registered, active provider (the one the sender acts for)
     provider = _sender(header, provider_id)
     intake.provider = provider
@@ -186,33 +273,22 @@ def _check_and_store(intake: Intake, data: bytes, *, limit: int, actor, provider
     # 3. 5006: our registroANS
     payer = PayerSettings.current()
     ours = (payer.ans_registry or "").strip() if payer else ""
-    errors = []
     if not ours or header.registro_ans != ours:
-        errors.append(TissError("5006", _("The destination registroANS %(value)s is not this payer's.",
-                                          value=header.registro_ans or "-"),
-                                element="/mensagemTISS/cabecalho/destino/registroANS"))
-    else:
-        for position, node in enumerate(header.guide_elements, start=1):
-            value = reader.text(node, "cabecalhoConsulta/registroANS") or reader.text(node, "cabecalhoGuia/registroANS")
-            if value is not None and value != ours:
-                errors.append(TissError("5006", _("The guide's registroANS %(value)s is not this payer's.",
-                                                  value=value),
-                                        guide=_number_of(node), element=xmlsafe.plain_path(node)))
+        raise _Failed([TissError("5006", _("The destination registroANS %(value)s is not this payer's.",
+                                           value=header.registro_ans or "-"),
+                                 element="/mensagemTISS/cabecalho/destino/registroANS")])
+    errors = [TissError("5006", _("The guide's registroANS %(value)s is not this payer's.", value=ref.registro_ans),
+                        guide=ref.number, element=ref.element)
+              for ref in file.refs if ref.registro_ans is not None and ref.registro_ans != ours]
     if errors:
         raise _Failed(errors)
 
-    # 4. 5014: the epilogue hash
-    try:
-        intake.hash_encoding = hashing.matching_reading(root)
-    except hashing.HashError:
-        raise _Failed([TissError("5014", _("The message has more than one hash element."),
-                                 element="/mensagemTISS/epilogo/hash")])
-    if intake.hash_encoding is None:
-        raise _Failed([TissError("5014", _("The hash does not match the content (read as UTF-8 or ISO-8859-1)."),
-                                 element="/mensagemTISS/epilogo/hash")])
+    # 4. 5014: the epilogue hash (computed while reading)
+    if file.hash_error is not None:
+        raise _Failed([file.hash_error])
 
     # 5. 5015: one guide type, not too many guides
-    tags = header.guide_tags
+    tags = [ref.tag for ref in file.refs]
     kinds = sorted(set(tags))
     maximum = min(100, max_guides_per_lot(payer))
     if len(kinds) > 1:
@@ -237,8 +313,7 @@ def _check_and_store(intake: Intake, data: bytes, *, limit: int, actor, provider
                                  element="/mensagemTISS/prestadorParaOperadora/loteGuias/numeroLote")])
 
     # 7. per-guide occurrences, then store
-    guides = reader.read_guides(header)
-    plan = _guide_checks(provider, guides, today)
+    plan = _guide_checks(provider, file.guides, today)
     if plan.errors:
         raise _Failed(plan.errors)
     try:
@@ -285,10 +360,6 @@ def _sender(header: reader.LotMessage, provider_id: int | None) -> Provider:
 def _number_of(node) -> str | None:
     return (reader.text(node, "cabecalhoConsulta/numeroGuiaPrestador")
             or reader.text(node, "cabecalhoGuia/numeroGuiaPrestador"))
-
-
-def _guide_numbers(header: reader.LotMessage) -> dict[int, str | None]:
-    return {position: _number_of(node) for position, node in enumerate(header.guide_elements, start=1)}
 
 
 # Per-guide checks ---------------------------------------------------------------------
@@ -439,8 +510,9 @@ def _insert_guides(lot: Lot, rows: list[dict]) -> dict[str, int]:
     return dict(db.session.execute(sa.select(Guide.number, Guide.id).where(Guide.lot_id == lot.id)).all())
 
 
-def _insert_items(rows: list[dict]) -> list[int]:
-    """Insert items of guides that have no other item (one executemany); their ids in the order of ``rows``.
+def _insert_items(rows: list[dict], *, want_ids: bool) -> list[int]:
+    """Insert items of guides that hold no other item (one executemany); with ``want_ids``, their ids
+    in the order of ``rows`` (only glosas need them: the common case skips the query).
 
     executemany runs the INSERTs one after the other, so within a guide the
     new ids ascend in the order of ``rows``. (Plain executemany is the fastest
@@ -451,6 +523,8 @@ def _insert_items(rows: list[dict]) -> list[int]:
     if not rows:
         return []
     db.session.execute(sa.insert(GuideItem.__table__), rows)
+    if not want_ids:
+        return []
     new_ids: dict[int, list[int]] = {}
     for item_id, guide_id in db.session.execute(
             sa.select(GuideItem.id, GuideItem.guide_id)
@@ -529,9 +603,8 @@ def _store(provider: Provider, header: reader.LotMessage, plan: _Plan, actor) ->
             values["guide_id"] = guide_ids[guide.index]
             item_rows.append(values)
             item_keys.append((guide.index, position))
-    item_ids = _insert_items(item_rows)
+    item_id_of = dict(zip(item_keys, _insert_items(item_rows, want_ids=bool(plan.glosas))))
     _audit_received(lot, guide_ids, plan, len(item_rows))
-    item_id_of = dict(zip(item_keys, item_ids))
 
     if plan.glosas:
         code = _glosa_code("1705")

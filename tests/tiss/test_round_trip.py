@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 
 import pytest
+import sqlalchemy as sa
 from lxml import etree
 
 from models import Lot
@@ -111,3 +112,22 @@ def test_cli_keeps_the_order_and_reports_unreadable_and_malformed_files(app, cli
     assert lines[0]["errors"][0]["code"] == "5002" and "cannot read" in lines[0]["errors"][0]["message"]
     assert lines[1]["errors"][0]["code"] == "5002" and "well-formed" in lines[1]["errors"][0]["message"]
     assert lines[2]["accepted"] is True
+
+
+@pytest.mark.parametrize("jobs", ["1", "3"])
+def test_cli_reads_files_in_parallel_and_records_them_in_the_order_given(app, clinic, tmp_path, jobs):
+    paths = []
+    for n in range(6):
+        path = tmp_path / f"lote{n}.xml"
+        path.write_bytes(clinic.lot_file([clinic.guide(card="0000000000")]) if n == 2 else clinic.lot_file())
+        paths.append(str(path))
+    result = app.test_cli_runner().invoke(args=["tiss", "import", "--jobs", jobs, *paths])
+    lines = [json.loads(line) for line in result.output.strip().splitlines()]
+    assert result.exit_code == 1
+    assert [line["file"] for line in lines] == paths
+    assert [line["accepted"] for line in lines] == [True, True, False, True, True, True]
+    assert lines[2]["errors"][0]["code"] == "1001"
+    protocols = [line["protocol"] for line in lines if line["accepted"]]
+    assert protocols == sorted(protocols), "files are stored one by one, in the order given"
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Lot).where(
+        Lot.protocol_number.in_(protocols))) == 5
