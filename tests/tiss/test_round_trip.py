@@ -114,14 +114,14 @@ def test_cli_keeps_the_order_and_reports_unreadable_and_malformed_files(app, cli
     assert lines[2]["accepted"] is True
 
 
-@pytest.mark.parametrize("jobs", ["1", "3"])
-def test_cli_reads_files_in_parallel_and_records_them_in_the_order_given(app, clinic, tmp_path, jobs):
+@pytest.mark.parametrize("readers", ["0", "3"])
+def test_cli_reads_files_in_parallel_and_records_them_in_the_order_given(app, clinic, tmp_path, readers):
     paths = []
     for n in range(6):
         path = tmp_path / f"lote{n}.xml"
         path.write_bytes(clinic.lot_file([clinic.guide(card="0000000000")]) if n == 2 else clinic.lot_file())
         paths.append(str(path))
-    result = app.test_cli_runner().invoke(args=["tiss", "import", "--jobs", jobs, *paths])
+    result = app.test_cli_runner().invoke(args=["tiss", "import", "--readers", readers, *paths])
     lines = [json.loads(line) for line in result.output.strip().splitlines()]
     assert result.exit_code == 1
     assert [line["file"] for line in lines] == paths
