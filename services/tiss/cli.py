@@ -13,7 +13,7 @@ import sys
 from collections import deque
 from itertools import islice
 from concurrent.futures import ProcessPoolExecutor
-from multiprocessing import get_context
+from multiprocessing import get_all_start_methods, get_context
 from pathlib import Path
 
 import click
@@ -77,7 +77,7 @@ def _read_path(path: Path, limit: int | None, locale: str):
 def _read_all(files: tuple[Path, ...], limit: int | None, readers: int):
     """(path, ReadFile | OSError) in the order of ``files``, read by ``readers`` processes."""
     locale = str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"])
-    if readers == 0 or len(files) == 1:
+    if readers == 0 or len(files) == 1 or "fork" not in get_all_start_methods():
         yield from (_read_path(path, limit, locale) for path in files)
         return
     with ProcessPoolExecutor(readers, mp_context=get_context("fork"), initializer=_reader_init,
