@@ -12,7 +12,8 @@ import os
 import sys
 from collections import deque
 from itertools import islice
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from multiprocessing import get_all_start_methods, get_context
 from pathlib import Path
 
@@ -47,10 +48,11 @@ def import_files(files: tuple[Path, ...], provider_id: int | None, readers: int 
     failed = 0
     with acting_as(label="tiss-cli"):
         for path, read in _read_all(files, limit, readers):
-            if isinstance(read, OSError):
+            if isinstance(read, Exception):
                 failed += 1
+                reason = read.strerror if isinstance(read, OSError) else f"{type(read).__name__}: {read}"
                 click.echo(json.dumps({"file": str(path), "accepted": False, "errors": [
-                    {"code": "5002", "message": f"cannot read the file: {read.strerror}"}]}, ensure_ascii=False))
+                    {"code": "5002", "message": f"cannot read the file: {reason}"}]}, ensure_ascii=False))
                 continue
             intake = record(read, provider_id=provider_id)
             result = intake.as_json()
@@ -75,20 +77,31 @@ def _read_path(path: Path, limit: int | None, locale: str):
 
 
 def _read_all(files: tuple[Path, ...], limit: int | None, readers: int):
-    """(path, ReadFile | OSError) in the order of ``files``, read by ``readers`` processes."""
+    """(path, ReadFile | exception) in the order of ``files``, read by ``readers`` processes (a reader
+    that dies fails its files, not the command)."""
     locale = str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"])
     if readers == 0 or len(files) == 1 or "fork" not in get_all_start_methods():
         yield from (_read_path(path, limit, locale) for path in files)
         return
     with ProcessPoolExecutor(readers, mp_context=get_context("fork"), initializer=_reader_init,
                              initargs=(current_app._get_current_object(),)) as pool:
+        def submit(path: Path):
+            try:
+                return path, pool.submit(_read_path, path, limit, locale)
+            except BrokenProcessPool as exc:
+                return path, exc
+
         queue = iter(files)
-        pending = deque(pool.submit(_read_path, path, limit, locale) for path in islice(queue, readers * WINDOW_PER_READER))
+        pending = deque(submit(path) for path in islice(queue, readers * WINDOW_PER_READER))
         while pending:
-            yield pending.popleft().result()
+            path, future = pending.popleft()
+            try:
+                yield future.result() if isinstance(future, Future) else (path, future)
+            except BrokenProcessPool as exc:
+                yield path, exc
             following = next(queue, None)
             if following is not None:
-                pending.append(pool.submit(_read_path, following, limit, locale))
+                pending.append(submit(following))
 
 
 def _reader_init(app: Flask) -> None:

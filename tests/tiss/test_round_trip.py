@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 import sqlalchemy as sa
@@ -131,3 +132,26 @@ def test_cli_reads_files_in_parallel_and_records_them_in_the_order_given(app, cl
     assert protocols == sorted(protocols), "files are stored one by one, in the order given"
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Lot).where(
         Lot.protocol_number.in_(protocols))) == 5
+
+
+def test_cli_reports_the_files_of_a_reader_that_died_and_goes_on(app, clinic, tmp_path, monkeypatch):
+    from services.tiss import intake
+
+    real = intake.read_file
+
+    def dies_on_boom(data, filename, max_bytes=None):
+        if filename == "boom.xml":
+            os._exit(3)  # a reader process killed mid-file (out of memory, signal…)
+        return real(data, filename, max_bytes)
+
+    monkeypatch.setattr(intake, "read_file", dies_on_boom)  # forked readers inherit the patch
+    paths = []
+    for name in ("first.xml", "boom.xml", "last.xml"):
+        path = tmp_path / name
+        path.write_bytes(clinic.lot_file())
+        paths.append(str(path))
+    result = app.test_cli_runner().invoke(args=["tiss", "import", "--readers", "1", *paths])
+    lines = [json.loads(line) for line in result.output.strip().splitlines()]
+    assert result.exit_code == 1, result.output
+    assert [line["file"] for line in lines] == paths
+    assert lines[1]["accepted"] is False and "cannot read the file" in lines[1]["errors"][0]["message"]
