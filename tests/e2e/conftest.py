@@ -19,6 +19,7 @@ from werkzeug.serving import make_server
 
 from app import create_app
 from models.base import db
+from tests.tiss.conftest import find_schemas
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -74,6 +75,7 @@ def live_app(tmp_path_factory):
             "MAIL_OUTBOX": str(instance / "outbox"),
             "MAIL_SERVER": "",
             "RATELIMIT_STORAGE_URI": "memory://",
+            "TISS_SCHEMA_DIRS": find_schemas() or "",
         })
     finally:
         if previous is None:

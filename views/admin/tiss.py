@@ -6,6 +6,7 @@ from flask import Response, abort, current_app, flash, redirect, request, url_fo
 from flask_admin import expose
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import pgettext
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import select
@@ -145,8 +146,8 @@ class TissUploadView(SecurePage):
 
 def _result_formatter(view, context, model, name):
     if model.accepted:
-        return Markup('<span class="badge badge-success" data-result="accepted">{}</span>').format(_("Accepted"))
-    return Markup('<span class="badge badge-danger" data-result="refused">{}</span>').format(_("Refused"))
+        return Markup('<span class="badge badge-success" data-result="accepted">{}</span>').format(pgettext("received file", "Accepted"))
+    return Markup('<span class="badge badge-danger" data-result="refused">{}</span>').format(pgettext("received file", "Refused"))
 
 
 def _outcome_formatter(view, context, model, name):
