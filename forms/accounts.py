@@ -1,9 +1,13 @@
 """Forms of the account pages: registration, activation, password reset, links, staff-created logins."""
 from flask_babel import lazy_gettext as _l
+from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
+from flask_admin.model.fields import AjaxSelectMultipleField
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, RadioField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
+from models import Provider
+from models.base import db
 from models.enums import LinkKind
 from models.rules.passwords import password_errors
 
@@ -74,11 +78,18 @@ class ReasonForm(FlaskForm):
     reason = TextAreaField(_l("Reason"), validators=[Optional(), Length(max=500)])
 
 
+# Providers found by name, number or tax id, ten at a time (a payer has thousands of them).
+PROVIDER_SEARCH = QueryAjaxModelLoader("providers", db, Provider,
+                                       fields=("legal_name", "provider_number", "tax_id"),
+                                       order_by=Provider.legal_name, page_size=10)
+
+
 class ProviderLoginForm(FlaskForm):
     email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
     locale = SelectField(_l("Language of the emails"),
                          choices=[("es_AR", "Español"), ("pt_BR", "Português"), ("en", "English")])
-    providers = SelectMultipleField(_l("Linked providers"), coerce=int, validators=[DataRequired()],
-                                    render_kw={"size": 8},
-                                    description=_l("Hold Ctrl (or Cmd) to choose several."))
+    providers = AjaxSelectMultipleField(
+        PROVIDER_SEARCH, _l("Linked providers"), validators=[DataRequired()],
+        render_kw={"data-placeholder": _l("Type a name, provider number or CUIT / CNPJ")},
+        description=_l("Search and pick one or more providers."))

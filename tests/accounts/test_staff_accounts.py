@@ -100,3 +100,33 @@ def test_credentialing_cannot_create_staff_accounts(client, staff):
     staff()
     client.post("/admin/user/new/", data={"email": "jefe@prestador.example", "name": "Jefe", "role": "admin"})
     assert db.session.scalar(select(User).where(User.email == "jefe@prestador.example")) is None
+
+
+def test_the_provider_picker_searches_by_name_number_and_tax_id_ten_at_a_time(client, staff, provider_factory):
+    staff()
+    for n in range(12):
+        provider_factory(f"Sanatorio Picker {n:02d} SA")
+    wanted = provider_factory("Clínica Única Buscada SRL")
+
+    def lookup(query, **extra):
+        return client.get("/admin/provider-login/ajax/lookup/", query_string={"name": "providers", "query": query,
+                                                                             **extra})
+
+    by_name = lookup("Única BUSCADA").get_json()
+    assert by_name == [[wanted.id, str(wanted)]]
+    assert lookup(wanted.provider_number).get_json() == by_name
+    assert lookup(wanted.tax_id[2:10]).get_json() == by_name
+    first_page = lookup("Picker").get_json()
+    assert len(first_page) == 10 and [label for _id, label in first_page] == sorted(l for _i, l in first_page)
+    assert len(lookup("Picker", offset=10).get_json()) == 2
+    assert lookup("x", name="users").status_code == 404
+
+    page = client.get(f"/admin/provider-login/?provider_id={wanted.id}").get_data(as_text=True)
+    assert 'data-role="select2-ajax"' in page  # preselected when coming from the provider's page:
+    assert f'data-json="[[{wanted.id}, ' in page and f'value="{wanted.id}"' in page
+
+
+def test_the_provider_picker_is_closed_to_providers(client, make_user, login, provider_factory):
+    provider = provider_factory("Privado SA")
+    login(make_user(Role.PROVIDER, providers=[provider]))
+    assert client.get("/admin/provider-login/ajax/lookup/?name=providers&query=SA").status_code in (302, 403)

@@ -65,7 +65,11 @@ def test_credentialing_registers_a_provider_and_creates_its_login(live_app, logi
     page.fill("#email", email)
     page.fill("#name", "Lucía Coordinadora")
     page.select_option("#locale", "es_AR")
-    page.select_option("#providers", provider_id)
+    # The provider picker searches as you type (a payer has thousands of providers).
+    page.click("#s2id_providers")
+    page.keyboard.type(number)
+    page.click(".select2-results .select2-result-selectable")
+    assert page.input_value("#providers") == provider_id
     page.click("#provider-login-submit")
     page.wait_for_url("**/admin/user/details/**")
 

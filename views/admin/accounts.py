@@ -7,7 +7,7 @@ from email import policy
 from email.parser import BytesParser
 from pathlib import Path
 
-from flask import abort, current_app, flash, redirect, request, url_for
+from flask import abort, current_app, flash, jsonify, redirect, request, url_for
 from flask_admin import expose
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -15,7 +15,7 @@ from markupsafe import Markup, escape
 from sqlalchemy import select
 
 from extensions import limiter
-from forms.accounts import LinkForm, ProviderLoginForm
+from forms.accounts import PROVIDER_SEARCH, LinkForm, ProviderLoginForm
 from models.base import db
 from models.enums import LinkKind, LinkStatus
 from views.admin.base import SecurePage
@@ -68,14 +68,13 @@ class ProviderLoginView(SecurePage):
     @expose("/", methods=["GET", "POST"])
     def index(self):
         form = ProviderLoginForm()
-        providers = db.session.scalars(select(Provider).order_by(Provider.legal_name)).all()
-        form.providers.choices = [(p.id, str(p)) for p in providers]
-        if request.method == "GET" and request.args.get("provider_id", type=int):
-            form.providers.data = [request.args.get("provider_id", type=int)]
+        preselected = request.args.get("provider_id", type=int)
+        if request.method == "GET" and preselected and (provider := db.session.get(Provider, preselected)):
+            form.providers.data = [provider]
         if form.validate_on_submit():
-            chosen = [p for p in providers if p.id in set(form.providers.data)]
             try:
-                user = accounts.create_provider_login(form.email.data, form.name.data, chosen, form.locale.data)
+                user = accounts.create_provider_login(form.email.data, form.name.data, form.providers.data,
+                                                      form.locale.data)
                 db.session.commit()
                 flash(_("Login created; we emailed %(email)s the activation link (valid for 72 hours).",
                         email=user.email), "success")
@@ -84,6 +83,15 @@ class ProviderLoginView(SecurePage):
                 db.session.rollback()
                 form[error.field].errors = list(form[error.field].errors) + [error.message]
         return self.render("admin/accounts/provider_login.html", form=form)
+
+    @expose("/ajax/lookup/")
+    def ajax_lookup(self):
+        """The provider search of the form's picker: ``[[id, label], ...]``, as Flask-Admin's widget expects."""
+        if request.args.get("name") != PROVIDER_SEARCH.name:
+            abort(404)
+        found = PROVIDER_SEARCH.get_list(request.args.get("query", ""), request.args.get("offset", 0, type=int),
+                                         min(request.args.get("limit", 10, type=int), 50))
+        return jsonify([PROVIDER_SEARCH.format(provider) for provider in found])
 
 
 OUTBOX_NAME = re.compile(r"^[\w.-]+\.eml$")
