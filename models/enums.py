@@ -45,6 +45,10 @@ class Country(LabeledEnum):
     BR = "BR", _l("Brazil")
 
 
+# The currency a country's providers bill and are paid in (ISO 4217).
+CURRENCIES = {Country.AR: "ARS", Country.BR: "BRL"}
+
+
 class TaxIdKind(LabeledEnum):
     CUIT = "CUIT", _l("CUIT")
     CNPJ = "CNPJ", _l("CNPJ")

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Rate, TimestampMixin, db, enum_column
 from models.enums import (
+    CURRENCIES,
     Country,
     GuideType,
     LinkKind,
@@ -81,7 +82,7 @@ class Provider(TimestampMixin, db.Model):
 
     @property
     def currency(self) -> str:
-        return "BRL" if self.country == Country.BR else "ARS"
+        return CURRENCIES[self.country]
 
     @property
     def formatted_tax_id(self) -> str:

@@ -4,11 +4,13 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+from models import Glosa
 from models.base import db
-from models.enums import LotStatus, PaymentMethod, Role
+from models.enums import InvoiceStatus, LotStatus, PaymentMethod, Role
 from models.workflow import transition
 from seed import factories as f
 from services import analysis, payments
+from tests.helpers import invoice_for
 
 
 def _released_lot(lot, staff, codes):
@@ -133,11 +135,21 @@ def test_provider_pages_and_scoping(client, login, make_user, br_lot, money_setu
 
 def test_dashboard_charts_and_drill_down(client, login, make_user, br_lot, money_setup, staff):
     _released_lot(br_lot, staff, money_setup)
+    argentine = f.make_provider("Prestador Pesos SA")
+    invoice = invoice_for(argentine, status=InvoiceStatus.SENT)
+    db.session.add(Glosa(provider=argentine, invoice=invoice, code=money_setup["D01"], amount=Decimal("50.00"),
+                         reason="No autorizada"))
+    db.session.commit()
     login(staff["supervisor"])
-    page = client.get("/admin/").get_data(as_text=True)
+    page = client.get("/admin/").get_data(as_text=True)  # the payer is Argentine: pesos first
     assert 'id="chart-monthly"' in page and 'id="chart-reasons"' in page and 'id="chart-providers"' in page
-    rows = client.get(f"/admin/drill/provider?key={br_lot.provider_id}").get_data(as_text=True)
+    assert "· ARS" in page and "D01" in page and "1705" not in page, "reais and pesos are never summed"
+    assert 'data-currency="BRL"' in page
+    reais = client.get("/admin/?currency=BRL").get_data(as_text=True)
+    assert "· BRL" in reais and "1705" in reais and "D01" not in reais
+    rows = client.get(f"/admin/drill/provider?key={br_lot.provider_id}&currency=BRL").get_data(as_text=True)
     assert "1705" in rows
+    assert "1705" not in client.get(f"/admin/drill/provider?key={br_lot.provider_id}").get_data(as_text=True)
     assert client.get("/admin/drill/nothing").status_code == 404
     assert client.get("/admin/drill/paid?month=2026-13").status_code == 404
     client.post("/logout")

@@ -3,14 +3,16 @@ from flask import abort, redirect, request, url_for
 from flask_admin import AdminIndexView, expose
 from flask_login import current_user
 
-from services.dashboard import (
+from models.enums import CURRENCIES
+from services.charts import (
+    chart_country,
+    countries_in_use,
     drill_rows,
     glosa_by_reason,
     glosa_rate_by_provider,
     monthly_amounts,
-    overview_for,
-    queues_for,
 )
+from services.dashboard import overview_for, queues_for
 
 
 class DashboardView(AdminIndexView):
@@ -24,8 +26,11 @@ class DashboardView(AdminIndexView):
     def index(self):
         charts = {}
         if current_user.role.value != "credentialing":
-            charts = {"monthly": monthly_amounts(current_user), "by_provider": glosa_rate_by_provider(current_user),
-                      "by_reason": glosa_by_reason(current_user)}
+            country = chart_country(current_user, request.args.get("currency"))
+            charts = {"monthly": monthly_amounts(current_user, country),
+                      "by_provider": glosa_rate_by_provider(current_user, country),
+                      "by_reason": glosa_by_reason(current_user, country), "currency": CURRENCIES[country],
+                      "currencies": [] if current_user.is_provider else [CURRENCIES[c] for c in countries_in_use()]}
         return self.render(
             "admin/dashboard.html", queues=queues_for(current_user), overview=overview_for(current_user), **charts
         )
@@ -38,5 +43,7 @@ class DashboardView(AdminIndexView):
                 month and (len(month) != 7 or not month[:4].isdigit() or not month[5:].isdigit()
                            or not 1 <= int(month[5:]) <= 12)):
             abort(404)
-        what, rows = drill_rows(current_user, kind, month, key)
-        return self.render("admin/dashboard_drill.html", what=what, rows=rows, kind=kind, month=month)
+        country = chart_country(current_user, request.args.get("currency"))
+        what, rows = drill_rows(current_user, country, kind, month, key)
+        return self.render("admin/dashboard_drill.html", what=what, rows=rows, kind=kind, month=month,
+                           currency=CURRENCIES[country])

@@ -1,0 +1,155 @@
+"""The start page's charts: amounts billed, disallowed and paid per month; glosa rate per provider
+and per reason; the rows behind each bar.
+
+Every figure is in ONE currency (the providers of one country): sums of pesos
+and reais mean nothing. Providers see their own provider's currency; staff see
+the payer's by default and may switch when the payer has providers of both
+countries. Grouped in Python (portable between SQLite and PostgreSQL) over the
+last months only; provider users only ever see their own provider's figures.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, datetime, time
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from models import Glosa, GlosaCode, Invoice, Lot, PayerSettings, PaymentOrder, Provider
+from models.base import db
+from models.enums import CURRENCIES, Country, InvoiceStatus, LotStatus, PaymentOrderStatus
+
+ZERO = Decimal("0.00")
+COUNTRY_OF_CURRENCY = {currency: country for country, currency in CURRENCIES.items()}
+
+
+def chart_country(user, currency: str | None = None) -> Country:
+    """The country whose providers' figures ``user`` sees: a provider's own; for staff the one asked
+    (``currency``), else the payer's, else the first country the payer has providers in."""
+    if user.is_provider and user.current_provider is not None:
+        return user.current_provider.country
+    if not user.is_provider and currency in COUNTRY_OF_CURRENCY:
+        return COUNTRY_OF_CURRENCY[currency]
+    payer = PayerSettings.current()
+    in_use = countries_in_use()
+    if payer is not None and (payer.country in in_use or not in_use):
+        return payer.country
+    return in_use[0] if in_use else Country.AR
+
+
+def countries_in_use() -> list[Country]:
+    """The countries of the payer's providers (a staff currency switch appears when there are two)."""
+    return sorted(db.session.scalars(select(Provider.country).distinct()), key=lambda c: c.value)
+
+
+def month_keys(today: date, months: int) -> list[str]:
+    index = today.year * 12 + today.month - 1
+    return [f"{(i // 12):04d}-{(i % 12) + 1:02d}" for i in range(index - months + 1, index + 1)]
+
+
+def _scope(query, model, user, country: Country):
+    """Only ``country``'s providers; for a provider user, only its own provider."""
+    query = query.join(Provider, Provider.id == model.provider_id).where(Provider.country == country)
+    return query.where(model.provider_id == user.current_provider_id) if user.is_provider else query
+
+
+def _since(keys: list[str]) -> date:
+    year, month = map(int, keys[0].split("-"))
+    return date(year, month, 1)
+
+
+def monthly_amounts(user, country: Country, today: date | None = None, months: int = 12) -> list[dict]:
+    today = today or date.today()
+    keys = month_keys(today, months)
+    since = _since(keys)
+    rows = {k: {"month": k, "billed": ZERO, "disallowed": ZERO, "paid": ZERO} for k in keys}
+
+    def add(kind, when, amount):
+        key = f"{when.year:04d}-{when.month:02d}" if when else None
+        if key in rows and amount:
+            rows[key][kind] += amount
+
+    for when, amount in db.session.execute(_scope(select(Lot.sent_at, Lot.total_amount).where(
+            Lot.sent_at >= datetime.combine(since, time.min), Lot.status != LotStatus.CANCELLED), Lot, user, country)):
+        add("billed", when, amount)
+    for when, amount in db.session.execute(_scope(select(Invoice.invoice_date, Invoice.amount).where(
+            Invoice.invoice_date >= since, Invoice.status.not_in((InvoiceStatus.DRAFT, InvoiceStatus.REJECTED))),
+            Invoice, user, country)):
+        add("billed", when, amount)
+    for when, amount in db.session.execute(_scope(select(Glosa.created_at, Glosa.amount).where(
+            Glosa.created_at >= datetime.combine(since, time.min)), Glosa, user, country)):
+        add("disallowed", when, amount)
+    for when, amount in db.session.execute(_scope(select(PaymentOrder.paid_at, PaymentOrder.net_amount).where(
+            PaymentOrder.paid_at >= since, PaymentOrder.status == PaymentOrderStatus.PAID), PaymentOrder, user,
+            country)):
+        add("paid", when, amount)
+    return [rows[k] for k in keys]
+
+
+def glosa_rate_by_provider(user, country: Country, limit: int = 10) -> list[dict]:
+    """Share of the billed value disallowed, per provider (highest first)."""
+    billed: dict = defaultdict(lambda: ZERO)
+    glosas: dict = defaultdict(lambda: ZERO)
+    for pid, amount in db.session.execute(_scope(select(Lot.provider_id, Lot.total_amount).where(
+            Lot.status != LotStatus.CANCELLED), Lot, user, country)):
+        billed[pid] += amount or ZERO
+    for pid, amount in db.session.execute(_scope(select(Invoice.provider_id, Invoice.amount).where(
+            Invoice.status.not_in((InvoiceStatus.DRAFT, InvoiceStatus.REJECTED))), Invoice, user, country)):
+        billed[pid] += amount or ZERO
+    for pid, amount in db.session.execute(_scope(select(Glosa.provider_id, Glosa.amount), Glosa, user, country)):
+        glosas[pid] += amount
+    names = dict(db.session.execute(select(Provider.id, Provider.legal_name).where(Provider.id.in_(list(glosas)))).all())
+    out = [{"id": pid, "label": names.get(pid, str(pid)), "value": glosas[pid],
+            "rate": (glosas[pid] / billed[pid] * 100).quantize(Decimal("0.1")) if billed[pid] else Decimal("0")}
+           for pid in glosas]
+    out.sort(key=lambda r: r["rate"], reverse=True)
+    return out[:limit]
+
+
+def glosa_by_reason(user, country: Country, limit: int = 10) -> list[dict]:
+    total: dict = defaultdict(lambda: ZERO)
+    for code_id, amount in db.session.execute(_scope(select(Glosa.code_id, Glosa.amount), Glosa, user, country)):
+        total[code_id] += amount
+    codes = {c.id: c for c in db.session.scalars(select(GlosaCode).where(GlosaCode.id.in_(list(total))))}
+    grand = sum(total.values(), ZERO)
+    out = [{"id": cid, "label": f"{codes[cid].code} {codes[cid].description}" if cid in codes else str(cid),
+            "value": value, "rate": (value / grand * 100).quantize(Decimal("0.1")) if grand else Decimal("0")}
+           for cid, value in total.items()]
+    out.sort(key=lambda r: r["value"], reverse=True)
+    return out[:limit]
+
+
+def drill_rows(user, country: Country, kind: str, month: str | None = None, key: int | None = None,
+               limit: int = 500):
+    """The rows behind a bar: glosas, lots/invoices billed or orders paid in a month; glosas of a provider or code."""
+    start = end = None
+    if month:
+        year, mon = map(int, month.split("-"))
+        start = date(year, mon, 1)
+        end = date(year + (mon // 12), mon % 12 + 1, 1)
+    if kind == "disallowed" or kind in ("provider", "reason"):
+        q = _scope(select(Glosa), Glosa, user, country).order_by(Glosa.created_at.desc()).limit(limit)
+        if start:
+            q = q.where(Glosa.created_at >= datetime.combine(start, time.min),
+                        Glosa.created_at < datetime.combine(end, time.min))
+        if kind == "provider" and key is not None:
+            q = q.where(Glosa.provider_id == key)
+        if kind == "reason" and key is not None:
+            q = q.where(Glosa.code_id == key)
+        return "glosas", list(db.session.scalars(q))
+    if kind == "paid":
+        q = _scope(select(PaymentOrder).where(PaymentOrder.status == PaymentOrderStatus.PAID), PaymentOrder,
+                   user, country).order_by(PaymentOrder.paid_at.desc()).limit(limit)
+        if start:
+            q = q.where(PaymentOrder.paid_at >= start, PaymentOrder.paid_at < end)
+        return "orders", list(db.session.scalars(q))
+    if kind == "billed":
+        lots = _scope(select(Lot).where(Lot.status != LotStatus.CANCELLED), Lot, user, country)
+        invoices = _scope(select(Invoice).where(Invoice.status.not_in((InvoiceStatus.DRAFT, InvoiceStatus.REJECTED))),
+                          Invoice, user, country)
+        if start:
+            lots = lots.where(Lot.sent_at >= datetime.combine(start, time.min),
+                              Lot.sent_at < datetime.combine(end, time.min))
+            invoices = invoices.where(Invoice.invoice_date >= start, Invoice.invoice_date < end)
+        return "billed", (list(db.session.scalars(lots.limit(limit))), list(db.session.scalars(invoices.limit(limit))))
+    raise ValueError(kind)
