@@ -94,8 +94,10 @@ def register_admin(app: Flask) -> None:
 
 def register_cli(app: Flask) -> None:
     from seed.cli import seed_cli
+    from services.housekeeping import housekeeping_cli
     from services.tiss.cli import tiss_cli
 
     app.cli.add_command(seed_cli)
     app.cli.add_command(tiss_cli)
+    app.cli.add_command(housekeeping_cli)
     logging.getLogger("xhtml2pdf").setLevel(logging.ERROR)
