@@ -7,6 +7,7 @@ import warnings
 from flask import Flask, redirect, url_for
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 import settings
 from extensions import babel, csrf, db, limiter, login_manager, migrate
@@ -17,11 +18,20 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.from_mapping(settings.load(app.instance_path))
     if test_config:
         app.config.update(test_config)
+    trust_proxies(app)
     register_extensions(app)
     register_blueprints(app)
     register_admin(app)
     register_cli(app)
     return app
+
+
+def trust_proxies(app: Flask) -> None:
+    """Behind nginx, the client's address (login throttling, audit) and the https scheme (secure
+    cookies, links in emails) come from the proxy's X-Forwarded-* headers, trusted for that many hops only."""
+    hops = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
 
 def register_extensions(app: Flask) -> None:

@@ -77,4 +77,6 @@ def load(instance_path: str) -> dict:
         "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER", "Liquida <no-reply@liquida.local>"),
         "MAIL_OUTBOX": str(outbox),
         "FLASK_ADMIN_SWATCH": os.environ.get("FLASK_ADMIN_SWATCH", "default"),
+        # Reverse proxies in front of the app whose X-Forwarded-For/-Proto/-Host are trusted (0: none).
+        "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", 0)),
     }
