@@ -40,11 +40,11 @@ def named_files(models: tuple) -> set[str]:
     return names
 
 
-def stray_files(kind: str, older_than_hours: float) -> list[Path]:
+def stray_files(kind: str, older_than_hours: float, named: set[str]) -> list[Path]:
+    """Files of ``kind``'s folder older than the grace period and not in ``named``."""
     folder = Path(current_app.config["UPLOAD_FOLDER"]) / kind
     if not folder.is_dir():
         return []
-    named = named_files(OWNERS[kind])
     cutoff = time.time() - older_than_hours * 3600
     return sorted(path for path in folder.iterdir()
                   if path.is_file() and path.name not in named and path.stat().st_mtime < cutoff)
@@ -52,7 +52,8 @@ def stray_files(kind: str, older_than_hours: float) -> list[Path]:
 
 def purge_uploads(older_than_hours: float = DEFAULT_GRACE_HOURS, dry_run: bool = False) -> dict[str, list[str]]:
     """Delete (or, with ``dry_run``, only list) the stray files of every upload folder."""
-    found = {kind: stray_files(kind, older_than_hours) for kind in OWNERS}
+    named = {models: named_files(models) for models in set(OWNERS.values())}  # folders sharing a table read it once
+    found = {kind: stray_files(kind, older_than_hours, named[models]) for kind, models in OWNERS.items()}
     if not dry_run:
         for paths in found.values():
             for path in paths:

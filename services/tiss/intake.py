@@ -144,7 +144,8 @@ class ReadFile:
 
 
 def read_file(data: bytes, filename: str, max_bytes: int | None = None) -> ReadFile:
-    """Step 1 (size, well-formedness, DTD, schema) and the reading the later steps need; never raises."""
+    """Step 1 (size, well-formedness, DTD, schema) and the reading the later steps need; a bad file
+    comes back with ``errors``, it does not raise."""
     limit = max_bytes or current_app.config.get("TISS_MAX_XML_BYTES", xmlsafe.DEFAULT_MAX_BYTES)
     filename = (filename or "lote.xml").replace("\\", "/").rsplit("/", 1)[-1][:255] or "lote.xml"
     if len(data) > limit:
@@ -195,7 +196,7 @@ def _read(file: ReadFile, data: bytes, limit: int) -> None:
     tags = {ref.tag for ref in file.refs}
     if len(tags) == 1 and tags <= GUIDE_ELEMENTS.keys() and len(file.refs) <= 100:
         file.guides = reader.read_guides(header)
-    header.root, header.guide_elements, header.guides = None, [], []
+    header.root, header.guide_elements = None, []  # lxml objects stay in this process
 
 
 def _guide_refs(header: reader.LotMessage) -> list[GuideRef]:
@@ -207,7 +208,7 @@ def _guide_refs(header: reader.LotMessage) -> list[GuideRef]:
         refs.append(GuideRef(
             tag=tag, number=_number_of(node),
             registro_ans=reader.text(node, "cabecalhoConsulta/registroANS") or reader.text(node, "cabecalhoGuia/registroANS"),
-            element=f"{reader.GUIDES_PATH}/{tag}" + (f"[{seen[tag]}]" if counts[tag] > 1 else "")))
+            element=reader.indexed(f"{reader.GUIDES_PATH}/{tag}", seen[tag], counts[tag])))
     return refs
 
 
@@ -233,8 +234,6 @@ def record(file: ReadFile, *, actor=None, provider_id: int | None = None, today:
             raise _Failed(file.errors)
         _check_and_store(intake, file, actor=actor, provider_id=provider_id, today=today or date.today())
         intake.accepted = True
-    except TissRefused as refused:
-        intake.errors = [refused.error]
     except _Failed as failed:
         intake.errors = failed.errors
     if not intake.accepted:

@@ -9,7 +9,7 @@ from lxml import etree
 
 from models.enums import GuideType, ItemKind
 from services.tiss import Q
-from services.tiss.codes import COUNCIL_NAMES, EXPENSE_KINDS, GUIDE_ELEMENTS, STATE_NAMES
+from services.tiss.codes import COUNCIL_NAMES, EXPENSE_KINDS, STATE_NAMES
 from services.tiss.projection import GuideRecord, Projection, spec
 
 
@@ -72,11 +72,7 @@ class LotMessage:
     lot_number: str | None
     root: etree._Element | None = None
     guide_elements: list = field(default_factory=list)   # the guiasTISS children (elements)
-    guides: list[GuideData] = field(default_factory=list)
 
-    @property
-    def guide_tags(self) -> list[str]:
-        return [etree.QName(e).localname for e in self.guide_elements]
 
 
 # Small readers ---------------------------------------------------------------
@@ -165,7 +161,8 @@ def _professional(values: dict, prefix: str = "professional_") -> ProfessionalDa
                             council_number=number or "", state=STATE_NAMES.get(state or "", state or ""), cbo=cbo)
 
 
-def _step(path: str, position: int, count: int) -> str:
+def indexed(path: str, position: int, count: int) -> str:
+    """``path[position]`` when ``count`` siblings share the name (XPath's way), else ``path``."""
     return f"{path}[{position}]" if count > 1 else path
 
 
@@ -252,12 +249,12 @@ def _sadt(record: GuideRecord, path: str) -> GuideData:
         declared_total=_decimal(values["declared_total"]),
     )
     for k, row in enumerate(procedures, start=1):
-        guide.items.append(_item(row, ItemKind.PROCEDURE, _step(
+        guide.items.append(_item(row, ItemKind.PROCEDURE, indexed(
             f"{path}/procedimentosExecutados/procedimentoExecutado", k, len(procedures))))
         guide.execution_time = guide.execution_time or _time(row["start"])
     for k, row in enumerate(expenses, start=1):
         guide.items.append(_item(row, EXPENSE_KINDS.get(row["expense"] or "", ItemKind.MATERIAL),
-                                 _step(f"{path}/outrasDespesas/despesa", k, len(expenses)) + "/servicosExecutados"))
+                                 indexed(f"{path}/outrasDespesas/despesa", k, len(expenses)) + "/servicosExecutados"))
     dates = [i.execution_date for i in guide.items if i.execution_date]
     guide.execution_date = min(dates) if dates else None
     guide.emission_date = guide.emission_date or guide.authorization_date or guide.execution_date
@@ -275,7 +272,7 @@ def _honorarios(record: GuideRecord, path: str) -> GuideData:
         cnes=values["cnes"], declared_total=_decimal(values["declared_total"]),
     )
     for k, row in enumerate(procedures, start=1):
-        guide.items.append(_item(row, ItemKind.PROCEDURE, _step(
+        guide.items.append(_item(row, ItemKind.PROCEDURE, indexed(
             f"{path}/procedimentosRealizados/procedimentoRealizado", k, len(procedures))))
         guide.professional = guide.professional or _professional(row)
         guide.execution_time = guide.execution_time or _time(row["start"])
@@ -289,11 +286,5 @@ READERS = {"guiaConsulta": _consulta, "guiaSP-SADT": _sadt, "guiaHonorarios": _h
 def read_guides(message: LotMessage) -> list[GuideData]:
     """The guides of a single-type lot of a supported type (Consulta, SP/SADT, Honorários)."""
     count = len(message.guide_elements)
-    message.guides = [READERS[record.element](record, _step(f"{GUIDES_PATH}/{record.element}", record.position, count))
-                      for record in PROJECTION.records(message.root)]
-    return message.guides
-
-
-def guide_type_of(message: LotMessage) -> GuideType | None:
-    tags = set(message.guide_tags)
-    return GUIDE_ELEMENTS.get(tags.pop()) if len(tags) == 1 else None
+    return [READERS[record.element](record, indexed(f"{GUIDES_PATH}/{record.element}", record.position, count))
+            for record in PROJECTION.records(message.root)]

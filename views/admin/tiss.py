@@ -146,8 +146,10 @@ class TissUploadView(SecurePage):
 
 def _result_formatter(view, context, model, name):
     if model.accepted:
-        return Markup('<span class="badge badge-success" data-result="accepted">{}</span>').format(pgettext("received file", "Accepted"))
-    return Markup('<span class="badge badge-danger" data-result="refused">{}</span>').format(pgettext("received file", "Refused"))
+        return Markup('<span class="badge badge-success" data-result="accepted">{}</span>').format(
+            pgettext("received file", "Accepted"))
+    return Markup('<span class="badge badge-danger" data-result="refused">{}</span>').format(
+        pgettext("received file", "Refused"))
 
 
 def _outcome_formatter(view, context, model, name):
