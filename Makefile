@@ -5,8 +5,9 @@ FLASK   := $(VENV)/bin/flask --app app
 STAMP   := $(VENV)/.installed-stamp
 HOST    ?= 127.0.0.1
 PORT    ?= 5000
+LINT_DB := $(CURDIR)/instance/lint-check.db
 
-.PHONY: run test install translations messages clean serve bench
+.PHONY: run test lint install translations messages clean serve bench
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -27,8 +28,16 @@ run: install
 serve: install
 	$(FLASK) run --host $(HOST) --port $(PORT) --debug
 
-test: install
+test: install lint
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# Lint gate: ruff (rules in pyproject.toml), and the models agree with the migrations on a scratch database.
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	mkdir -p instance && rm -f $(LINT_DB)
+	DATABASE_URL=sqlite:///$(LINT_DB) $(FLASK) db upgrade 2>$(LINT_DB).log || (cat $(LINT_DB).log; exit 1)
+	DATABASE_URL=sqlite:///$(LINT_DB) $(FLASK) db check 2>$(LINT_DB).log || (cat $(LINT_DB).log; exit 1)
+	rm -f $(LINT_DB) $(LINT_DB).log
 
 messages: $(STAMP)
 	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o translations/messages.pot .

@@ -21,7 +21,15 @@ RUNS = int(os.environ.get("BENCH_RUNS", "5"))
 
 def build_order():
     from models import Lot, PaymentDeduction, PaymentOrder, PaymentOrderLine, Provider
-    from models.enums import Country, DeductionKind, PaymentLineKind, PaymentMethod, PaymentOrderStatus, TaxCondition, TaxIdKind
+    from models.enums import (
+        Country,
+        DeductionKind,
+        PaymentLineKind,
+        PaymentMethod,
+        PaymentOrderStatus,
+        TaxCondition,
+        TaxIdKind,
+    )
 
     provider = Provider(legal_name="Clínica Vida e Saúde Ltda", country=Country.BR, tax_id_kind=TaxIdKind.CNPJ,
                         tax_id="11222333000181", tax_condition=TaxCondition.LUCRO_PRESUMIDO, provider_number="PRV0002",

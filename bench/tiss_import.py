@@ -33,7 +33,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import date, datetime, time as dtime, timedelta
+from datetime import date, datetime, timedelta
+from datetime import time as dtime
 from decimal import Decimal
 from pathlib import Path
 from types import SimpleNamespace
@@ -267,8 +268,9 @@ def cli_run(app, args, data_setup: dict, work: Path, first_file: int) -> None:
     with app.app_context():
         lots = db.session.scalar(sa.select(sa.func.count()).select_from(Lot)) - lots_before
         guides = db.session.scalar(sa.select(sa.func.count()).select_from(Guide)) - guides_before
-    print(f"CLI import (--readers {'default' if args.readers is None else args.readers}): {len(lines)} files, {accepted} accepted, exit {done.returncode}; stored {lots} lots, "
-          f"{guides} guides")
+    readers = "default" if args.readers is None else args.readers
+    print(f"CLI import (--readers {readers}): {len(lines)} files, {accepted} accepted, exit {done.returncode}; "
+          f"stored {lots} lots, {guides} guides")
     print(f"            {elapsed:.1f} s wall → {len(paths) / elapsed:.1f} files/s (target ≥ 20 files/s); "
           f"{cpu:.1f} s CPU (command and its readers); {load()}")
     if done.returncode:

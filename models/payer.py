@@ -29,5 +29,5 @@ class PayerSettings(db.Model):
         return self.name
 
     @classmethod
-    def current(cls) -> "PayerSettings | None":
+    def current(cls) -> PayerSettings | None:
         return db.session.scalar(sa.select(cls).order_by(cls.id).limit(1))

@@ -56,7 +56,9 @@ MATRIX: dict[str, dict[Role, frozenset[str]]] = {
     "attachment": _grant(((A, C, S), VIEW), (P, {"view", "create"})),
     # Guides and lots (TISS)
     "guide": _grant((P, {"view", "create", "edit"}), (C, READ | {"create", "edit"}), ((A, S), READ)),
-    "guide_item": _grant((P, {"view", "create", "edit", "delete"}), (C, READ | {"create", "edit", "delete"}), ((A, S), READ)),
+    "guide_item": _grant(
+        (P, {"view", "create", "edit", "delete"}), (C, READ | {"create", "edit", "delete"}), ((A, S), READ)
+    ),
     "lot": _grant(
         (P, {"view", "create", "cancel", "delete", "export"}),
         (C, READ | {"cancel", "receive", "analyse", "request_info", "finish_analysis"}),

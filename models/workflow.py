@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm.exc import StaleDataError
 
-from models.errors import CodedError
 from models.base import db, utcnow
 from models.enums import (
     AppealStatus,
@@ -22,6 +21,7 @@ from models.enums import (
     PaymentOrderStatus,
     ProviderStatus,
 )
+from models.errors import CodedError
 from models.permissions import PROVIDER_SCOPED, can, can_submit
 
 

@@ -129,7 +129,8 @@ def make_authorization(number: str, provider: Provider, beneficiary: Beneficiary
         authorized_total=to_money(total), valid_from=valid_from, valid_to=valid_to,
     )
     for description, professional, ordered_at in orders:
-        auth.orders.append(AuthorizationOrder(description=description, professional=professional, ordered_at=ordered_at))
+        auth.orders.append(
+            AuthorizationOrder(description=description, professional=professional, ordered_at=ordered_at))
     db.session.add(auth)
     return auth
 

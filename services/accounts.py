@@ -28,10 +28,10 @@ from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
 from sqlalchemy import func, select
 
-from models.errors import CodedError
 from models.audit import record_event
 from models.base import db, utcnow
 from models.enums import LinkKind, LinkStatus, Role
+from models.errors import CodedError
 from models.payer import PayerSettings
 from models.providers import Provider, UserProvider
 from models.rules.tax_ids import digits

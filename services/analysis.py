@@ -150,7 +150,7 @@ def set_executed_quantity(item: GuideItem, executed) -> None:
     try:
         executed = Decimal(str(executed).replace(",", ".")) if executed not in (None, "") else None
     except Exception:
-        raise AnalysisError(_("Enter a number."), "executed_quantity")
+        raise AnalysisError(_("Enter a number."), "executed_quantity") from None
     error = rules.check_executed_quantity(executed, item.quantity)
     if error:
         _fail(error, "executed_quantity")
@@ -234,7 +234,7 @@ def _money(value, field: str) -> Decimal:
     try:
         return to_money(Decimal(str(value).replace(",", "."))) if value not in (None, "") else None
     except Exception:
-        raise AnalysisError(_("Enter an amount."), field)
+        raise AnalysisError(_("Enter an amount."), field) from None
 
 
 def invoice_debits(invoice: Invoice) -> list[Glosa]:

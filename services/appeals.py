@@ -80,7 +80,7 @@ def _amount(value, field) -> Decimal | None:
     try:
         return to_money(Decimal(str(value).replace(",", ".")))
     except Exception:
-        raise AppealError(_("Enter an amount."), field)
+        raise AppealError(_("Enter an amount."), field) from None
 
 
 def create_appeal(lot: Lot, actor, justification: str, amounts: dict[int, object],
@@ -108,7 +108,7 @@ def create_appeal(lot: Lot, actor, justification: str, amounts: dict[int, object
         items.append(AppealItem(glosa_id=glosa_id, amount_appealed=amount))
     if not items:
         raise AppealError(_("Appeal at least one glosa with an amount."), "amounts")
-    for name, data in files:
+    for _name, data in files:
         if len(data) > MAX_ATTACHMENT:
             raise AppealError(_("Each attachment may have at most 5 MB."), "attachments")
         if not storage.is_pdf(data):

@@ -98,7 +98,8 @@ def glosa_rate_by_provider(user, country: Country, limit: int = 10) -> list[dict
         billed[pid] += amount or ZERO
     for pid, amount in db.session.execute(_scope(select(Glosa.provider_id, Glosa.amount), Glosa, user, country)):
         glosas[pid] += amount
-    names = dict(db.session.execute(select(Provider.id, Provider.legal_name).where(Provider.id.in_(list(glosas)))).all())
+    names = dict(db.session.execute(
+        select(Provider.id, Provider.legal_name).where(Provider.id.in_(list(glosas)))).all())
     out = [{"id": pid, "label": names.get(pid, str(pid)), "value": glosas[pid],
             "rate": (glosas[pid] / billed[pid] * 100).quantize(Decimal("0.1")) if billed[pid] else Decimal("0")}
            for pid in glosas]

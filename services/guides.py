@@ -14,10 +14,10 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
-from models.errors import CodedError
 from models import Beneficiary, Guide, GuideItem, PriceTable, PriceTableItem, Professional, ServiceLocation
 from models.base import db, to_money
 from models.enums import GuideStatus, GuideType, ItemKind
+from models.errors import CodedError
 from models.permissions import can
 from services.lots import competence_bounds, recompute_guide_total
 
@@ -110,7 +110,8 @@ def search_price_items(provider_id: int, text: str = "", kinds: tuple[ItemKind, 
     text = (text or "").strip()[:60]
     if text:
         like = f"%{text.lower()}%"
-        query = query.where(sa.or_(PriceTableItem.code.startswith(text), sa.func.lower(PriceTableItem.description).like(like)))
+        query = query.where(sa.or_(
+            PriceTableItem.code.startswith(text), sa.func.lower(PriceTableItem.description).like(like)))
     if kinds:
         query = query.where(PriceTableItem.kind.in_(kinds))
     return list(db.session.scalars(query.order_by(PriceTableItem.description).limit(limit)))

@@ -231,7 +231,8 @@ def check_verification_code(code: str) -> Invoice | None:
     if invoice is None:
         return None
     serial = int(invoice.verification_code.split("-")[0])
-    return invoice if hmac.compare_digest(verification_code_for(invoice.id, serial), invoice.verification_code) else None
+    expected = verification_code_for(invoice.id, serial)
+    return invoice if hmac.compare_digest(expected, invoice.verification_code) else None
 
 
 def save_invoice(auth: Authorization, draft: rules.InvoiceDraft, files: dict, qr: dict | None, actor: User,

@@ -29,11 +29,11 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.util import identity_key
 
-from models.errors import CodedError
 from models import Guide, GuideItem, Lot, PayerSettings, PaymentCalendarEntry, PriceTable, PriceTableItem
 from models.audit import AuditLog, _current_actor
 from models.base import db, to_money, utcnow
 from models.enums import AuditAction, GuideType, LotSource, LotStatus
+from models.errors import CodedError
 from models.permissions import can
 from models.rules.guide_checks import Occurrence, facts_from_guide, guide_occurrences, parse_competence
 from models.sequences import next_value

@@ -84,13 +84,14 @@ def _fit(text: str, width: float, font: str, size: float) -> str:
 
 
 def tables_to_pdf(tables: list[PdfTable], *, footer: str, first_page: int, page_label: str) -> bytes:
+    from xml.sax.saxutils import escape
+
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import cm
     from reportlab.pdfgen import canvas as rl_canvas
     from reportlab.platypus import LongTable, Paragraph, SimpleDocTemplate, Spacer, TableStyle
-    from xml.sax.saxutils import escape
 
     left, top, right, bottom = (v * cm for v in _PAGE_MARGINS)
     frame_width = A4[0] - left - right

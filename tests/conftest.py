@@ -66,8 +66,8 @@ def app(database_url, tmp_path_factory):
     with application.app_context():
         upgrade()
         with db.engine.begin() as conn:
-            from seed.demo import SERVICE_TYPES
             from models import ServiceType
+            from seed.demo import SERVICE_TYPES
 
             for code, name, country, guide_type, sheet in SERVICE_TYPES:
                 conn.execute(sa.insert(ServiceType.__table__).values(

@@ -35,7 +35,7 @@ def brazilian_provider_with_guides(name: str = "Clínica Teste Ltda", guides: in
     db.session.flush()
     consult = table.items[0]
     made = []
-    for i in range(guides):
+    for _ in range(guides):
         n = f.unique_suffix()
         beneficiary = f.make_beneficiary(f"9{n:011d}", f"Beneficiário {n}")
         made.append(f.make_guide(provider, f"G{n}", GuideType.CONSULTA, beneficiary, date(2026, 10, 5),

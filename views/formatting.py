@@ -9,7 +9,6 @@ from markupsafe import Markup
 
 from models.enums import LabeledEnum
 
-
 # Symbols users of both countries read without ambiguity (CLDR gives "BRL" in es_AR).
 CURRENCY_SYMBOLS = {"ARS": "$", "BRL": "R$", "USD": "US$"}
 

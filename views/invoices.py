@@ -23,7 +23,6 @@ from models import Attachment, Authorization, Invoice, PayerSettings, RejectionR
 from models.base import db, utcnow
 from models.enums import AttachmentKind, InvoiceStatus
 from models.permissions import can
-from views.admin.base import SecurePage
 from models.rules import afip_qr
 from models.rules import invoices as rules
 from models.workflow import TransitionError, allowed_targets
@@ -31,6 +30,7 @@ from services import invoice_list
 from services import invoices as svc
 from services.pdf import pdf_response, render_pdf
 from services.qr import read_afip_qr
+from views.admin.base import SecurePage
 
 WIZARD = "invoice_wizard"
 EDITABLE = (InvoiceStatus.DRAFT, InvoiceStatus.OBSERVED)

@@ -6,9 +6,9 @@ so totals of items add up to the guide, guides to the lot, to the cent.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Iterable
 
 from models.base import to_money
 
@@ -24,7 +24,7 @@ class Totals:
     glosa: Decimal = ZERO
     released: Decimal = ZERO
 
-    def __add__(self, other: "Totals") -> "Totals":
+    def __add__(self, other: Totals) -> Totals:
         return Totals(
             self.informed + other.informed, self.processed + other.processed,
             self.glosa + other.glosa, self.released + other.released,

@@ -1,8 +1,8 @@
 """Recurso de glosa: what may be appealed and what a decision means. Pure functions."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from decimal import Decimal
-from typing import Iterable
 
 from models.base import to_money
 from models.enums import AppealStatus

@@ -13,10 +13,10 @@ in the month (``withheld_before``).
 """
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Iterable, Sequence
 
 from models.base import to_money
 from models.enums import Country, DeductionKind, Tax
@@ -52,7 +52,7 @@ class RuleData:
     active: bool = True
 
     @classmethod
-    def of(cls, row) -> "RuleData":
+    def of(cls, row) -> RuleData:
         return cls(
             id=row.id, country=row.country, tax=row.tax, description=row.description, rate=row.rate,
             tax_conditions=tuple(row.tax_conditions or ()), regime_code=row.regime_code, tax_code=row.tax_code,
@@ -70,7 +70,7 @@ class ProviderData:
     iss_rate: Decimal | None = None
 
     @classmethod
-    def of(cls, provider) -> "ProviderData":
+    def of(cls, provider) -> ProviderData:
         condition = getattr(provider.tax_condition, "value", provider.tax_condition)
         return cls(provider.country, condition, provider.iibb_rate, provider.iss_rate)
 

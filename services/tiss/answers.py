@@ -14,9 +14,9 @@ from lxml import etree
 from models import PayerSettings, Provider
 from models.base import db
 from models.enums import TaxIdKind
+from models.rules.glosa_codes import description as glosa_description
 from services.tiss import NS, hashing
 from services.tiss.export import VERSION, money
-from models.rules.glosa_codes import description as glosa_description
 
 UNKNOWN = "DESCONHECIDO"
 

@@ -11,9 +11,9 @@ import json
 import os
 import sys
 from collections import deque
-from itertools import islice
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from itertools import islice
 from multiprocessing import get_all_start_methods, get_context
 from pathlib import Path
 

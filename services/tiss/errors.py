@@ -15,7 +15,7 @@ class TissError:
         return {k: v for k, v in asdict(self).items() if v is not None}
 
     @classmethod
-    def from_dict(cls, data: dict) -> "TissError":
+    def from_dict(cls, data: dict) -> TissError:
         return cls(code=str(data.get("code", "")), message=str(data.get("message", "")),
                    guide=data.get("guide"), element=data.get("element"))
 

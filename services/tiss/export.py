@@ -262,7 +262,8 @@ def build_lot_message(provider, lot_number: str, guides, *, registro_ans: str, s
     ident("sequencialTransacao", str(sequence)[:12])
     ident("dataRegistroTransacao", when.date().isoformat())
     ident("horaRegistroTransacao", when.strftime("%H:%M:%S"))
-    _contracted(header("origem")("identificacaoPrestador"), provider, names=("codigoPrestadorNaOperadora", "CPF", "CNPJ"))
+    _contracted(header("origem")("identificacaoPrestador"), provider,
+                names=("codigoPrestadorNaOperadora", "CPF", "CNPJ"))
     header("destino")("registroANS", registro_ans)
     header("Padrao", VERSION)
     lot = top("prestadorParaOperadora")("loteGuias")

@@ -55,11 +55,12 @@ from models import (
 from models.audit import record_event
 from models.base import db, to_money, utcnow
 from models.enums import GlosaSource, GuideStatus, LotSource, LotStatus, ProviderStatus, TaxIdKind
+from models.rules.glosa_codes import description as glosa_description
 from models.rules.guide_checks import GuideFacts, ItemFacts, guide_occurrences
 from services import storage
 from services.lots import ZERO, LotError, attach_guides, max_guides_per_lot, open_lot, prices_for_competence
-from models.rules.glosa_codes import description as glosa_description
-from services.tiss import hashing, message as reader, schemas, xmlsafe
+from services.tiss import hashing, schemas, xmlsafe
+from services.tiss import message as reader
 from services.tiss.codes import GUIDE_ELEMENTS
 from services.tiss.errors import TissError, TissRefused
 
@@ -207,7 +208,8 @@ def _guide_refs(header: reader.LotMessage) -> list[GuideRef]:
         seen[tag] += 1
         refs.append(GuideRef(
             tag=tag, number=_number_of(node),
-            registro_ans=reader.text(node, "cabecalhoConsulta/registroANS") or reader.text(node, "cabecalhoGuia/registroANS"),
+            registro_ans=(reader.text(node, "cabecalhoConsulta/registroANS")
+                          or reader.text(node, "cabecalhoGuia/registroANS")),
             element=reader.indexed(f"{reader.GUIDES_PATH}/{tag}", seen[tag], counts[tag])))
     return refs
 
@@ -422,7 +424,7 @@ def _guide_checks(provider: Provider, guides: list[reader.GuideData], today: dat
         sa.select(Guide).where(Guide.provider_id == provider.id, Guide.number.in_(numbers))
         .options(selectinload(Guide.items)))} if numbers else {}
     catalogue = {}
-    for code, item_id, description, owner in db.session.execute(
+    for code, item_id, description, _owner in db.session.execute(
         sa.select(PriceTableItem.code, PriceTableItem.id, PriceTableItem.description, PriceTable.provider_id)
         .join(PriceTable, PriceTable.id == PriceTableItem.price_table_id)
         .where(sa.or_(PriceTable.provider_id == provider.id, PriceTable.provider_id.is_(None)))

@@ -212,7 +212,8 @@ PROJECTION = Projection(
         "card_number": "beneficiario/numeroCarteira", "emission_date": "dataEmissaoGuia",
         "execution_date": "dadosInternacao/dataInicioFaturamento",
         "cnes": "dadosContratadoExecutante/cnesContratadoExecutante", "declared_total": "valorTotalHonorarios",
-    }, ("procedimentosRealizados/procedimentoRealizado", {**_PROCEDURE, **_professional_paths("profissionais", "CBO")})),
+    }, ("procedimentosRealizados/procedimentoRealizado",
+        {**_PROCEDURE, **_professional_paths("profissionais", "CBO")})),
 )
 
 

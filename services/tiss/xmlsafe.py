@@ -38,7 +38,8 @@ def new_parser() -> etree.XMLParser:
 def sniff_encoding(data: bytes) -> str:
     """'utf-8' or 'iso-8859-1' as declared; UTF-16/32 and other encodings are refused."""
     if data[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in data[:4]:
-        raise TissRefused("5002", _("The file must be encoded in UTF-8 or ISO-8859-1 (UTF-16/UTF-32 are not accepted)."))
+        raise TissRefused(
+            "5002", _("The file must be encoded in UTF-8 or ISO-8859-1 (UTF-16/UTF-32 are not accepted)."))
     body = data[3:] if data.startswith(BOM_UTF8) else data
     match = _DECLARATION.match(body)
     declared = (match.group(1) or b"utf-8").decode("ascii").lower() if match else "utf-8"

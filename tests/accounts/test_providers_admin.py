@@ -12,7 +12,6 @@ from models.workflow import TransitionError, transition
 from seed import factories as f
 
 
-
 def _form(**overrides):
     data = {
         "legal_name": "Clínica del Sol SRL", "country": "AR", "tax_id_kind": "CUIT", "tax_id": "30-50001091-2",

@@ -117,7 +117,7 @@ def test_the_provider_picker_searches_by_name_number_and_tax_id_ten_at_a_time(cl
     assert lookup(wanted.provider_number).get_json() == by_name
     assert lookup(wanted.tax_id[2:10]).get_json() == by_name
     first_page = lookup("Picker").get_json()
-    assert len(first_page) == 10 and [label for _id, label in first_page] == sorted(l for _i, l in first_page)
+    assert len(first_page) == 10 and [label for _id, label in first_page] == sorted(text for _i, text in first_page)
     assert len(lookup("Picker", offset=10).get_json()) == 2
     assert lookup("x", name="users").status_code == 404
 

@@ -69,9 +69,10 @@ def test_observe_requires_remarks_then_provider_corrects_and_resends(client, log
     assert "00002-00000085" in client.get("/admin/invoice/?tab=observed").get_data(as_text=True)
     assert client.get(f"/admin/invoice-wizard/edit/{sent.id}").status_code == 302
     assert "Falta la planilla firmada" in client.get("/admin/invoice-wizard/data").get_data(as_text=True)
+    import re
+
     from tests.invoices.conftest import data_for, qr_pdf_for, upload
     from tests.invoices.pdfs import make_pdf
-    import re
 
     assert client.post("/admin/invoice-wizard/data", data={**data_for(), "action": "continue"}).status_code == 302
     client.post("/admin/invoice-wizard/attachments", data={
@@ -201,10 +202,11 @@ def test_receipt_pdf_for_provider_and_staff(client, login, world, sent):
 
 
 def test_receipt_contents(app, world, sent):
+    from flask import render_template
+
+    from models.rules.invoices import voucher_name
     from services.invoices import status_history
     from services.pdf import html_to_pdf
-    from flask import render_template
-    from models.rules.invoices import voucher_name
 
     transition(sent, InvoiceStatus.IN_AUDIT, world.clerk)
     db.session.commit()

@@ -1,9 +1,9 @@
 """Another provider's ids on every invoice endpoint: 404 (never its data), and anonymous → login."""
 import pytest
 
+from models import Attachment
 from models.base import db
 from models.enums import AttachmentKind, InvoiceStatus
-from models import Attachment
 from services import storage
 from tests.invoices.pdfs import make_pdf
 
@@ -44,7 +44,7 @@ def test_other_providers_invoice_is_not_found(client, login, world, foreign):
 def test_the_owner_and_staff_can_open_them(client, login, world, foreign):
     invoice, attachment = foreign
     login(world.other_user)
-    for method, url in endpoints(invoice, attachment)[:3]:
+    for _method, url in endpoints(invoice, attachment)[:3]:
         assert client.get(url).status_code == 200, url
     client.post("/logout")
     login(world.clerk)
@@ -53,7 +53,7 @@ def test_the_owner_and_staff_can_open_them(client, login, world, foreign):
 
 def test_attachment_of_another_invoice_through_own_invoice_id(client, login, world, foreign):
     from seed import factories as f
-    from tests.invoices.conftest import PERIOD, INVOICE_DATE
+    from tests.invoices.conftest import INVOICE_DATE, PERIOD
 
     own = f.make_invoice(world.auth, 1, "10.00", PERIOD, invoice_date=INVOICE_DATE)
     db.session.commit()

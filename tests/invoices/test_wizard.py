@@ -288,7 +288,8 @@ def test_adjustment_flow(client, login, world, wizard):
         "invoice_pdf": files["invoice_pdf"], "attendance_sheet": files["attendance_sheet"]},
         content_type="multipart/form-data")
     assert list(errors_of(response)) == ["referenced_invoice"]
-    response = client.post("/admin/invoice-wizard/attachments", data={"referenced_invoice": files["referenced_invoice"]},
+    response = client.post("/admin/invoice-wizard/attachments",
+                           data={"referenced_invoice": files["referenced_invoice"]},
                            content_type="multipart/form-data")
     assert response.status_code == 302
     page = client.get("/admin/invoice-wizard/confirm").get_data(as_text=True)

@@ -160,7 +160,8 @@ def test_tracking_reverse_and_lock(client, login, clinic, provider_user, make_us
     r = client.post(f"/admin/lot-tracking/{lot.id}/reverse", data={"reason": "refazer"})
     db.session.refresh(lot)
     assert lot.status == LotStatus.CANCELLED
-    assert all(g.lot_id is None for g in db.session.scalars(sa.select(Guide).where(Guide.id.in_([g.id for g in guides]))))
+    stored = db.session.scalars(sa.select(Guide).where(Guide.id.in_([g.id for g in guides])))
+    assert all(g.lot_id is None for g in stored)
 
 
 def test_clerk_records_receipt_and_moves_status(client, login, clinic, provider_user, make_user):
@@ -201,7 +202,7 @@ def test_billing_by_period(client, login, clinic, provider_user):
     r = client.post("/admin/billing-run/", data={"start": start, "end": end, "guide": [a.id, b.id]})
     assert r.status_code == 302
     lots = db.session.scalars(sa.select(Lot).where(Lot.provider_id == clinic.provider.id)).all()
-    assert sorted(l.guide_type.value for l in lots) == ["consulta", "sp_sadt"]
+    assert sorted(lot.guide_type.value for lot in lots) == ["consulta", "sp_sadt"]
     db.session.refresh(later)
     assert later.lot_id is None  # unchecked: stays for later
 

@@ -124,7 +124,8 @@ def test_invoice_debit_and_order(ar_invoice, money_setup, staff):
     order = payments.create_order(ar_invoice.provider, [f"invoice:{ar_invoice.id}"], date(2026, 3, 10), clerk)
     assert ar_invoice.status == InvoiceStatus.ENTERED
     taxes = {d.rule.tax: (d.base_amount, d.amount) for d in order.deductions if d.rule}
-    # RI: Ganancias régimen 116 (first rule) 10 % over the 160,000 minimum → 3,000; IVA 10.5 % → 19,950; IIBB 2.5 % → 4,750
+    # RI: Ganancias régimen 116 (first rule) 10 % over the 160,000 minimum → 3,000;
+    # IVA 10.5 % → 19,950; IIBB 2.5 % → 4,750
     assert taxes[Tax.IIBB][1] == D("4750.00")
     assert taxes[Tax.IVA][1] == D("19950.00")
     gan = [d for d in order.deductions if d.rule and d.rule.tax == Tax.GANANCIAS]

@@ -110,7 +110,8 @@ def test_any_14_digits_is_a_well_formed_cae(cae):
     assert "cae" not in errors
 
 
-@given(st.text(max_size=20).filter(lambda s: not (len(s.strip()) == 14 and s.strip().isascii() and s.strip().isdigit())))
+@given(st.text(max_size=20).filter(
+    lambda s: not (len(s.strip()) == 14 and s.strip().isascii() and s.strip().isdigit())))
 def test_anything_else_is_not_a_cae(cae):
     _, errors = r.parse_draft(raw(cae=cae))
     assert "cae" in errors
@@ -258,7 +259,8 @@ def test_adjustment_reference_must_be_accepted_same_period(reference):
 
 
 def test_entered_invoice_can_be_adjusted():
-    assert codes(raw(billing_type="adjustment", referenced_invoice_id="7"), ctx(references=(ref(status="entered"),))) == {}
+    adjustment = raw(billing_type="adjustment", referenced_invoice_id="7")
+    assert codes(adjustment, ctx(references=(ref(status="entered"),))) == {}
 
 
 def test_one_adjustment_per_referenced_invoice():

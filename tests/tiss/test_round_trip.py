@@ -36,7 +36,8 @@ def snapshot(lot: Lot) -> dict:
             "type": g.guide_type, "card": g.beneficiary.card_number, "emission": g.emission_date,
             "execution": g.execution_date, "time": g.execution_time if keep_time else None,
             "senha": g.authorization_number if keep_time else None,
-            "authorized": (g.authorization_date, g.authorization_valid_to) if g.guide_type == GuideType.SP_SADT else None,
+            "authorized": ((g.authorization_date, g.authorization_valid_to)
+                           if g.guide_type == GuideType.SP_SADT else None),
             "professional": (g.professional.council, g.professional.council_number, g.professional.council_state),
             "cnes": g.location.cnes if g.location else None, "total": g.total_amount,
             "items": sorted((i.kind, i.code, i.description, i.execution_date, i.quantity, i.unit_price, i.total_amount)

@@ -29,8 +29,9 @@ def test_provider_uploads_and_gets_protocol_pdf_and_answer(client, clinic, make_
     assert response.status_code == 200, html
     assert 'data-accepted="true"' in html and 'data-accepted="false"' in html
     assert 'data-error="1001"' in html
-    from models import TissSubmission
     from sqlalchemy import select
+
+    from models import TissSubmission
     accepted, refused = sorted(db.session.scalars(select(TissSubmission).where(
         TissSubmission.provider_id == clinic.provider.id)), key=lambda s: not s.accepted)
     assert f'data-protocol="{accepted.protocol_number}"' in html
@@ -74,8 +75,9 @@ def test_clerk_may_upload_for_any_provider_and_export(client, clinic, login_as):
     login_as(Role.CLERK)
     html = upload(client, [("lot.xml", clinic.lot_file())], provider="0").get_data(as_text=True)
     assert 'data-accepted="true"' in html
-    from models import Lot
     from sqlalchemy import select
+
+    from models import Lot
     lot = db.session.scalar(select(Lot).where(Lot.provider_id == clinic.provider.id))
     exported = client.get(f"/admin/tiss/lot/{lot.id}/export.xml")
     assert exported.status_code == 200 and b"ENVIO_LOTE_GUIAS" in exported.data

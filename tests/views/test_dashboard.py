@@ -11,8 +11,10 @@ from models.enums import InvoiceStatus
 def test_clerk_queue_counts_and_links(demo, demo_login, client):
     demo_login("clerk@example.org")
     html = client.get("/admin/").get_data(as_text=True)
-    sent = db.session.scalar(sa.select(sa.func.count()).select_from(Invoice).where(Invoice.status == InvoiceStatus.SENT))
-    card = re.search(r'href="([^"]+)" data-queue="sent">\s*<div class="card-body">\s*<div class="display-4">(\d+)<', html)
+    sent = db.session.scalar(
+        sa.select(sa.func.count()).select_from(Invoice).where(Invoice.status == InvoiceStatus.SENT))
+    card = re.search(
+        r'href="([^"]+)" data-queue="sent">\s*<div class="card-body">\s*<div class="display-4">(\d+)<', html)
     assert card and card.group(1) == "/admin/invoice/?tab=sent" and int(card.group(2)) == sent
     assert client.get(card.group(1)).status_code == 200
 

@@ -18,9 +18,9 @@ from extensions import limiter
 from forms.accounts import PROVIDER_SEARCH, LinkForm, ProviderLoginForm
 from models.base import db
 from models.enums import LinkKind, LinkStatus
-from views.admin.base import SecurePage
 from models.providers import Provider, UserProvider
 from services import accounts
+from views.admin.base import SecurePage
 
 
 def _link_key() -> str:

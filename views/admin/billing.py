@@ -31,7 +31,8 @@ class InvoiceView(ProviderScopedView):
 
 
 class AuthorizationView(ProviderScopedView):
-    column_list = ("number", "provider", "beneficiary", "service_type", "authorized_total", "valid_from", "valid_to", "status")
+    column_list = (
+        "number", "provider", "beneficiary", "service_type", "authorized_total", "valid_from", "valid_to", "status")
     column_labels = {
         "number": _l("Procedure no."), "provider": _l("Provider"), "beneficiary": _l("Beneficiary"),
         "service_type": _l("Service type"), "authorized_total": _l("Authorized total"),

@@ -63,7 +63,8 @@ class RejectionReasonView(SecureModelView):
 
 
 class WithholdingRuleView(SecureModelView):
-    column_list = ("country", "tax", "regime_code", "description", "rate", "non_taxable_minimum", "valid_from", "active")
+    column_list = (
+        "country", "tax", "regime_code", "description", "rate", "non_taxable_minimum", "valid_from", "active")
     column_labels = {
         "country": _l("Country"), "tax": _l("Tax"), "regime_code": _l("Regime"), "description": _l("Description"),
         "rate": _l("Rate (%)"), "non_taxable_minimum": _l("Non-taxable minimum"), "valid_from": _l("Valid from"),

@@ -28,11 +28,11 @@ from models import Guide, Lot, PayerSettings, Professional, Provider
 from models.base import db
 from models.enums import GuideStatus, GuideType, LotStatus
 from models.permissions import can
-from views.admin.base import SecurePage
 from models.workflow import TransitionError, allowed_targets
 from services import guides as guide_svc
 from services import lots as lot_svc
 from services.pdf import pdf_response, render_pdf
+from views.admin.base import SecurePage
 from views.formatting import money
 from views.safety import safe_next
 
@@ -78,7 +78,7 @@ def _send(provider: Provider, ids: list[int], competence: str, guide_type: Guide
     already = lot_svc.lots_already_sent(provider.id, ids, current_user.id) if ids else []
     if already:  # a double submit (second tab, back button): show the protocol already issued
         flash(_("These guides were already sent: here is the protocol."), "info")
-        return redirect(url_for("lot_builder.summary", lots=",".join(str(l.id) for l in already)))
+        return redirect(url_for("lot_builder.summary", lots=",".join(str(item.id) for item in already)))
     guides = lot_svc.load_guides(provider.id, ids)
     if guide_type is not None:
         guides = [g for g in guides if g.guide_type == guide_type]
@@ -94,7 +94,7 @@ def _send(provider: Provider, ids: list[int], competence: str, guide_type: Guide
             lots = lot_svc.lots_already_sent(provider.id, ids, current_user.id)
             if lots:
                 flash(_("These guides were already sent: here is the protocol."), "info")
-                return redirect(url_for("lot_builder.summary", lots=",".join(str(l.id) for l in lots)))
+                return redirect(url_for("lot_builder.summary", lots=",".join(str(item.id) for item in lots)))
         flash(exc.message, "danger")
         return None
     session[SUMMARY_KEY] = {
@@ -144,7 +144,7 @@ class LotBuilderView(_Page):
         form = GuideSearchForm(formdata=args)
         form.status.choices = [("", _("All"))] + [(s.value, s.label) for s in GuideStatus]
         form.location_id.choices = [("", _("All"))] + [
-            (str(loc.id), loc.name) for loc in sorted(provider.locations, key=lambda l: l.name)]
+            (str(loc.id), loc.name) for loc in sorted(provider.locations, key=lambda location: location.name)]
         if args is None:
             first, last = lot_svc.competence_bounds(competence)
             form.emission_from.data, form.emission_to.data = first, last
@@ -242,15 +242,15 @@ class LotBuilderView(_Page):
     def _summary_context(self):
         lots = self._summary_lots()
         stored = session.get(SUMMARY_KEY) or {}
-        errors = stored.get("errors", []) if sorted(stored.get("lots", [])) == sorted(l.id for l in lots) else []
+        errors = stored.get("errors", []) if sorted(stored.get("lots", [])) == sorted(item.id for item in lots) else []
         first = lots[0] if lots else None
         return {
             "lots": lots, "errors": errors,
             "provider": first.provider if first else (self._provider() if current_user.is_provider else None),
             "competence_label": first.competence_label if first else "",
             "guide_type": first.guide_type if first else None,
-            "total": sum((l.total_amount for l in lots), Decimal("0.00")),
-            "guide_count": sum(len(l.guides) for l in lots),
+            "total": sum((item.total_amount for item in lots), Decimal("0.00")),
+            "guide_count": sum(len(item.guides) for item in lots),
         }
 
     @expose("/summary")
@@ -263,7 +263,7 @@ class LotBuilderView(_Page):
         if not ctx["lots"]:
             abort(404)
         pdf = render_pdf("lot_protocol.html", **self._pdf_context(**ctx))
-        return pdf_response(pdf, f"protocolo-{'-'.join(str(l.protocol_number) for l in ctx['lots'])}.pdf")
+        return pdf_response(pdf, f"protocolo-{'-'.join(str(item.protocol_number) for item in ctx['lots'])}.pdf")
 
 
 # Faturamento de atendimentos ------------------------------------------------------------
@@ -319,7 +319,7 @@ class GuideEditView(_Page):
             Professional.provider_id == guide.provider_id).order_by(Professional.name)).all()
         form.professional_id.choices = [("", "—")] + [(str(p.id), str(p)) for p in professionals]
         form.location_id.choices = [("", "—")] + [
-            (str(l.id), l.name) for l in sorted(guide.provider.locations, key=lambda l: l.name)]
+            (str(loc.id), loc.name) for loc in sorted(guide.provider.locations, key=lambda location: location.name)]
         if request.method == "GET":
             form.professional_id.data = str(guide.professional_id or "")
             form.location_id.data = str(guide.location_id or "")

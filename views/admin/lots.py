@@ -13,7 +13,8 @@ def _guide_link(view, context, model, name):
 
 
 class GuideView(ProviderScopedView):
-    column_list = ("number", "guide_type", "beneficiary", "emission_date", "execution_date", "total_amount", "lot", "status")
+    column_list = (
+        "number", "guide_type", "beneficiary", "emission_date", "execution_date", "total_amount", "lot", "status")
     column_labels = {
         "number": _l("Guide"), "guide_type": _l("Guide type"), "beneficiary": _l("Beneficiary"),
         "emission_date": _l("Emission date"), "execution_date": _l("Execution date"),

@@ -7,8 +7,8 @@ from flask import abort, request
 from flask_login import current_user
 
 from models.base import db
-from views.admin.base import SecurePage
 from models.permissions import can
+from views.admin.base import SecurePage
 
 
 class Page(SecurePage):

@@ -26,8 +26,9 @@ class PaymentDeskView(Page):
 
     @expose("/")
     def index(self):
-        open_orders = db.session.scalars(select(PaymentOrder).where(
-            PaymentOrder.status.in_(payments.OPEN_ORDER)).order_by(PaymentOrder.payment_date, PaymentOrder.number)).all()
+        open_orders = db.session.scalars(
+            select(PaymentOrder).where(PaymentOrder.status.in_(payments.OPEN_ORDER))
+            .order_by(PaymentOrder.payment_date, PaymentOrder.number)).all()
         start, end = period_args(31)
         return self.render("money/desk_index.html", providers=payments.providers_with_payables(),
                            orders=open_orders, start=start, end=end,
@@ -77,10 +78,12 @@ class PaymentDeskView(Page):
     @expose("/order/<int:order_id>")
     def order(self, order_id):
         order = self._order(order_id)
-        return self.render("money/desk_order.html", order=order, targets=[t.value for t in allowed_targets(order, current_user)],
-                           can_pay=order.status == PaymentOrderStatus.APPROVED and can(current_user, "pay", "payment_order")
-                           and order.approved_by_id != current_user.id,
-                           can_adjust=order.status == PaymentOrderStatus.DRAFT and can(current_user, "edit", "payment_order"),
+        can_pay = (order.status == PaymentOrderStatus.APPROVED and can(current_user, "pay", "payment_order")
+                   and order.approved_by_id != current_user.id)
+        can_adjust = order.status == PaymentOrderStatus.DRAFT and can(current_user, "edit", "payment_order")
+        return self.render("money/desk_order.html", order=order,
+                           targets=[t.value for t in allowed_targets(order, current_user)],
+                           can_pay=can_pay, can_adjust=can_adjust,
                            methods=list(PaymentMethod), codes=ADJUSTMENT_CODES, errors={}, form={},
                            line_label=payments.line_label, currency=order.provider.currency, today=date.today())
 

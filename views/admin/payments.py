@@ -8,7 +8,8 @@ class PaymentOrderView(ProviderScopedView):
     """Orders are assembled by the payment service and move through the workflow."""
 
     offers = frozenset({"export"})
-    column_list = ("number", "provider", "payment_date", "gross_amount", "deductions_amount", "net_amount", "method", "status")
+    column_list = (
+        "number", "provider", "payment_date", "gross_amount", "deductions_amount", "net_amount", "method", "status")
     column_labels = {
         "number": _l("Order no."), "provider": _l("Provider"), "payment_date": _l("Payment date"),
         "gross_amount": _l("Gross"), "deductions_amount": _l("Deductions"), "net_amount": _l("Net"),
@@ -24,7 +25,8 @@ class WithholdingCertificateView(ProviderScopedView):
     column_list = ("number", "issued_at", "provider", "tax", "regime_code", "base_amount", "amount")
     column_labels = {
         "number": _l("Certificate no."), "issued_at": _l("Date"), "provider": _l("Retained party"),
-        "tax": _l("Tax"), "regime_code": _l("Regime"), "base_amount": _l("Taxable base"), "amount": _l("Amount withheld"),
+        "tax": _l("Tax"), "regime_code": _l("Regime"), "base_amount": _l("Taxable base"),
+        "amount": _l("Amount withheld"),
     }
     column_filters = ("tax", "issued_at")
     column_default_sort = ("issued_at", True)

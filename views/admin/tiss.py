@@ -16,14 +16,13 @@ from models import Lot, PayerSettings, Provider, TissSubmission
 from models.base import db
 from models.enums import Country, ProviderStatus
 from models.permissions import can
-from views.admin.base import SecurePage
 from services import storage
 from services.pdf import pdf_response, render_pdf
 from services.tiss.answers import answer_filename, answer_message, guide_summaries
 from services.tiss.errors import TissError
 from services.tiss.export import ExportError, export_filename, export_lot
 from services.tiss.intake import STORAGE_KIND, receive
-from views.admin.base import ProviderScopedView
+from views.admin.base import ProviderScopedView, SecurePage
 
 
 def _visible_submission(submission_id: int) -> TissSubmission:
