@@ -39,9 +39,12 @@ lint: $(STAMP)
 	DATABASE_URL=sqlite:///$(LINT_DB) $(FLASK) db check 2>$(LINT_DB).log || (cat $(LINT_DB).log; exit 1)
 	rm -f $(LINT_DB) $(LINT_DB).log
 
+# Catalogs sorted by msgid, without source locations or a dated template: branches that add strings
+# merge without conflicts. The template is a scratch file.
 messages: $(STAMP)
-	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o translations/messages.pot .
-	$(VENV)/bin/pybabel update -N -i translations/messages.pot -d translations
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
+		-o instance/messages.pot .
+	$(VENV)/bin/pybabel update -N --no-wrap --ignore-pot-creation-date -i instance/messages.pot -d translations
 
 bench: install
 	@for script in bench/*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
