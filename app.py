@@ -81,11 +81,13 @@ def register_blueprints(app: Flask) -> None:
     from views.auth import bp as auth_bp
     from views.health import bp as health_bp
     from views.i18n import bp as i18n_bp
+    from views.verify import bp as verify_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(health_bp)
     app.register_blueprint(i18n_bp)
+    app.register_blueprint(verify_bp)
 
     @app.route("/")
     def root():

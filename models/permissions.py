@@ -132,8 +132,14 @@ def can_submit(user, provider) -> bool:
         return False
     if provider.status != ProviderStatus.ACTIVE:
         return False
-    return not user.is_provider or provider.id in user.linked_provider_ids
+    return acts_for(user, provider.id)
 
 
-def resources_for(user, action: str = "view") -> list[str]:
-    return [r for r in MATRIX if can(user, action, r)]
+def acts_for(user, provider_id: int | None) -> bool:
+    """May ``user`` act on rows of ``provider_id``? Staff: any provider; a provider user: only the one
+    it acts for now (none before a link is approved). ``services.visibility`` builds every query on it."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    if not user.is_provider:
+        return True
+    return provider_id is not None and provider_id == user.current_provider_id

@@ -22,7 +22,7 @@ from models.enums import (
     ProviderStatus,
 )
 from models.errors import CodedError
-from models.permissions import PROVIDER_SCOPED, can, can_submit
+from models.permissions import PROVIDER_SCOPED, acts_for, can, can_submit
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,9 @@ class Step:
     four_eyes: tuple[str, ...] = ()
     reason_required: bool = False
     stamp: str | None = None
+    # Done by the system on behalf of another checked action (an invoice entering a payment order);
+    # never offered as a button.
+    system: bool = False
 
 
 Inv, Lot, App, Pay = InvoiceStatus, LotStatus, AppealStatus, PaymentOrderStatus
@@ -50,8 +53,8 @@ MACHINES: dict[str, dict] = {
             ),
             Inv.OBSERVED: Step("observe", reason_required=True),
         },
-        Inv.ACCEPTED: {Inv.ENTERED: Step("create_payment")},
-        Inv.ENTERED: {Inv.ACCEPTED: Step("cancel_payment", reason_required=True)},
+        Inv.ACCEPTED: {Inv.ENTERED: Step("create_payment", system=True)},
+        Inv.ENTERED: {Inv.ACCEPTED: Step("cancel_payment", reason_required=True, system=True)},
     },
     "lot": {
         Lot.RECEIVED: {
@@ -69,7 +72,7 @@ MACHINES: dict[str, dict] = {
             Lot.IN_ANALYSIS: Step("reopen", reason_required=True),
             Lot.CLOSED_UNPAID: Step("close", four_eyes=("analysed_by_id",), reason_required=True),
         },
-        Lot.RELEASED: {Lot.PAID: Step("pay")},
+        Lot.RELEASED: {Lot.PAID: Step("pay", system=True)},
     },
     "appeal": {
         App.OPEN: {App.IN_ANALYSIS: Step("analyse")},
@@ -113,11 +116,6 @@ MACHINES: dict[str, dict] = {
     },
 }
 
-# Steps the system performs on behalf of another action (e.g. a payment order
-# picking up invoices): the caller's own permission was checked already.
-SYSTEM_ACTIONS = {"create_payment", "cancel_payment", "pay"}
-
-
 class TransitionError(CodedError):
     """A refused transition; ``code`` says why, ``message`` is translated."""
 
@@ -136,7 +134,7 @@ def allowed_targets(obj, actor) -> list:
     resource = obj.__tablename__
     out = []
     for target, step in MACHINES[resource].get(obj.status, {}).items():
-        if step.action in SYSTEM_ACTIONS or not can(actor, step.action, resource):
+        if step.system or not can(actor, step.action, resource):
             continue
         if actor is not None and any(getattr(obj, a, None) == actor.id for a in step.four_eyes):
             continue
@@ -157,8 +155,7 @@ def transition(obj, target, actor, reason: str | None = None, *, system: bool = 
     if not system:
         if not can(actor, step.action, resource):
             raise TransitionError("forbidden")
-        scope = PROVIDER_SCOPED.get(resource)
-        if actor.is_provider and getattr(obj, scope) not in actor.linked_provider_ids:
+        if not acts_for(actor, getattr(obj, PROVIDER_SCOPED[resource])):
             raise TransitionError("forbidden")
         owner = obj if resource == "provider" else getattr(obj, "provider", None)
         if actor.is_provider and owner is not None and not can_submit(actor, owner):

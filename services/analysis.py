@@ -1,7 +1,7 @@
 """Account audit (análise de conta): glosas on guide items and invoice debits, and lot totals.
 
 Every function works inside the caller's transaction (flushes, never commits)
-and raises ``AnalysisError`` with a translated message before writing anything
+and raises ``AnalysisError`` (a ``CodedError``) before writing anything
 when the input breaks a rule of ``models.rules.analysis``.
 """
 from __future__ import annotations
@@ -10,49 +10,63 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
-from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from models import Glosa, GlosaCode, Guide, GuideItem, Invoice, Lot
 from models.base import db, to_money
 from models.enums import InvoiceStatus, LotStatus
+from models.errors import CodedError, NotFound
 from models.permissions import can
 from models.rules import analysis as rules
 from models.rules.analysis import Totals
 from models.workflow import transition
+from services.visibility import parse_id, visible
 
 EDITABLE = (LotStatus.IN_ANALYSIS,)
 DEBITABLE = (InvoiceStatus.SENT, InvoiceStatus.IN_AUDIT)
+# Providers read a lot's analysis (demonstrativo) once the payer has finished it.
+PROVIDER_VISIBLE = frozenset({LotStatus.ANALYSED, LotStatus.RELEASED, LotStatus.PAID, LotStatus.CLOSED_UNPAID})
 
 
-class AnalysisError(ValueError):
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.message, self.field = message, field
-
-
-_MESSAGES = {
-    "required": lambda: _("This field is required."),
-    "negative": lambda: _("The executed quantity cannot be negative."),
-    "above_billed": lambda: _("The executed quantity cannot exceed the quantity billed."),
-    "not_positive": lambda: _("The amount must be greater than zero."),
-    "above_processed": lambda: _("Glosas cannot exceed the processed value of the item."),
-    "above_invoice": lambda: _("Debits cannot exceed the invoice amount."),
-}
+class AnalysisError(CodedError):
+    MESSAGES = {
+        "required": _l("This field is required."),
+        "negative": _l("The executed quantity cannot be negative."),
+        "above_billed": _l("The executed quantity cannot exceed the quantity billed."),
+        "not_positive": _l("The amount must be greater than zero."),
+        "above_processed": _l("Glosas cannot exceed the processed value of the item."),
+        "above_invoice": _l("Debits cannot exceed the invoice amount."),
+        "code": _l("Choose a glosa code from the list."),
+        "not_editable": _l("Only a lot in analysis can be changed."),
+        "number": _l("Enter a number."),
+        "amount": _l("Enter an amount."),
+        "forbidden_debit": _l("You are not allowed to debit invoices."),
+        "not_debitable": _l("Only an invoice under review can be debited."),
+    }
 
 
 def _fail(code: str, field: str | None = None):
-    raise AnalysisError(_MESSAGES[code](), field)
+    raise AnalysisError(code, field)
 
 
 # Loading ---------------------------------------------------------------------
-def load_lot(lot_id: int) -> Lot | None:
-    return db.session.scalar(
-        select(Lot).where(Lot.id == lot_id).options(
-            selectinload(Lot.guides).selectinload(Guide.items), selectinload(Lot.guides).selectinload(Guide.beneficiary)
-        )
-    )
+def lots_query(user):
+    """Lots whose analysis ``user`` may read (a provider: its own, once analysed)."""
+    query = visible(select(Lot), user, "lot")
+    return query.where(Lot.status.in_(PROVIDER_VISIBLE)) if user.is_provider else query
+
+
+def lot_for(user, lot_id) -> Lot:
+    """The lot with its guides and items, when ``user`` may read its analysis; else ``NotFound``."""
+    key = parse_id(lot_id)
+    lot = db.session.scalar(lots_query(user).where(Lot.id == key).options(
+        selectinload(Lot.guides).selectinload(Guide.items), selectinload(Lot.guides).selectinload(Guide.beneficiary)
+    )) if key is not None else None
+    if lot is None:
+        raise NotFound()
+    return lot
 
 
 def glosas_by_item(lot: Lot) -> dict[int, list[Glosa]]:
@@ -75,7 +89,7 @@ def get_code(code_id) -> GlosaCode:
     except (TypeError, ValueError):
         code = None
     if code is None or not code.active:
-        raise AnalysisError(_("Choose a glosa code from the list."), "code_id")
+        raise AnalysisError("code", "code_id")
     return code
 
 
@@ -119,7 +133,7 @@ def statement(lot: Lot) -> LotStatement:
 # Editing -------------------------------------------------------------------
 def _require_editable(lot: Lot) -> None:
     if lot.status not in EDITABLE:
-        raise AnalysisError(_("Only a lot in analysis can be changed."))
+        raise AnalysisError("not_editable")
 
 
 def start_values(lot: Lot) -> None:
@@ -150,7 +164,7 @@ def set_executed_quantity(item: GuideItem, executed) -> None:
     try:
         executed = Decimal(str(executed).replace(",", ".")) if executed not in (None, "") else None
     except Exception:
-        raise AnalysisError(_("Enter a number."), "executed_quantity") from None
+        raise AnalysisError("number", "executed_quantity") from None
     error = rules.check_executed_quantity(executed, item.quantity)
     if error:
         _fail(error, "executed_quantity")
@@ -234,7 +248,7 @@ def _money(value, field: str) -> Decimal:
     try:
         return to_money(Decimal(str(value).replace(",", "."))) if value not in (None, "") else None
     except Exception:
-        raise AnalysisError(_("Enter an amount."), field) from None
+        raise AnalysisError("amount", field) from None
 
 
 def invoice_debits(invoice: Invoice) -> list[Glosa]:
@@ -245,9 +259,9 @@ def invoice_debits(invoice: Invoice) -> list[Glosa]:
 
 def debit_invoice(invoice: Invoice, amount, code: GlosaCode, reason: str | None, actor) -> Glosa:
     if not can(actor, "debit", "invoice"):
-        raise AnalysisError(_("You are not allowed to debit invoices."))
+        raise AnalysisError("forbidden_debit")
     if invoice.status not in DEBITABLE:
-        raise AnalysisError(_("Only an invoice under review can be debited."))
+        raise AnalysisError("not_debitable")
     amount = _money(amount, "amount")
     error = rules.check_invoice_debit(amount, invoice.amount, invoice.debited_amount or Decimal("0.00"))
     if error:
@@ -263,7 +277,7 @@ def debit_invoice(invoice: Invoice, amount, code: GlosaCode, reason: str | None,
 def remove_invoice_debit(glosa: Glosa) -> None:
     invoice = glosa.invoice
     if invoice.status not in DEBITABLE:
-        raise AnalysisError(_("Only an invoice under review can be debited."))
+        raise AnalysisError("not_debitable")
     invoice.debited_amount = to_money(invoice.debited_amount - glosa.amount)
     db.session.delete(glosa)
     db.session.flush()

@@ -8,13 +8,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from flask_babel import gettext as _
-from sqlalchemy import func, select
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from models import Appeal, AppealItem, Attachment, AuditLog, Glosa, Guide, Lot
 from models.base import db, to_money, utcnow
 from models.enums import AppealStatus, AttachmentKind, LotStatus
+from models.errors import CodedError
+from models.permissions import acts_for
 from models.rules import appeals as rules
 from models.workflow import transition
 from services import storage
@@ -24,23 +26,27 @@ APPEALABLE_LOTS = (LotStatus.RELEASED, LotStatus.PAID, LotStatus.ANALYSED)
 MAX_ATTACHMENT = 5 * 1024 * 1024
 
 
-class AppealError(ValueError):
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.message, self.field = message, field
-
-
-_MESSAGES = {
-    "required": lambda: _("This field is required."),
-    "too_long": lambda: _("The justification may have at most 500 characters."),
-    "negative": lambda: _("The amount cannot be negative."),
-    "above_glosa": lambda: _("The amount appealed cannot exceed what is left of the glosa."),
-    "above_appealed": lambda: _("The amount accepted cannot exceed the amount appealed."),
-}
+class AppealError(CodedError):
+    MESSAGES = {
+        "required": _l("This field is required."),
+        "too_long": _l("The justification may have at most 500 characters."),
+        "negative": _l("The amount cannot be negative."),
+        "above_glosa": _l("The amount appealed cannot exceed what is left of the glosa."),
+        "above_appealed": _l("The amount accepted cannot exceed the amount appealed."),
+        "amount": _l("Enter an amount."),
+        "lot_status": _l("Glosas of this lot cannot be appealed in its current status."),
+        "not_found": _l("Lot not found."),
+        "not_in_lot": _l("This glosa does not belong to the lot."),
+        "nothing": _l("Appeal at least one glosa with an amount."),
+        "file_size": _l("Each attachment may have at most 5 MB."),
+        "file_type": _l("Attachments must be PDF files."),
+        "decided": _l("This appeal was already decided."),
+        "reason": _l("A reason is required when an appeal is not fully accepted."),
+    }
 
 
 def _fail(code: str, field: str | None = None):
-    raise AppealError(_MESSAGES[code](), field)
+    raise AppealError(code, field)
 
 
 def claimed(glosa_id: int, excluding_appeal: int | None = None) -> Decimal:
@@ -80,16 +86,16 @@ def _amount(value, field) -> Decimal | None:
     try:
         return to_money(Decimal(str(value).replace(",", ".")))
     except Exception:
-        raise AppealError(_("Enter an amount."), field) from None
+        raise AppealError("amount", field) from None
 
 
 def create_appeal(lot: Lot, actor, justification: str, amounts: dict[int, object],
                   guide: Guide | None = None, files: list[tuple[str, bytes]] = ()) -> Appeal:
     """``amounts``: glosa id → amount appealed (blank or zero: not appealed)."""
     if lot.status not in APPEALABLE_LOTS:
-        raise AppealError(_("Glosas of this lot cannot be appealed in its current status."))
-    if actor.is_provider and lot.provider_id not in actor.linked_provider_ids:
-        raise AppealError(_("Lot not found."))
+        raise AppealError("lot_status")
+    if not acts_for(actor, lot.provider_id):
+        raise AppealError("not_found")
     error = rules.check_justification(justification)
     if error:
         _fail(error, "justification")
@@ -98,7 +104,7 @@ def create_appeal(lot: Lot, actor, justification: str, amounts: dict[int, object
     for glosa_id, raw in amounts.items():
         field = f"amount_{glosa_id}"
         if glosa_id not in available:
-            raise AppealError(_("This glosa does not belong to the lot."), field)
+            raise AppealError("not_in_lot", field)
         amount = _amount(raw, field)
         if amount is None or amount == 0:
             continue
@@ -107,12 +113,12 @@ def create_appeal(lot: Lot, actor, justification: str, amounts: dict[int, object
             _fail(error, field)
         items.append(AppealItem(glosa_id=glosa_id, amount_appealed=amount))
     if not items:
-        raise AppealError(_("Appeal at least one glosa with an amount."), "amounts")
+        raise AppealError("nothing", "amounts")
     for _name, data in files:
         if len(data) > MAX_ATTACHMENT:
-            raise AppealError(_("Each attachment may have at most 5 MB."), "attachments")
+            raise AppealError("file_size", "attachments")
         if not storage.is_pdf(data):
-            raise AppealError(_("Attachments must be PDF files."), "attachments")
+            raise AppealError("file_type", "attachments")
     appeal = Appeal(provider_id=lot.provider_id, lot_id=lot.id, guide_id=guide.id if guide else None,
                     justification=justification.strip(), created_by_id=actor.id, status=AppealStatus.OPEN,
                     requested_amount=sum((i.amount_appealed for i in items), ZERO))
@@ -139,7 +145,7 @@ def decide(appeal: Appeal, actor, accepted: dict[int, object], reason: str | Non
     Everything is checked before the first status change, so a refused decision writes nothing.
     """
     if appeal.status not in (AppealStatus.OPEN, AppealStatus.IN_ANALYSIS):
-        raise AppealError(_("This appeal was already decided."))
+        raise AppealError("decided")
     pairs = []
     values = {}
     for item in appeal.items:
@@ -152,7 +158,7 @@ def decide(appeal: Appeal, actor, accepted: dict[int, object], reason: str | Non
         pairs.append((item.amount_appealed, amount))
     target = rules.decision_status(pairs)
     if target != AppealStatus.ACCEPTED and not (reason or "").strip():
-        raise AppealError(_("A reason is required when an appeal is not fully accepted."), "reason")
+        raise AppealError("reason", "reason")
     if appeal.status == AppealStatus.OPEN:
         start_analysis(appeal, actor)
     transition(appeal, target, actor, reason)  # checks permission, four-eyes and the reason
@@ -183,7 +189,3 @@ def unpaid_accepted(provider_id: int) -> list[Appeal]:
         ).order_by(Appeal.id)
     ))
 
-
-def count_open() -> int:
-    return db.session.scalar(select(func.count()).select_from(Appeal).where(
-        Appeal.status.in_((AppealStatus.OPEN, AppealStatus.IN_ANALYSIS)))) or 0

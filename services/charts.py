@@ -18,6 +18,7 @@ from sqlalchemy import select
 from models import Glosa, GlosaCode, Invoice, Lot, PayerSettings, PaymentOrder, Provider
 from models.base import db
 from models.enums import CURRENCIES, Country, InvoiceStatus, LotStatus, PaymentOrderStatus
+from services.visibility import visible
 
 ZERO = Decimal("0.00")
 COUNTRY_OF_CURRENCY = {currency: country for country, currency in CURRENCIES.items()}
@@ -50,7 +51,7 @@ def month_keys(today: date, months: int) -> list[str]:
 def _scope(query, model, user, country: Country):
     """Only ``country``'s providers; for a provider user, only its own provider."""
     query = query.join(Provider, Provider.id == model.provider_id).where(Provider.country == country)
-    return query.where(model.provider_id == user.current_provider_id) if user.is_provider else query
+    return visible(query, user, model.__tablename__, model)
 
 
 def _since(keys: list[str]) -> date:

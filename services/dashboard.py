@@ -17,6 +17,7 @@ from models.enums import (
     ProviderStatus,
     Role,
 )
+from services.visibility import visible
 
 
 @dataclass
@@ -28,11 +29,10 @@ class Queue:
     args: dict
 
 
-def status_counts(model, provider_id: int | None = None) -> dict:
-    query = select(model.status, func.count()).group_by(model.status)
-    if provider_id is not None and hasattr(model, "provider_id"):
-        query = query.where(model.provider_id == provider_id)
-    return dict(db.session.execute(query).all())
+def status_counts(model, user) -> dict:
+    """Rows of ``model`` that ``user`` may see, counted by status."""
+    query = select(model.status, func.count()).select_from(model).group_by(model.status)
+    return dict(db.session.execute(visible(query, user, model.__tablename__, model)).all())
 
 
 # (role, model, status, label, admin endpoint)
@@ -58,14 +58,13 @@ _QUEUES = [
 
 
 def queues_for(user) -> list[Queue]:
-    provider_id = user.current_provider_id if user.is_provider else None
     counts: dict = {}
     out = []
     for role, model, status, label, endpoint, status_arg in _QUEUES:
         if role != user.role:
             continue
         if model not in counts:
-            counts[model] = status_counts(model, provider_id)
+            counts[model] = status_counts(model, user)
         args = {status_arg: status.value} if status_arg else {}
         out.append(Queue(str(label), counts[model].get(status, 0), endpoint, status.value, args))
     return out
@@ -73,12 +72,11 @@ def queues_for(user) -> list[Queue]:
 
 def overview_for(user) -> list[tuple[str, dict, type]]:
     """Counts by status of the entities the role works with, in order of the menus."""
-    provider_id = user.current_provider_id if user.is_provider else None
     sections = []
     if user.role in (Role.PROVIDER, Role.CLERK, Role.SUPERVISOR, Role.ADMIN):
-        sections.append((str(_l("Invoices")), status_counts(Invoice, provider_id), InvoiceStatus))
-        sections.append((str(_l("Lots")), status_counts(Lot, provider_id), LotStatus))
-        sections.append((str(_l("Payment orders")), status_counts(PaymentOrder, provider_id), PaymentOrderStatus))
+        sections.append((str(_l("Invoices")), status_counts(Invoice, user), InvoiceStatus))
+        sections.append((str(_l("Lots")), status_counts(Lot, user), LotStatus))
+        sections.append((str(_l("Payment orders")), status_counts(PaymentOrder, user), PaymentOrderStatus))
     if user.role in (Role.CREDENTIALING, Role.ADMIN):
-        sections.append((str(_l("Providers")), status_counts(Provider), ProviderStatus))
+        sections.append((str(_l("Providers")), status_counts(Provider, user), ProviderStatus))
     return sections

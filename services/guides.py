@@ -18,7 +18,7 @@ from models import Beneficiary, Guide, GuideItem, PriceTable, PriceTableItem, Pr
 from models.base import db, to_money
 from models.enums import GuideStatus, GuideType, ItemKind
 from models.errors import CodedError
-from models.permissions import can
+from models.permissions import acts_for, can
 from services.lots import competence_bounds, recompute_guide_total
 
 MAX_QUANTITY = Decimal("99999.9999")
@@ -39,16 +39,12 @@ class GuideError(CodedError):
     }
 
 
-def _scope_ok(guide: Guide, actor) -> bool:
-    return not actor.is_provider or guide.provider_id == actor.current_provider_id
-
-
 def can_edit_guide(guide: Guide, actor) -> bool:
-    return can(actor, "edit", "guide") and _scope_ok(guide, actor) and guide.lot_id is None
+    return can(actor, "edit", "guide") and acts_for(actor, guide.provider_id) and guide.lot_id is None
 
 
 def _check_editable(guide: Guide, actor, action: str = "edit", resource: str = "guide") -> None:
-    if not can(actor, action, resource) or not _scope_ok(guide, actor):
+    if not can(actor, action, resource) or not acts_for(actor, guide.provider_id):
         raise GuideError("forbidden")
     if guide.lot_id is not None:
         raise GuideError("locked")

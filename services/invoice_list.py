@@ -25,6 +25,7 @@ from models import Authorization, Invoice, Provider
 from models.base import db
 from models.enums import InvoiceStatus as S
 from models.enums import Role
+from services.visibility import visible
 
 COUNT_CAP = 1_000
 PAGE_SIZES = (10, 25, 50, 100)
@@ -111,21 +112,20 @@ class Page:
     capped: set = field(default_factory=set)
 
 
-def _base(status: S, provider_id: int | None, search):
-    query = select(Invoice.id, Invoice.last_movement_at).where(Invoice.status == status)
-    if provider_id is not None:
-        query = query.where(Invoice.provider_id == provider_id)
+def _base(status: S, user, search):
+    query = visible(select(Invoice.id, Invoice.last_movement_at).where(Invoice.status == status), user, "invoice",
+                    Invoice)
     if search is not None:
         query = query.where(search)
     return query
 
 
-def _keys(statuses, provider_id, search, cursor: Cursor | None, older: bool, limit: int):
+def _keys(statuses, user, search, cursor: Cursor | None, older: bool, limit: int):
     """Up to ``limit`` (last_movement_at, id) keys across ``statuses``, newest first when ``older``."""
     lm, pk = Invoice.last_movement_at, Invoice.id
     keys = []
     for status in statuses:
-        query = _base(status, provider_id, search)
+        query = _base(status, user, search)
         if older:
             if cursor:
                 query = query.where(lm <= cursor.at, or_(lm < cursor.at, pk < cursor.id))
@@ -139,18 +139,15 @@ def _keys(statuses, provider_id, search, cursor: Cursor | None, older: bool, lim
     return keys[:limit]
 
 
-def count_capped(status: S, provider_id: int | None, search, cap: int | None = None) -> int:
+def count_capped(status: S, user, search, cap: int | None = None) -> int:
     cap = cap or COUNT_CAP
-    inner = _base(status, provider_id, search).with_only_columns(Invoice.id).limit(cap + 1).subquery()
+    inner = _base(status, user, search).with_only_columns(Invoice.id).limit(cap + 1).subquery()
     return db.session.scalar(select(func.count()).select_from(inner))
 
 
 def list_page(user, tab_key: str | None = None, search_text: str | None = None, page_size: int | None = None,
               after: str | None = None, before: str | None = None, last: bool = False) -> Page:
-    """One page of the user's invoices (provider users: only their active provider)."""
-    provider_id = user.current_provider_id if user.is_provider else None
-    if user.is_provider and provider_id is None:
-        provider_id = -1  # a provider user without an approved link sees nothing
+    """One page of the invoices ``user`` may see (``services.visibility``)."""
     tabs = tabs_for(user)
     tab = next((t for t in tabs if t.key == tab_key), None) or next(t for t in tabs if t.key == default_tab(user))
     size = page_size if page_size in PAGE_SIZES else DEFAULT_PAGE_SIZE
@@ -160,7 +157,7 @@ def list_page(user, tab_key: str | None = None, search_text: str | None = None, 
     for t in tabs:
         total = 0
         for status in t.statuses:
-            total += count_capped(status, provider_id, search)
+            total += count_capped(status, user, search)
         if total > COUNT_CAP:
             capped.add(t.key)
             total = COUNT_CAP
@@ -168,17 +165,17 @@ def list_page(user, tab_key: str | None = None, search_text: str | None = None, 
 
     after_c, before_c = Cursor.decode(after), Cursor.decode(before)
     if before_c and not last:
-        keys = _keys(tab.statuses, provider_id, search, before_c, older=False, limit=size + 1)
+        keys = _keys(tab.statuses, user, search, before_c, older=False, limit=size + 1)
         has_more_newer = len(keys) > size
         keys = list(reversed(keys[:size]))
         is_first, is_last = not has_more_newer, False
     elif last:
-        keys = _keys(tab.statuses, provider_id, search, None, older=False, limit=size + 1)
+        keys = _keys(tab.statuses, user, search, None, older=False, limit=size + 1)
         is_first = len(keys) <= size
         keys = list(reversed(keys[:size]))
         is_last = True
     else:
-        keys = _keys(tab.statuses, provider_id, search, after_c, older=True, limit=size + 1)
+        keys = _keys(tab.statuses, user, search, after_c, older=True, limit=size + 1)
         is_last = len(keys) <= size
         keys = keys[:size]
         is_first = after_c is None

@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from flask import current_app
-from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from models import Attachment, AuditLog, Authorization, Invoice, RejectionReason, User
@@ -29,14 +29,14 @@ from models.enums import (
     LinkStatus,
     Role,
 )
-from models.permissions import can
+from models.errors import CodedError
 from models.rules import afip_qr
 from models.rules import invoices as rules
 from models.sequences import next_value
 from models.workflow import TransitionError, transition
-from services import storage
+from services import formatting, storage
 from services.mail import send_email
-from views import formatting
+from services.visibility import get_visible, may_see
 
 log = logging.getLogger(__name__)
 
@@ -44,24 +44,9 @@ UPLOAD_KIND = "invoices"
 
 
 # Who may see what --------------------------------------------------------------------
-def provider_scope(user) -> int | None:
-    """The provider a provider user acts for (None for staff: no restriction)."""
-    return user.current_provider_id if user.is_provider else None
-
-
 def visible_invoice(user, invoice_id) -> Invoice | None:
     """The invoice when ``user`` may see it, else None (callers answer 404)."""
-    if not can(user, "view", "invoice"):
-        return None
-    try:
-        invoice = db.session.get(Invoice, int(invoice_id))
-    except (TypeError, ValueError):
-        return None
-    if invoice is None:
-        return None
-    if user.is_provider and invoice.provider_id != user.current_provider_id:
-        return None
-    return invoice
+    return get_visible(Invoice, invoice_id, user)
 
 
 # Step 1: the trámite -----------------------------------------------------------------
@@ -87,10 +72,17 @@ def billing_of(auth: Authorization, exclude_invoice_id: int | None = None) -> Bi
     return Billing(auth.authorized_total, to_money(billed), sums.get(InvoiceStatus.DRAFT.value, Decimal("0.00")))
 
 
-class LookupError_(Exception):
-    def __init__(self, code: str, message: str):
-        self.code = code
-        super().__init__(message)
+class LookupError_(CodedError):
+    """Why a trámite cannot be billed now (step 1 of the wizard)."""
+
+    MESSAGES = {
+        "required": _l("Enter the procedure number (número de trámite) of the authorization."),
+        "not_found": _l("No authorization with procedure number %(number)s."),
+        "cancelled": _l("Procedure %(number)s was cancelled."),
+        "expired": _l("Procedure %(number)s expired on %(date)s."),
+        "not_started": _l("Procedure %(number)s is valid from %(date)s."),
+        "fully_billed": _l("Procedure %(number)s is fully billed."),
+    }
 
 
 def find_authorization(number: str, user, today: date | None = None) -> Authorization:
@@ -98,23 +90,21 @@ def find_authorization(number: str, user, today: date | None = None) -> Authoriz
     today = today or date.today()
     number = (number or "").strip()
     if not number or len(number) > 20:
-        raise LookupError_("required", _("Enter the procedure number (número de trámite) of the authorization."))
+        raise LookupError_("required", "number")
     auth = db.session.scalar(select(Authorization).where(Authorization.number == number))
     if auth is None:
-        raise LookupError_("not_found", _("No authorization with procedure number %(number)s.", number=number))
-    if user.is_provider and auth.provider_id != user.current_provider_id:
-        raise LookupError_("other_provider", _("Procedure %(number)s is not authorized to you.", number=number))
+        raise LookupError_("not_found", "number", number=number)
+    if not may_see(user, auth):  # another provider's trámite reads as one that does not exist
+        raise LookupError_("not_found", "number", number=number)
     grace = int(current_app.config.get("INVOICE_GRACE_DAYS", 0))
     if auth.status == AuthorizationStatus.CANCELLED:
-        raise LookupError_("cancelled", _("Procedure %(number)s was cancelled.", number=number))
+        raise LookupError_("cancelled", "number", number=number)
     if auth.status == AuthorizationStatus.EXPIRED or auth.valid_to + timedelta(days=grace) < today:
-        raise LookupError_("expired", _("Procedure %(number)s expired on %(date)s.", number=number,
-                                        date=formatting.day(auth.valid_to)))
+        raise LookupError_("expired", "number", number=number, date=formatting.day(auth.valid_to))
     if auth.valid_from > today:
-        raise LookupError_("not_started", _("Procedure %(number)s is valid from %(date)s.", number=number,
-                                            date=formatting.day(auth.valid_from)))
+        raise LookupError_("not_started", "number", number=number, date=formatting.day(auth.valid_from))
     if billing_of(auth).remaining <= 0:
-        raise LookupError_("fully_billed", _("Procedure %(number)s is fully billed.", number=number))
+        raise LookupError_("fully_billed", "number", number=number)
     return auth
 
 
@@ -188,19 +178,23 @@ def reference_choices(auth: Authorization, exclude_invoice_id: int | None = None
 
 
 # Step 3: attachments -----------------------------------------------------------------
-class UploadError(Exception):
-    pass
+class UploadError(CodedError):
+    MESSAGES = {
+        "empty": _l("The file is empty."),
+        "too_large": _l("The file is larger than %(mb)s MB."),
+        "not_pdf": _l("The file is not a PDF."),
+    }
 
 
 def store_pdf(data: bytes, original_name: str) -> dict:
     """Check (content, size) and store an uploaded PDF; return what the wizard keeps of it."""
     limit = int(current_app.config["MAX_PDF_BYTES"])
     if not data:
-        raise UploadError(_("The file is empty."))
+        raise UploadError("empty")
     if len(data) > limit:
-        raise UploadError(_("The file is larger than %(mb)s MB.", mb=limit // (1024 * 1024)))
+        raise UploadError("too_large", mb=limit // (1024 * 1024))
     if not storage.is_pdf(data):
-        raise UploadError(_("The file is not a PDF."))
+        raise UploadError("not_pdf")
     stored = storage.save(data, UPLOAD_KIND, ".pdf")
     name = (original_name or "document.pdf").replace("\\", "/").rsplit("/", 1)[-1][:200] or "document.pdf"
     return {"stored_name": stored.stored_name, "original_name": name, "size": stored.size, "sha256": stored.sha256}
@@ -298,10 +292,11 @@ REVIEW_TARGETS = {
 }
 
 
-class ReviewError(Exception):
-    def __init__(self, message: str, field: str | None = None):
-        self.field = field
-        super().__init__(message)
+class ReviewError(CodedError):
+    MESSAGES = {
+        "reason": _l("Select a rejection reason."),
+        "remarks": _l("Write the remarks the provider must see."),
+    }
 
 
 def review(invoice: Invoice, action: str, actor: User, remarks: str | None = None,
@@ -316,7 +311,7 @@ def review(invoice: Invoice, action: str, actor: User, remarks: str | None = Non
     if action == "reject":
         reason = db.session.get(RejectionReason, rejection_reason_id) if rejection_reason_id else None
         if reason is None or not reason.active:
-            raise ReviewError(_("Select a rejection reason."), field="rejection_reason_id")
+            raise ReviewError("reason", "rejection_reason_id")
         invoice.rejection_reason_id = reason.id
         invoice.rejection_text = remarks
         text = f"{reason.code} - {reason.name}" + (f": {remarks}" if remarks else "")
@@ -324,7 +319,7 @@ def review(invoice: Invoice, action: str, actor: User, remarks: str | None = Non
         text = remarks
     if action == "observe":
         if not remarks:
-            raise ReviewError(_("Write the remarks the provider must see."), field="remarks")
+            raise ReviewError("remarks", "remarks")
         invoice.remarks = remarks
     return transition(invoice, target, actor, reason=text)
 

@@ -29,15 +29,17 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.util import identity_key
 
-from models import Guide, GuideItem, Lot, PayerSettings, PaymentCalendarEntry, PriceTable, PriceTableItem
+from models import Guide, GuideItem, Lot, PayerSettings, PaymentCalendarEntry, PriceTable, PriceTableItem, Provider
 from models.audit import AuditLog, _current_actor
 from models.base import db, to_money, utcnow
 from models.enums import AuditAction, GuideType, LotSource, LotStatus
 from models.errors import CodedError
-from models.permissions import can
+from models.permissions import acts_for, can
 from models.rules.guide_checks import Occurrence, facts_from_guide, guide_occurrences, parse_competence
 from models.sequences import next_value
 from models.workflow import transition
+from services import analysis
+from services.visibility import visible
 
 ZERO = Decimal("0.00")
 DEFAULT_MAX_GUIDES = 100
@@ -383,7 +385,7 @@ def _check_provider_change(lot: Lot, actor, action: str) -> None:
     if not can(actor, action, "lot"):
         raise LotError("forbidden")
     if actor.is_provider:
-        if lot.provider_id not in actor.linked_provider_ids:
+        if not acts_for(actor, lot.provider_id):
             raise LotError("forbidden")
         if not provider_may_change(lot):
             raise LotError("locked")
@@ -457,25 +459,30 @@ def record_physical_receipt(lot: Lot, received_on: date, actor) -> Lot:
 
 
 def move_lot(lot: Lot, target: LotStatus, actor, reason: str | None = None) -> Lot:
-    """Staff status change through the workflow; leaving Recebido stamps the processing date (lock)."""
+    """Every staff status change of a lot (tracking page and account audit alike): through the
+    workflow; leaving Recebido stamps the processing date (lock); starting the analysis gives every item
+    its default values; finishing it completes them (``services.analysis``)."""
     if target == LotStatus.CANCELLED:
         return reverse_lot(lot, actor, reason or "")
-    transition(lot, target, actor, reason)
+    if target == LotStatus.ANALYSED:
+        analysis.finish(lot, actor)
+    else:
+        transition(lot, target, actor, reason)
     if lot.processing_date is None:
         lot.processing_date = date.today()
+    if target == LotStatus.IN_ANALYSIS:
+        analysis.start_values(lot)
     if reason and target == LotStatus.AWAITING_INFO:
         lot.rejection_note = reason
     db.session.flush()
     return lot
 
 
-def lot_search_query(*, provider_id: int | None = None, guide_type: GuideType | None = None,
+def lot_search_query(user, *, guide_type: GuideType | None = None,
                      guide_number: str | None = None, start: date | None = None, end: date | None = None,
                      protocol: int | None = None, status: LotStatus | None = None):
-    """Lots filtered as in the portal's "Tipo, Guia, Período, Protocolo, Situação" bar."""
-    query = sa.select(Lot)
-    if provider_id is not None:
-        query = query.where(Lot.provider_id == provider_id)
+    """Lots ``user`` may see, filtered as in the portal's "Tipo, Guia, Período, Protocolo, Situação" bar."""
+    query = visible(sa.select(Lot), user, "lot")
     if guide_type is not None:
         query = query.where(Lot.guide_type == guide_type)
     if guide_number:
@@ -507,8 +514,14 @@ class NfRow:
         return None if self.released is None else self.presented - self.released
 
 
-def nf_report(start: date, end: date, *, provider_id: int | None = None) -> list[NfRow]:
-    """Lots sent in [start, end] (not cancelled): value presented and released, per lot."""
+def providers_with_lots() -> list[Provider]:
+    """Providers that ever sent a lot (the staff's provider filter of the NF report)."""
+    return list(db.session.scalars(
+        sa.select(Provider).where(Provider.id.in_(sa.select(Lot.provider_id))).order_by(Provider.legal_name)))
+
+
+def nf_report(user, start: date, end: date, *, provider: Provider | None = None) -> list[NfRow]:
+    """Lots ``user`` may see sent in [start, end] (not cancelled): value presented and released, per lot."""
     guides_q = (
         sa.select(Guide.lot_id, sa.func.count(sa.distinct(Guide.id)).label("guides"),
                   sa.func.coalesce(sa.func.sum(GuideItem.released_amount), 0).label("released"))
@@ -523,8 +536,9 @@ def nf_report(start: date, end: date, *, provider_id: int | None = None) -> list
                Lot.sent_at < datetime.combine(end + timedelta(days=1), datetime.min.time()))
         .order_by(Lot.sent_at, Lot.id)
     )
-    if provider_id is not None:
-        query = query.where(Lot.provider_id == provider_id)
+    query = visible(query, user, "lot", Lot)
+    if provider is not None:
+        query = query.where(Lot.provider_id == provider.id)
     rows = []
     for lot, guides, released in db.session.execute(query):
         rows.append(NfRow(lot=lot, guides=guides or 0, presented=to_money(lot.total_amount),

@@ -16,6 +16,7 @@ from datetime import date
 from decimal import Decimal
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -39,22 +40,33 @@ from models.enums import (
     PaymentMethod,
     PaymentOrderStatus,
 )
+from models.errors import CodedError
 from models.permissions import can
 from models.rules import withholdings as wh
 from models.sequences import next_value
-from models.workflow import TransitionError, transition
+from models.workflow import transition
 from services import analysis
 from services.appeals import unpaid_accepted
-from views.safety import neutralise_cell
+from services.csv_export import neutralise_cell
 
 ZERO = Decimal("0.00")
 OPEN_ORDER = (PaymentOrderStatus.DRAFT, PaymentOrderStatus.PENDING_APPROVAL, PaymentOrderStatus.APPROVED)
 
 
-class PaymentError(ValueError):
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.message, self.field = message, field
+class PaymentError(CodedError):
+    MESSAGES = {
+        "kind": _l("Choose debit or credit."),
+        "code": _l("Choose a debit/credit code."),
+        "amount": _l("The amount must be greater than zero."),
+        "forbidden_create": _l("You are not allowed to create payment orders."),
+        "forbidden_change": _l("You are not allowed to change payment orders."),
+        "required": _l("This field is required."),
+        "date": _l("Enter a valid date."),
+        "selection": _l("Select at least one document that is still payable."),
+        "above_gross": _l("Deductions cannot exceed the gross amount."),
+        "not_draft": _l("Only a draft order can be changed."),
+        "bank_account": _l("A bank transfer needs the provider's bank account."),
+    }
 
 
 # What can be paid ----------------------------------------------------------
@@ -167,11 +179,11 @@ def parse_adjustment(kind, code, description, amount) -> wh.Adjustment:
         amount = None
     error = wh.check_adjustment(kind, code, amount)
     if error == "kind":
-        raise PaymentError(_("Choose debit or credit."), "adjustment_kind")
+        raise PaymentError("kind", "adjustment_kind")
     if error == "code":
-        raise PaymentError(_("Choose a debit/credit code."), "adjustment_code")
+        raise PaymentError("code", "adjustment_code")
     if error:
-        raise PaymentError(_("The amount must be greater than zero."), "adjustment_amount")
+        raise PaymentError("amount", "adjustment_amount")
     description = (description or "").strip()[:200] or str(wh.ADJUSTMENT_CODES[code])
     return wh.Adjustment(kind, code, description, amount)
 
@@ -181,16 +193,16 @@ def create_order(provider: Provider, keys: list[str], payment_date: date, actor,
                  adjustments: list[wh.Adjustment] = ()) -> PaymentOrder:
     """A draft order paying the selected documents; invoices become Ingresadas."""
     if not can(actor, "create", "payment_order"):
-        raise PaymentError(_("You are not allowed to create payment orders."))
+        raise PaymentError("forbidden_create")
     if payment_date is None:
-        raise PaymentError(_("This field is required."), "payment_date")
+        raise PaymentError("required", "payment_date")
     available = {p.key: p for p in payables(provider).all}
     selected = [available[k] for k in dict.fromkeys(keys) if k in available]
     if not selected or len(selected) != len(set(keys)):
-        raise PaymentError(_("Select at least one document that is still payable."), "selection")
+        raise PaymentError("selection", "selection")
     totals = preview(provider, selected, payment_date, adjustments)
     if totals.net < 0:
-        raise PaymentError(_("Deductions cannot exceed the gross amount."), "adjustment_amount")
+        raise PaymentError("above_gross", "adjustment_amount")
     order = PaymentOrder(number=next_value("payment_order"), provider_id=provider.id, payment_date=payment_date,
                          status=PaymentOrderStatus.DRAFT, created_by_id=actor.id)
     for p in selected:
@@ -225,7 +237,7 @@ def adjustments_of(order: PaymentOrder) -> list[wh.Adjustment]:
 def recompute(order: PaymentOrder, adjustments: list[wh.Adjustment] | None = None) -> None:
     """Recompute withholdings and totals of a draft (e.g. after adding a debit or credit)."""
     if order.status != PaymentOrderStatus.DRAFT:
-        raise PaymentError(_("Only a draft order can be changed."))
+        raise PaymentError("not_draft")
     adjustments = adjustments_of(order) if adjustments is None else adjustments
     provider = order.provider
     gross = sum((line.amount for line in order.lines), ZERO)
@@ -233,14 +245,14 @@ def recompute(order: PaymentOrder, adjustments: list[wh.Adjustment] | None = Non
                                    month_history(provider, order.payment_date, exclude_order=order.id))
     totals = wh.order_totals([line.amount for line in order.lines], rows, adjustments)
     if totals.net < 0:
-        raise PaymentError(_("Deductions cannot exceed the gross amount."), "adjustment_amount")
+        raise PaymentError("above_gross", "adjustment_amount")
     _set_deductions(order, totals, adjustments)
     db.session.flush()
 
 
 def add_adjustment(order: PaymentOrder, adjustment: wh.Adjustment, actor) -> None:
     if not can(actor, "edit", "payment_order"):
-        raise PaymentError(_("You are not allowed to change payment orders."))
+        raise PaymentError("forbidden_change")
     recompute(order, adjustments_of(order) + [adjustment])
 
 
@@ -273,16 +285,16 @@ def mark_paid(order: PaymentOrder, actor, paid_at: date | None, method: PaymentM
               bank_account: str | None = None) -> list[WithholdingCertificate]:
     """Record the payment; lots become Pagamento efetuado; one certificate per withholding."""
     if paid_at is None:
-        raise PaymentError(_("This field is required."), "paid_at")
+        raise PaymentError("required", "paid_at")
     if method is None:
-        raise PaymentError(_("This field is required."), "method")
+        raise PaymentError("required", "method")
     provider = order.provider
     order.paid_at, order.method = paid_at, method
     order.bank_name = (bank_name or provider.bank_name or "").strip()[:100] or None
     order.bank_agency = (bank_agency or provider.bank_agency or "").strip()[:10] or None
     order.bank_account = (bank_account or provider.cbu or provider.bank_account or "").strip()[:22] or None
     if method == PaymentMethod.TRANSFER and not order.bank_account:
-        raise PaymentError(_("A bank transfer needs the provider's bank account."), "bank_account")
+        raise PaymentError("bank_account", "bank_account")
     transition(order, PaymentOrderStatus.PAID, actor)
     for line in order.lines:
         if line.lot is not None and line.lot.status == LotStatus.RELEASED:
@@ -336,14 +348,6 @@ def line_label(line: PaymentOrderLine) -> str:
 def payment_type(line: PaymentOrderLine) -> str:
     """TISS tipo de pagamento: 1 initial, 2 appeal."""
     return "2" if line.kind == PaymentLineKind.APPEAL else "1"
-
-
-def check_transition(callable_, *args, **kwargs):
-    """Run a workflow step, turning a refusal into a PaymentError."""
-    try:
-        return callable_(*args, **kwargs)
-    except TransitionError as exc:
-        raise PaymentError(exc.message) from exc
 
 
 # Export for the tax office ---------------------------------------------------

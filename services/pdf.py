@@ -10,6 +10,9 @@ import io
 from flask import render_template
 from xhtml2pdf import pisa
 
+from models import PayerSettings
+from models.base import utcnow
+
 
 class PdfError(RuntimeError):
     pass
@@ -26,6 +29,12 @@ def html_to_pdf(html: str) -> bytes:
     if result.err:
         raise PdfError(f"xhtml2pdf reported {result.err} error(s)")
     return out.getvalue()
+
+
+def pdf_context(**context) -> dict:
+    """What every PDF shows besides its own data: the payer's identity and when it was made (one clock:
+    UTC, shown in the reader's time zone by the ``day`` filter)."""
+    return {"payer": PayerSettings.current(), "generated_at": utcnow(), **context}
 
 
 def render_pdf(template: str, **context) -> bytes:

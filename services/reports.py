@@ -1,44 +1,23 @@
 """What providers read about their money: documents and balance (Mis comprobantes), reports by
-period and the extrato sintético. Every function takes the provider explicitly; views pass the
-provider the user acts for, so scoping happens in one place (``scoped_provider``)."""
+period and the extrato sintético. Every function takes the provider explicitly; views pass the one
+``services.visibility.provider_in_view`` answers for the user."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
 
-from flask import abort
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from models import Glosa, Guide, Invoice, Lot, PaymentOrder, Provider, WithholdingCertificate
+from models import Guide, Invoice, Lot, PaymentOrder, Provider, WithholdingCertificate
 from models.base import db
 from models.enums import InvoiceStatus, PaymentOrderStatus
 from models.rules.analysis import Totals, sum_totals
 from services import analysis, payments
 
 ZERO = Decimal("0.00")
-
-
-def scoped_provider(user, provider_id: int | None = None) -> Provider:
-    """The provider a page is about: a provider user's own (any other id → 404); staff pass an id."""
-    if user.is_provider:
-        own = user.current_provider_id
-        if own is None or (provider_id is not None and provider_id != own):
-            abort(404)
-        provider_id = own
-    provider = db.session.get(Provider, provider_id) if provider_id else None
-    if provider is None:
-        abort(404)
-    return provider
-
-
-def owned(user, obj):
-    """``obj`` when the user may see it (staff, or its own provider); else 404."""
-    if obj is None or (user.is_provider and obj.provider_id != user.current_provider_id):
-        abort(404)
-    return obj
 
 
 # Mis comprobantes ------------------------------------------------------------
@@ -165,7 +144,3 @@ def extract(provider: Provider, start: date, end: date) -> Extract:
             lines.append(ExtractLine(g.beneficiary.name, g.beneficiary.card_number, g.number, lot.protocol_number,
                                      g.execution_date or g.emission_date, row.totals))
     return Extract(provider, start, end, lines, sum_totals(line.totals for line in lines))
-
-
-def debit_glosas(invoice: Invoice) -> list[Glosa]:
-    return analysis.invoice_debits(invoice)

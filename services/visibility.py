@@ -13,12 +13,13 @@ from __future__ import annotations
 
 from sqlalchemy import false
 
+from models import Provider
 from models.base import db
 from models.errors import NotFound
-from models.permissions import PROVIDER_SCOPED, can
+from models.permissions import PROVIDER_SCOPED, acts_for, can
 
-# Provider users may read these payer-wide tables (no provider owns their rows).
-PROVIDER_READABLE_UNSCOPED = frozenset({"dashboard", "glosa_code", "service_type"})
+# Provider users may read these payer-wide resources (no provider owns their rows).
+PROVIDER_READABLE_UNSCOPED = frozenset({"dashboard"})
 
 ALL = None  # sentinel: every provider
 
@@ -65,7 +66,7 @@ def visible(query, user, resource: str, model=None):
     joins, column = _owner_path(model, resource)
     for relationship in joins:
         query = query.join(relationship)
-    return query.where(column.in_(sorted(allowed)))
+    return query.where(column == next(iter(allowed)) if len(allowed) == 1 else column.in_(sorted(allowed)))
 
 
 def owner_id(obj, resource: str) -> int | None:
@@ -84,7 +85,26 @@ def may_see(user, obj, resource: str | None = None) -> bool:
     allowed = provider_ids(user, resource)
     if allowed is ALL:
         return True
-    return bool(allowed) and resource in PROVIDER_SCOPED and owner_id(obj, resource) in allowed
+    return resource in PROVIDER_SCOPED and acts_for(user, owner_id(obj, resource))
+
+
+def acting_provider(user):
+    """The provider a provider user acts for; ``NotFound`` when it has none (no approved link)."""
+    provider = user.current_provider if user is not None and user.is_provider else None
+    if provider is None:
+        raise NotFound()
+    return provider
+
+
+def provider_in_view(user, provider_id=None):
+    """The provider a page is about: a provider user's own (asking for another → ``NotFound``);
+    staff name one (``provider_id``; unknown → ``NotFound``)."""
+    if user is not None and user.is_provider:
+        provider = acting_provider(user)
+        if provider_id not in (None, "") and parse_id(provider_id) != provider.id:
+            raise NotFound()
+        return provider
+    return get_visible_or_404(Provider, provider_id, user)
 
 
 def parse_id(value) -> int | None:

@@ -3,18 +3,12 @@ debit note, period report and extrato sintético. Header and summary come from
 ``templates/pdf/*.html``; long detail rows go through ``services.pdf.PdfTable``."""
 from __future__ import annotations
 
-from datetime import date
-
 from flask_babel import gettext as _
 
-from models import Invoice, Lot, PayerSettings, PaymentOrder, WithholdingCertificate
+from models import Invoice, Lot, PaymentOrder, WithholdingCertificate
 from services import analysis, payments, reports
-from services.pdf import PdfColumn, PdfTable, pdf_response, render_pdf, render_pdf_with_tables
-from views.formatting import day, money, number
-
-
-def _ctx(**kw):
-    return {"payer": PayerSettings.current(), "generated_at": date.today(), **kw}
+from services.formatting import day, money, number
+from services.pdf import PdfColumn, PdfTable, pdf_context, pdf_response, render_pdf, render_pdf_with_tables
 
 
 def analysis_tables(st: analysis.LotStatement, currency: str) -> list[PdfTable]:
@@ -47,7 +41,7 @@ def analysis_pdf(lot: Lot):
     currency = lot.provider.currency
     glosas = [x for g in st.guides for r in g.items for x in r.glosas]
     data = render_pdf_with_tables("analysis_statement.html", analysis_tables(st, currency),
-                                  footer=_("Account analysis statement"), **_ctx(st=st, lot=lot,
+                                  footer=_("Account analysis statement"), **pdf_context(st=st, lot=lot,
                                                                                   currency=currency, glosas=glosas))
     return pdf_response(data, f"analysis-{lot.protocol_number}.pdf")
 
@@ -64,18 +58,18 @@ def statement_tables(order: PaymentOrder) -> list[PdfTable]:
 def statement_pdf(order: PaymentOrder):
     data = render_pdf_with_tables("payment_statement.html", statement_tables(order),
                                   footer=_("Payment statement"),
-                                  **_ctx(order=order, currency=order.provider.currency))
+                                  **pdf_context(order=order, currency=order.provider.currency))
     return pdf_response(data, f"payment-statement-{order.number:08d}.pdf")
 
 
 def certificate_pdf(cert: WithholdingCertificate):
-    data = render_pdf("certificate.html", **_ctx(cert=cert, order=cert.deduction.order,
+    data = render_pdf("certificate.html", **pdf_context(cert=cert, order=cert.deduction.order,
                                                  currency=cert.provider.currency))
     return pdf_response(data, f"certificate-{cert.number:08d}.pdf")
 
 
 def debit_note_pdf(invoice: Invoice):
-    data = render_pdf("debit_note.html", **_ctx(invoice=invoice, debits=analysis.invoice_debits(invoice),
+    data = render_pdf("debit_note.html", **pdf_context(invoice=invoice, debits=analysis.invoice_debits(invoice),
                                                 currency=invoice.provider.currency))
     return pdf_response(data, f"debit-note-{invoice.display_number}.pdf")
 
@@ -92,7 +86,7 @@ def period_report_pdf(rep: reports.PeriodReport):
                  money(rep.totals.released, currency), ""])
     tables = [PdfTable(_("Lots"), cols, rows, {len(rows) - 1})] if rep.lots else []
     data = render_pdf_with_tables("period_report.html", tables, footer=_("Report by period"),
-                                  **_ctx(rep=rep, currency=currency))
+                                  **pdf_context(rep=rep, currency=currency))
     return pdf_response(data, f"report-{rep.start}-{rep.end}.pdf")
 
 
@@ -107,5 +101,5 @@ def extract_pdf(ex: reports.Extract):
     rows.append([_("Gross total"), "", "", "", "", money(ex.totals.informed, currency),
                  money(ex.totals.glosa, currency), money(ex.totals.released, currency)])
     data = render_pdf_with_tables("extract.html", [PdfTable(_("Patients"), cols, rows, {len(rows) - 1})],
-                                  footer=_("Summary statement"), **_ctx(ex=ex, currency=currency))
+                                  footer=_("Summary statement"), **pdf_context(ex=ex, currency=currency))
     return pdf_response(data, f"extract-{ex.start}-{ex.end}.pdf")

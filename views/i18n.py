@@ -5,7 +5,7 @@ from flask import Blueprint, current_app, has_request_context, redirect, request
 from flask_login import current_user
 
 from models.base import db
-from views.formatting import register_filters
+from services.formatting import register_filters
 from views.safety import safe_next
 
 bp = Blueprint("i18n", __name__)

@@ -19,16 +19,16 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
 from forms.invoices import AttachmentsForm, ConfirmForm, InvoiceDataForm, ReviewForm, SearchForm, year_choices
-from models import Attachment, Authorization, Invoice, PayerSettings, RejectionReason
-from models.base import db, utcnow
+from models import Attachment, Authorization, Invoice, RejectionReason
+from models.base import db
 from models.enums import AttachmentKind, InvoiceStatus
 from models.permissions import can
 from models.rules import afip_qr
 from models.rules import invoices as rules
 from models.workflow import TransitionError, allowed_targets
-from services import invoice_list
+from services import invoice_list, visibility
 from services import invoices as svc
-from services.pdf import pdf_response, render_pdf
+from services.pdf import pdf_context, pdf_response, render_pdf
 from services.qr import read_afip_qr
 from views.admin.base import SecurePage
 
@@ -130,11 +130,9 @@ class InvoicesView(SecurePage):
         invoice = self._invoice_or_404(invoice_id)
         if not invoice.verification_code:
             abort(404)
-        data = render_pdf(
-            "invoice_receipt.html", invoice=invoice, history=svc.status_history(invoice),
-            payer=db.session.scalar(select(PayerSettings).limit(1)), generated_at=utcnow(),
-            voucher_name=rules.voucher_name, billing=svc.billing_of(invoice.authorization),
-        )
+        data = render_pdf("invoice_receipt.html", **pdf_context(
+            invoice=invoice, history=svc.status_history(invoice), voucher_name=rules.voucher_name,
+            billing=svc.billing_of(invoice.authorization)))
         return pdf_response(data, f"constancia-{invoice.display_number}.pdf")
 
 
@@ -183,8 +181,8 @@ class InvoiceWizardView(SecurePage):
         session.modified = True
 
     def _authorization(self, state) -> Authorization:
-        auth = db.session.get(Authorization, state["authorization_id"])
-        if auth is None or (current_user.is_provider and auth.provider_id != current_user.current_provider_id):
+        auth = visibility.get_visible(Authorization, state["authorization_id"], current_user)
+        if auth is None:
             session.pop(WIZARD, None)
             abort(404)
         return auth
@@ -217,9 +215,7 @@ class InvoiceWizardView(SecurePage):
             except svc.LookupError_ as exc:
                 form.number.errors = [str(exc)]
         elif request.method == "GET" and state and not state.get("invoice_id"):
-            auth = db.session.get(Authorization, state["authorization_id"])
-            if auth is not None and current_user.is_provider and auth.provider_id != current_user.current_provider_id:
-                auth = None
+            auth = visibility.get_visible(Authorization, state["authorization_id"], current_user)
             if auth is not None:
                 form.number.data = auth.number
         billing = svc.billing_of(auth) if auth else None

@@ -1,4 +1,4 @@
-"""Small guards for untrusted request data."""
+"""Guards for untrusted request data."""
 from __future__ import annotations
 
 from urllib.parse import urlsplit
@@ -13,12 +13,3 @@ def safe_next(target: str | None) -> str | None:
         return None
     return target
 
-
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise_cell(value):
-    """Keep spreadsheet programs from running a CSV cell as a formula."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value

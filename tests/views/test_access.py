@@ -3,6 +3,7 @@ import pytest
 
 from models.enums import Role
 from models.permissions import can
+from seed import factories as f
 
 ENDPOINTS = [
     "invoice_record", "authorization", "beneficiary", "lot", "guide", "tiss_submission", "glosa", "appeal",
@@ -22,7 +23,8 @@ def test_anonymous_users_are_sent_to_login(client):
 
 @pytest.mark.parametrize("role", list(Role))
 def test_each_role_gets_what_the_matrix_says(client, login_as, role):
-    user = login_as(role)
+    providers = [f.make_provider("Prestador Acceso")] if role == Role.PROVIDER else []
+    user = login_as(role, providers=providers)
     for endpoint in ENDPOINTS:
         resource = "invoice" if endpoint == "invoice_record" else endpoint
         expected = 200 if can(user, "view", resource) else 403
@@ -34,8 +36,18 @@ def test_each_role_gets_what_the_matrix_says(client, login_as, role):
             assert new.status_code == 302, (role, endpoint)
 
 
+def test_a_provider_user_without_an_approved_link_sees_only_the_pending_page(client, login_as):
+    login_as(Role.PROVIDER)
+    for endpoint in ENDPOINTS:
+        response = client.get(f"/admin/{endpoint}/")
+        assert response.status_code == 403, endpoint
+        assert 'id="link-pending"' in response.get_data(as_text=True), endpoint
+    assert client.get("/admin/my-links/").status_code == 200
+    assert client.get("/admin/").status_code == 200
+
+
 def test_a_403_page_is_shown_in_the_users_language(client, login_as):
-    login_as(Role.PROVIDER, locale="es_AR")
+    login_as(Role.PROVIDER, locale="es_AR", providers=[f.make_provider("Prestador Idioma")])
     response = client.get("/admin/audit_log/")
     assert response.status_code == 403
     assert "No tenés acceso a esta página." in response.get_data(as_text=True)

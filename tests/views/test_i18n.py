@@ -5,7 +5,7 @@ from decimal import Decimal
 from flask_babel import force_locale
 
 from models.enums import Role
-from views.formatting import day, money
+from services.formatting import day, money
 
 
 def html(response):

@@ -7,8 +7,9 @@ import pytest
 from app import create_app
 from models.base import db
 from models.enums import Role
+from services.csv_export import neutralise_cell
 from tests.helpers import argentine_provider
-from views.safety import neutralise_cell, safe_next
+from views.safety import safe_next
 
 
 @pytest.fixture

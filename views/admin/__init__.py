@@ -1,9 +1,11 @@
 """The back office at /admin/: every screen, grouped in menus by job."""
 from __future__ import annotations
 
+from flask import render_template, request
 from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 
 import models as m
 from views.admin.accounts import LinkRequestView, OutboxView, ProviderLoginView
@@ -127,4 +129,22 @@ def build_admin(app) -> Admin:
     for view_cls, model, name, category in SCREENS:
         endpoint = ENDPOINTS.get(model, model.__tablename__)
         admin.add_view(view_cls(model, m.db, name=name, category=category, endpoint=endpoint))
+    app.before_request(pending_link_gate)
     return admin
+
+
+# What a provider user without an approved link may open: its own account pages and the link request.
+UNLINKED_BLUEPRINTS = frozenset({"my_links", "auth", "accounts", "i18n", "health", "static"})
+UNLINKED_ENDPOINTS = frozenset({"admin.index", "admin.static", "root", None})
+
+
+def pending_link_gate():
+    """A provider user with no approved link sees no provider data: every other page answers a
+    friendly "your link is pending" page (deny by default, whatever the page would have shown)."""
+    if not (current_user.is_authenticated and current_user.is_provider):
+        return None
+    if current_user.current_provider_id is not None:
+        return None
+    if request.endpoint in UNLINKED_ENDPOINTS or request.endpoint.split(".")[0] in UNLINKED_BLUEPRINTS:
+        return None
+    return render_template("admin/link_pending.html"), 403

@@ -10,23 +10,21 @@ from sqlalchemy import select
 from models import Appeal, Attachment, Guide, Lot
 from models.base import db
 from models.enums import AppealStatus
+from models.errors import CodedError
 from models.permissions import can
-from models.workflow import TransitionError
-from services import appeals, storage
-from services.reports import owned
-from views.admin.pages import Page
+from services import appeals, storage, visibility
+from views import refusals
+from views.admin.base import SecurePage
 
 MAX_FILES = 5
 
 
-class AppealDeskView(Page):
+class AppealDeskView(SecurePage):
     resource = "appeal"
 
     @expose("/")
     def index(self):
-        query = select(Appeal).order_by(Appeal.id.desc()).limit(300)
-        if current_user.is_provider:
-            query = query.where(Appeal.provider_id == current_user.current_provider_id)
+        query = visibility.visible(select(Appeal).order_by(Appeal.id.desc()).limit(300), current_user, "appeal")
         wanted = request.args.get("status")
         if wanted:
             try:
@@ -39,14 +37,11 @@ class AppealDeskView(Page):
     @expose("/new/<int:lot_id>", methods=("GET", "POST"))
     def new(self, lot_id):
         self.require("create", "appeal")
-        lot = owned(current_user, db.session.get(Lot, lot_id))
+        lot = self.visible_or_404(Lot, lot_id)
         guide = None
         if request.values.get("guide_id"):
-            try:
-                guide = db.session.get(Guide, int(request.values["guide_id"]))
-            except ValueError:
-                abort(400)
-            if guide is None or guide.lot_id != lot.id:
+            guide = self.visible_or_404(Guide, request.values["guide_id"])
+            if guide.lot_id != lot.id:
                 abort(404)
         errors = {}
         if request.method == "POST":
@@ -68,15 +63,15 @@ class AppealDeskView(Page):
                     db.session.commit()
                     flash(_("Appeal #%(id)s sent.", id=appeal.id), "success")
                     return redirect(url_for(".detail", appeal_id=appeal.id))
-                except appeals.AppealError as exc:
+                except CodedError as exc:
                     db.session.rollback()
-                    errors[exc.field or "form"] = exc.message
+                    refusals.show(exc, errors=errors)
         rows = appeals.appealable_glosas(lot, guide)
         return self.render("money/appeal_new.html", lot=lot, guide=guide, rows=rows, errors=errors, form=request.form,
                            currency=lot.provider.currency, max_len=appeals.rules.JUSTIFICATION_MAX)
 
     def _appeal(self, appeal_id) -> Appeal:
-        return owned(current_user, db.session.get(Appeal, appeal_id))
+        return self.visible_or_404(Appeal, appeal_id)
 
     @expose("/<int:appeal_id>", methods=("GET", "POST"))
     def detail(self, appeal_id):
@@ -92,12 +87,9 @@ class AppealDeskView(Page):
                 db.session.commit()
                 flash(_("Appeal decided: %(status)s.", status=status.label), "success")
                 return redirect(url_for(".detail", appeal_id=appeal.id))
-            except appeals.AppealError as exc:
+            except CodedError as exc:
                 db.session.rollback()
-                errors[exc.field or "form"] = exc.message
-            except TransitionError as exc:
-                db.session.rollback()
-                errors["reason" if exc.code == "reason" else "form"] = exc.message
+                refusals.show(exc, errors=errors, field="reason" if exc.code == "reason" else None)
             appeal = self._appeal(appeal_id)
         can_decide = can(current_user, "decide", "appeal") and appeal.status in (AppealStatus.OPEN,
                                                                                   AppealStatus.IN_ANALYSIS)
@@ -112,9 +104,9 @@ class AppealDeskView(Page):
         try:
             appeals.start_analysis(appeal, current_user)
             db.session.commit()
-        except TransitionError as exc:
+        except CodedError as exc:
             db.session.rollback()
-            flash(exc.message, "danger")
+            refusals.show(exc)
         return redirect(url_for(".detail", appeal_id=appeal_id))
 
     @expose("/<int:appeal_id>/attachment/<int:attachment_id>")

@@ -11,24 +11,20 @@ from sqlalchemy import select
 from models import Glosa, GuideItem, Invoice, Lot
 from models.base import db
 from models.enums import LotStatus
+from models.errors import CodedError
 from models.permissions import can
-from models.workflow import TransitionError, allowed_targets, transition
+from models.workflow import allowed_targets
 from services import analysis
-from services.reports import owned
-from views import documents
-from views.admin.pages import Page
-
-PROVIDER_VISIBLE = (LotStatus.ANALYSED, LotStatus.RELEASED, LotStatus.PAID, LotStatus.CLOSED_UNPAID)
+from services import lots as lot_svc
+from views import documents, refusals
+from views.admin.base import SecurePage
 
 
-class AccountAuditView(Page):
+class AccountAuditView(SecurePage):
     resource = "lot"
 
     def _lot(self, lot_id: int) -> Lot:
-        lot = owned(current_user, analysis.load_lot(lot_id))
-        if current_user.is_provider and lot.status not in PROVIDER_VISIBLE:
-            abort(404)
-        return lot
+        return analysis.lot_for(current_user, lot_id)
 
     def _back(self, lot: Lot, anchor: str = ""):
         return redirect(url_for(".lot", lot_id=lot.id) + anchor)
@@ -37,13 +33,10 @@ class AccountAuditView(Page):
     def index(self):
         statuses = [s for s in LotStatus]
         wanted = request.args.get("status")
-        if current_user.is_provider:
-            query = select(Lot).where(Lot.provider_id == current_user.current_provider_id,
-                                      Lot.status.in_(PROVIDER_VISIBLE))
-        else:
+        if not current_user.is_provider:
             default = LotStatus.ANALYSED.value if can(current_user, "release", "lot") else LotStatus.IN_ANALYSIS.value
             wanted = wanted or default
-            query = select(Lot)
+        query = analysis.lots_query(current_user)
         if wanted:
             try:
                 query = query.where(Lot.status == LotStatus(wanted))
@@ -75,9 +68,9 @@ class AccountAuditView(Page):
             db.session.commit()
             if ok:
                 flash(ok, "success")
-        except (analysis.AnalysisError, TransitionError) as exc:
+        except CodedError as exc:
             db.session.rollback()
-            flash(exc.message, "danger")
+            refusals.show(exc)
         return self._back(lot, anchor)
 
     @expose("/lot/<int:lot_id>/status", methods=("POST",))
@@ -87,20 +80,8 @@ class AccountAuditView(Page):
             target = LotStatus(request.form.get("target", ""))
         except ValueError:
             abort(400)
-        reason = request.form.get("reason")
-
-        def move():
-            if target == LotStatus.ANALYSED:
-                analysis.finish(lot, current_user)
-            else:
-                transition(lot, target, current_user, reason)
-                if target == LotStatus.IN_ANALYSIS:
-                    if lot.processing_date is None:
-                        from datetime import date
-
-                        lot.processing_date = date.today()
-                    analysis.start_values(lot)
-        return self._run(lot, move, ok=_("Status changed to %(status)s.", status=target.label))
+        return self._run(lot, lot_svc.move_lot, lot, target, current_user, request.form.get("reason"),
+                         ok=_("Status changed to %(status)s.", status=target.label))
 
     def _item(self, lot: Lot, item_id: int) -> GuideItem:
         item = db.session.get(GuideItem, item_id)
@@ -164,7 +145,7 @@ class AccountAuditView(Page):
 
     # IOMA invoices --------------------------------------------------------------
     def _invoice(self, invoice_id) -> Invoice:
-        return owned(current_user, db.session.get(Invoice, invoice_id))
+        return self.visible_or_404(Invoice, invoice_id)
 
     @expose("/invoice/<int:invoice_id>", methods=("GET", "POST"))
     def invoice(self, invoice_id):
@@ -179,9 +160,9 @@ class AccountAuditView(Page):
                 db.session.commit()
                 flash(_("Debit recorded."), "success")
                 return redirect(url_for(".invoice", invoice_id=invoice.id))
-            except analysis.AnalysisError as exc:
+            except CodedError as exc:
                 db.session.rollback()
-                errors[exc.field or "form"] = exc.message
+                refusals.show(exc, errors=errors)
         return self.render("money/audit_invoice.html", invoice=invoice, debits=analysis.invoice_debits(invoice),
                            codes=analysis.active_codes(), errors=errors, form=request.form,
                            can_debit=can(current_user, "debit", "invoice") and invoice.status in analysis.DEBITABLE,
@@ -197,9 +178,9 @@ class AccountAuditView(Page):
         try:
             analysis.remove_invoice_debit(glosa)
             db.session.commit()
-        except analysis.AnalysisError as exc:
+        except CodedError as exc:
             db.session.rollback()
-            flash(exc.message, "danger")
+            refusals.show(exc)
         return redirect(url_for(".invoice", invoice_id=invoice.id))
 
     @expose("/invoice/<int:invoice_id>/debit-note.pdf")

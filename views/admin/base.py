@@ -8,16 +8,16 @@ from decimal import Decimal
 from flask import abort, redirect, request, url_for
 from flask_admin import BaseView, expose
 from flask_admin.contrib.sqla import ModelView
-from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
 from flask_admin.model import typefmt
 from flask_login import current_user
-from sqlalchemy import false, inspect
+from sqlalchemy import inspect
 
 from models.base import Money
 from models.enums import LabeledEnum
-from models.permissions import PROVIDER_SCOPED, can
-from views import formatting
-from views.safety import neutralise_cell
+from models.errors import NotFound
+from models.permissions import can
+from services import formatting, visibility
+from services.csv_export import neutralise_cell
 
 
 def _type_formatters(base: dict) -> dict:
@@ -98,6 +98,22 @@ class SecureModelView(ModelView):
             return self.can_delete
         return super().is_action_allowed(name)
 
+    # Rows: what services.visibility lets the user see (list, count, details, edit, delete, export and
+    # actions all start from these three) --------------------------------------------------
+    def get_query(self):
+        return visibility.visible(super().get_query(), current_user, self.resource, self.model)
+
+    def get_count_query(self):
+        return visibility.visible(super().get_count_query(), current_user, self.resource, self.model)
+
+    def get_one(self, id):
+        """The row, or 404 alike for a malformed id, a missing row and one the user may not see."""
+        key = visibility.parse_id(id)
+        obj = super().get_one(str(key)) if key is not None else None
+        if not visibility.may_see(current_user, obj, self.resource):
+            raise NotFound()
+        return obj
+
     # Relationship pickers and inline edits serve forms only: no form, no lookup.
     @expose("/ajax/lookup/")
     def ajax_lookup(self):
@@ -117,17 +133,9 @@ class SecureModelView(ModelView):
 
 
 class ProviderScopedView(SecureModelView):
-    """Provider users see and touch only rows of the provider they act for.
+    """Rows owned by a provider: provider users read them here and write through the guided pages
+    (wizard, lot builder, appeals) that apply the business rules; staff edit them here."""
 
-    Covers list, count, details/edit/delete (get_one), export and actions (both
-    built on get_query) and forces the owner on save.
-    """
-
-    @property
-    def provider_column(self) -> str:
-        return PROVIDER_SCOPED[self.resource]
-
-    # Provider users write through the guided pages that apply the business rules.
     @property
     def can_create(self) -> bool:
         return not current_user.is_provider and super().can_create
@@ -140,74 +148,13 @@ class ProviderScopedView(SecureModelView):
     def can_delete(self) -> bool:
         return not current_user.is_provider and super().can_delete
 
-    def _provider_scope(self, query):
-        if not (current_user.is_authenticated and current_user.is_provider):
-            return query
-        provider_id = current_user.current_provider_id
-        if provider_id is None:
-            return query.filter(false())
-        *hops, column = self.provider_column.split(".")
-        owner = self.model
-        for hop in hops:  # rows owned through their parent: join up to it
-            relationship = getattr(owner, hop)
-            query = query.join(relationship)
-            owner = relationship.property.mapper.class_
-        return query.filter(getattr(owner, column) == provider_id)
-
-    def get_query(self):
-        return self._provider_scope(super().get_query())
-
-    def get_count_query(self):
-        return self._provider_scope(super().get_count_query())
-
-    def _owner_of(self, obj):
-        value = obj
-        for hop in self.provider_column.split("."):
-            value = getattr(value, hop, None) if value is not None else None
-        return value
-
-    def get_one(self, id):
-        obj = super().get_one(id)
-        if obj is None:
-            return None
-        if current_user.is_provider and self._owner_of(obj) != current_user.current_provider_id:
-            abort(404)
-        return obj
-
-    def on_model_change(self, form, model, is_created):
-        if current_user.is_provider and "." not in self.provider_column:
-            setattr(model, self.provider_column, current_user.current_provider_id)
-        super().on_model_change(form, model, is_created)
-
-
-class ProviderScopedAjaxLoader(QueryAjaxModelLoader):
-    """Relationship lookups (select2 ajax) that never leak another provider's rows."""
-
-    def __init__(self, name, session, model, provider_column="provider_id", **options):
-        self.provider_column = provider_column
-        super().__init__(name, session, model, **options)
-
-    def _scoped(self, query):
-        if current_user.is_authenticated and current_user.is_provider:
-            return query.filter(getattr(self.model, self.provider_column) == current_user.current_provider_id)
-        return query
-
-    def get_query(self):
-        return self._scoped(super().get_query())
-
-    def get_one(self, pk):
-        obj = super().get_one(pk)
-        if obj is not None and current_user.is_provider:
-            if getattr(obj, self.provider_column) != current_user.current_provider_id:
-                return None
-        return obj
-
-
 
 class SecurePage(BaseView):
-    """A custom page (wizard, desk, report) open to whoever ``can(action, resource)``.
+    """The base of every custom page (wizard, desk, report): open to whoever ``can(action, resource)``.
 
     ``provider_menu`` shows the menu entry only to providers (True) or only to staff (False).
+    Rows come through ``visible_or_404`` (services.visibility): one answer, 404, for a row that
+    does not exist and one the user may not see.
     """
 
     resource: str = "dashboard"
@@ -226,3 +173,12 @@ class SecurePage(BaseView):
         if current_user.is_authenticated:
             abort(403)
         return redirect(url_for("auth.login", next=request.full_path))
+
+    @staticmethod
+    def require(action: str, resource: str) -> None:
+        if not can(current_user, action, resource):
+            abort(403)
+
+    @staticmethod
+    def visible_or_404(model, ident, resource: str | None = None):
+        return visibility.get_visible_or_404(model, ident, current_user, resource)

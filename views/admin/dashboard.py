@@ -24,6 +24,8 @@ class DashboardView(AdminIndexView):
 
     @expose("/")
     def index(self):
+        if current_user.is_provider and current_user.current_provider_id is None:
+            return self.render("admin/dashboard.html", queues=[], overview=[])  # the link is pending: no figures
         charts = {}
         if current_user.role.value != "credentialing":
             country = chart_country(current_user, request.args.get("currency"))

@@ -5,7 +5,7 @@ Views parse, call services and render; rules live in services.guides / services.
 """
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from urllib.parse import parse_qsl, urlencode
 
@@ -24,16 +24,19 @@ from forms.lots import (
     ReasonForm,
     ReceiptForm,
 )
-from models import Guide, Lot, PayerSettings, Professional, Provider
+from models import Guide, Lot, Professional, Provider
 from models.base import db
 from models.enums import GuideStatus, GuideType, LotStatus
+from models.errors import CodedError
 from models.permissions import can
-from models.workflow import TransitionError, allowed_targets
 from services import guides as guide_svc
 from services import lots as lot_svc
-from services.pdf import pdf_response, render_pdf
+from services import visibility
+from services.actions import actions_for
+from services.formatting import money
+from services.pdf import pdf_context, pdf_response, render_pdf
+from views import refusals
 from views.admin.base import SecurePage
-from views.formatting import money
 from views.safety import safe_next
 
 DRAFT_KEY = "lot_draft"
@@ -56,20 +59,10 @@ class _Page(SecurePage):
 
     def _provider(self) -> Provider:
         """The provider a provider user acts for (builder pages are the provider's)."""
-        provider_id = current_user.current_provider_id if current_user.is_provider else None
-        provider = db.session.get(Provider, provider_id) if provider_id else None
-        if provider is None:
-            abort(403)
-        return provider
+        return visibility.acting_provider(current_user)
 
     def _visible_lot(self, lot_id: int) -> Lot:
-        lot = db.session.get(Lot, lot_id)
-        if lot is None or (current_user.is_provider and lot.provider_id != current_user.current_provider_id):
-            abort(404)
-        return lot
-
-    def _pdf_context(self, **ctx):
-        return {"payer": PayerSettings.current(), "generated_at": datetime.now(), **ctx}
+        return self.visible_or_404(Lot, lot_id)
 
 
 # Sending (shared by the builder and billing by period) ------------------------------
@@ -262,7 +255,7 @@ class LotBuilderView(_Page):
         ctx = self._summary_context()
         if not ctx["lots"]:
             abort(404)
-        pdf = render_pdf("lot_protocol.html", **self._pdf_context(**ctx))
+        pdf = render_pdf("lot_protocol.html", **pdf_context(**ctx))
         return pdf_response(pdf, f"protocolo-{'-'.join(str(item.protocol_number) for item in ctx['lots'])}.pdf")
 
 
@@ -308,10 +301,7 @@ class GuideEditView(_Page):
         return redirect(url_for("guide.index_view"))
 
     def _guide(self, guide_id: int) -> Guide:
-        guide = db.session.get(Guide, guide_id)
-        if guide is None or (current_user.is_provider and guide.provider_id != current_user.current_provider_id):
-            abort(404)
-        return guide
+        return self.visible_or_404(Guide, guide_id)
 
     def _form(self, guide: Guide):
         form = GuideExecutionForm(obj=guide if request.method == "GET" else None)
@@ -356,13 +346,9 @@ class GuideEditView(_Page):
                 db.session.commit()
                 flash(_("Guide %(number)s saved.", number=guide.number), "success")
                 return self._back(guide)
-            except guide_svc.GuideError as exc:
+            except CodedError as exc:
                 db.session.rollback()
-                field = getattr(form, exc.field or "", None)
-                if field is not None:
-                    field.errors = list(field.errors) + [exc.message]
-                else:
-                    flash(exc.message, "danger")
+                refusals.show(exc, form=form)
         return self._render(guide, form)
 
     @expose("/<int:guide_id>/items", methods=("POST",))
@@ -392,9 +378,9 @@ class GuideEditView(_Page):
             db.session.commit()
             flash(_("Item removed. Guide total: %(total)s.",
                     total=money(guide.total_amount, guide.provider.currency)), "success")
-        except guide_svc.GuideError as exc:
+        except CodedError as exc:
             db.session.rollback()
-            flash(exc.message, "danger")
+            refusals.show(exc)
         return self._back(guide)
 
 
@@ -415,8 +401,8 @@ class LotTrackingView(_Page):
         protocol = args.get("protocol", "").strip()
         start, end = _parse_date(args.get("start")), _parse_date(args.get("end"))
         query = lot_svc.lot_search_query(
-            provider_id=current_user.current_provider_id if current_user.is_provider else None,
-            guide_type=GuideType(guide_type) if guide_type else None, guide_number=args.get("guide", "")[:20],
+            current_user, guide_type=GuideType(guide_type) if guide_type else None,
+            guide_number=args.get("guide", "")[:20],
             start=start, end=end, protocol=int(protocol) if protocol.isdigit() and len(protocol) < 18 else None,
             status=LotStatus(status) if status else None,
         )
@@ -436,17 +422,9 @@ class LotTrackingView(_Page):
         lot = self._visible_lot(lot_id)
         guides = db.session.scalars(sa.select(Guide).where(Guide.lot_id == lot.id)
                                     .options(selectinload(Guide.beneficiary)).order_by(Guide.number)).all()
-        provider_may = current_user.is_provider and lot_svc.provider_may_change(lot)
-        staff_targets = [] if current_user.is_provider else [
-            t for t in allowed_targets(lot, current_user) if t != LotStatus.CANCELLED]
         return self.render(
-            "lots/tracking_detail.html", lot=lot, guides=guides, provider_may=provider_may,
-            can_cancel=can(current_user, "cancel", "lot") and lot.status == LotStatus.RECEIVED
-            and (not current_user.is_provider or provider_may),
-            can_delete=can(current_user, "delete", "lot") and provider_may,
-            can_receive=can(current_user, "receive", "lot") and lot.status != LotStatus.CANCELLED,
-            targets=staff_targets, receipt_form=ReceiptForm(obj=lot), reason_form=ReasonForm(),
-            integrity=lot_svc.lot_integrity(lot),
+            "lots/tracking_detail.html", lot=lot, guides=guides, actions=actions_for(lot, current_user),
+            receipt_form=ReceiptForm(obj=lot), reason_form=ReasonForm(), integrity=lot_svc.lot_integrity(lot),
         )
 
     def _act(self, lot_id: int, fn, success: str):
@@ -455,9 +433,9 @@ class LotTrackingView(_Page):
             fn(lot)
             db.session.commit()
             flash(success, "success")
-        except (lot_svc.LotError, TransitionError) as exc:
+        except CodedError as exc:
             db.session.rollback()
-            flash(exc.message, "danger")
+            refusals.show(exc)
         return lot
 
     @expose("/<int:lot_id>/reverse", methods=("POST",))
@@ -475,9 +453,9 @@ class LotTrackingView(_Page):
             db.session.commit()
             flash(_("Lot deleted: its guides are free for a new lot."), "success")
             return redirect(url_for(".index"))
-        except lot_svc.LotError as exc:
+        except CodedError as exc:
             db.session.rollback()
-            flash(exc.message, "danger")
+            refusals.show(exc)
             return redirect(url_for(".detail", lot_id=lot_id))
 
     @expose("/<int:lot_id>/guides/<int:guide_id>/remove", methods=("POST",))
@@ -518,7 +496,7 @@ class LotTrackingView(_Page):
         guides = db.session.scalars(sa.select(Guide).where(Guide.lot_id == lot.id).options(
             selectinload(Guide.beneficiary), selectinload(Guide.items)).order_by(Guide.number)).all()
         if request.args.get("format") == "pdf":
-            pdf = render_pdf("lot_resume.html", **self._pdf_context(lot=lot, guides=guides))
+            pdf = render_pdf("lot_resume.html", **pdf_context(lot=lot, guides=guides))
             return pdf_response(pdf, f"resumo-lote-{lot.protocol_number or lot.id}.pdf")
         return self.render("lots/resume.html", lot=lot, guides=guides)
 
@@ -527,7 +505,7 @@ class LotTrackingView(_Page):
         lot = self._visible_lot(lot_id)
         ctx = {"lots": [lot], "errors": [], "provider": lot.provider, "competence_label": lot.competence_label,
                "guide_type": lot.guide_type, "total": lot.total_amount, "guide_count": len(lot.guides)}
-        pdf = render_pdf("lot_protocol.html", **self._pdf_context(**ctx))
+        pdf = render_pdf("lot_protocol.html", **pdf_context(**ctx))
         return pdf_response(pdf, f"protocolo-{lot.protocol_number}.pdf")
 
 
@@ -538,15 +516,14 @@ class NfReportView(_Page):
         today = date.today()
         start = _parse_date(request.args.get("start")) or today.replace(day=1)
         end = _parse_date(request.args.get("end")) or today
-        provider_id = current_user.current_provider_id if current_user.is_provider else (
-            int(request.args["provider"]) if request.args.get("provider", "").isdigit() else None)
-        rows = lot_svc.nf_report(start, end, provider_id=provider_id)
+        provider = (visibility.provider_in_view(current_user, request.args.get("provider"))
+                    if current_user.is_provider or request.args.get("provider") else None)
+        rows = lot_svc.nf_report(current_user, start, end, provider=provider)
         totals = lot_svc.nf_totals(rows)
-        providers = [] if current_user.is_provider else db.session.scalars(
-            sa.select(Provider).where(Provider.id.in_(sa.select(Lot.provider_id))).order_by(Provider.legal_name)).all()
-        ctx = {"rows": rows, "totals": totals, "start": start, "end": end, "provider_id": provider_id,
-               "provider": db.session.get(Provider, provider_id) if provider_id else None}
+        providers = [] if current_user.is_provider else lot_svc.providers_with_lots()
+        ctx = {"rows": rows, "totals": totals, "start": start, "end": end,
+               "provider_id": provider.id if provider else None, "provider": provider}
         if request.args.get("format") == "pdf":
-            pdf = render_pdf("nf_report.html", **self._pdf_context(**ctx))
+            pdf = render_pdf("nf_report.html", **pdf_context(**ctx))
             return pdf_response(pdf, f"valores-nf-{start.isoformat()}-{end.isoformat()}.pdf")
         return self.render("lots/nf_report.html", providers=providers, **ctx)

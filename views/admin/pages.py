@@ -1,30 +1,9 @@
-"""Base of the custom (non-CRUD) pages: access from the permission matrix, like SecureModelView."""
+"""Request arguments shared by the custom pages: dates and periods."""
 from __future__ import annotations
 
 from datetime import date
 
-from flask import abort, request
-from flask_login import current_user
-
-from models.base import db
-from models.permissions import can
-from views.admin.base import SecurePage
-
-
-class Page(SecurePage):
-    """Money-end pages: a few helpers on top of SecurePage."""
-
-    @staticmethod
-    def require(action: str, resource: str) -> None:
-        if not can(current_user, action, resource):
-            abort(403)
-
-    @staticmethod
-    def get_or_404(model, ident):
-        obj = db.session.get(model, ident)
-        if obj is None:
-            abort(404)
-        return obj
+from flask import request
 
 
 def parse_date(value: str | None) -> date | None:

@@ -11,17 +11,18 @@ from sqlalchemy import select
 
 from models import PaymentOrder, Provider, WithholdingCertificate
 from models.base import db
-from models.enums import DeductionKind, PaymentMethod, PaymentOrderStatus
+from models.enums import PaymentMethod, PaymentOrderStatus
+from models.errors import CodedError
 from models.permissions import can
 from models.rules.withholdings import ADJUSTMENT_CODES
-from models.workflow import TransitionError, allowed_targets
 from services import payments
-from services.reports import owned
-from views import documents
-from views.admin.pages import Page, parse_date, period_args
+from services.actions import actions_for
+from views import documents, refusals
+from views.admin.base import SecurePage
+from views.admin.pages import parse_date, period_args
 
 
-class PaymentDeskView(Page):
+class PaymentDeskView(SecurePage):
     resource = "payment_desk"
 
     @expose("/")
@@ -37,7 +38,7 @@ class PaymentDeskView(Page):
     @expose("/new/<int:provider_id>", methods=("GET", "POST"))
     def new(self, provider_id):
         self.require("create", "payment_order")
-        provider = self.get_or_404(Provider, provider_id)
+        provider = self.visible_or_404(Provider, provider_id)
         available = payments.payables(provider)
         errors, totals, adjustment = {}, None, None
         keys = request.form.getlist("doc") if request.method == "POST" else [p.key for p in available.all]
@@ -52,7 +53,7 @@ class PaymentDeskView(Page):
                                                            request.form.get("adjustment_amount"))
                     adjustments.append(adjustment)
                 if pay_date is None:
-                    raise payments.PaymentError(_("Enter a valid date."), "payment_date")
+                    raise payments.PaymentError("date", "payment_date")
                 selected = [p for p in available.all if p.key in set(keys)]
                 if request.form.get("action") == "create":
                     order = payments.create_order(provider, keys, pay_date, current_user, adjustments)
@@ -60,9 +61,9 @@ class PaymentDeskView(Page):
                     flash(_("Payment order %(number)s created.", number=str(order)), "success")
                     return redirect(url_for(".order", order_id=order.id))
                 totals = payments.preview(provider, selected, pay_date, adjustments)
-            except payments.PaymentError as exc:
+            except CodedError as exc:
                 db.session.rollback()
-                errors[exc.field or "form"] = exc.message
+                refusals.show(exc, errors=errors)
         elif available.all:
             totals = payments.preview(provider, available.all, pay_date)
         return self.render("money/desk_new.html", provider=provider, available=available, keys=set(keys),
@@ -70,22 +71,16 @@ class PaymentDeskView(Page):
                            codes=ADJUSTMENT_CODES, currency=provider.currency)
 
     def _order(self, order_id) -> PaymentOrder:
-        order = payments.load_order(order_id)
-        if order is None:
-            abort(404)
-        return order
+        return self.visible_or_404(PaymentOrder, order_id)
+
+    def _render_order(self, order: PaymentOrder, errors: dict | None = None, form=None):
+        return self.render("money/desk_order.html", order=order, actions=actions_for(order, current_user),
+                           methods=list(PaymentMethod), codes=ADJUSTMENT_CODES, errors=errors or {}, form=form or {},
+                           line_label=payments.line_label, currency=order.provider.currency, today=date.today())
 
     @expose("/order/<int:order_id>")
     def order(self, order_id):
-        order = self._order(order_id)
-        can_pay = (order.status == PaymentOrderStatus.APPROVED and can(current_user, "pay", "payment_order")
-                   and order.approved_by_id != current_user.id)
-        can_adjust = order.status == PaymentOrderStatus.DRAFT and can(current_user, "edit", "payment_order")
-        return self.render("money/desk_order.html", order=order,
-                           targets=[t.value for t in allowed_targets(order, current_user)],
-                           can_pay=can_pay, can_adjust=can_adjust,
-                           methods=list(PaymentMethod), codes=ADJUSTMENT_CODES, errors={}, form={},
-                           line_label=payments.line_label, currency=order.provider.currency, today=date.today())
+        return self._render_order(self._order(order_id))
 
     @expose("/order/<int:order_id>/status", methods=("POST",))
     def order_status(self, order_id):
@@ -104,9 +99,9 @@ class PaymentDeskView(Page):
             actions[target]()
             db.session.commit()
             flash(_("Status changed to %(status)s.", status=PaymentOrderStatus(target).label), "success")
-        except (TransitionError, payments.PaymentError) as exc:
+        except CodedError as exc:
             db.session.rollback()
-            flash(exc.message, "danger")
+            refusals.show(exc)
         return redirect(url_for(".order", order_id=order_id))
 
     @expose("/order/<int:order_id>/adjustment", methods=("POST",))
@@ -118,9 +113,9 @@ class PaymentDeskView(Page):
                                             request.form.get("adjustment_amount"))
             payments.add_adjustment(order, adj, current_user)
             db.session.commit()
-        except payments.PaymentError as exc:
+        except CodedError as exc:
             db.session.rollback()
-            flash(exc.message, "danger")
+            refusals.show(exc)
         return redirect(url_for(".order", order_id=order_id))
 
     @expose("/order/<int:order_id>/pay", methods=("POST",))
@@ -139,16 +134,10 @@ class PaymentDeskView(Page):
             db.session.commit()
             flash(_("Order paid; %(n)s certificate(s) issued.", n=len(certs)), "success")
             return redirect(url_for(".order", order_id=order_id))
-        except payments.PaymentError as exc:
+        except CodedError as exc:
             db.session.rollback()
-            errors[exc.field or "form"] = exc.message
-        except TransitionError as exc:
-            db.session.rollback()
-            errors["form"] = exc.message
-        order = self._order(order_id)
-        return self.render("money/desk_order.html", order=order, targets=[], can_pay=True, can_adjust=False,
-                           methods=list(PaymentMethod), codes=ADJUSTMENT_CODES, errors=errors, form=request.form,
-                           line_label=payments.line_label, currency=order.provider.currency, today=date.today())
+            refusals.show(exc, errors=errors)
+        return self._render_order(self._order(order_id), errors, request.form)
 
     @expose("/order/<int:order_id>/statement.pdf")
     def order_pdf(self, order_id):
@@ -156,8 +145,7 @@ class PaymentDeskView(Page):
 
     @expose("/certificate/<int:cert_id>.pdf")
     def certificate_pdf(self, cert_id):
-        cert = owned(current_user, db.session.get(WithholdingCertificate, cert_id))
-        return documents.certificate_pdf(cert)
+        return documents.certificate_pdf(self.visible_or_404(WithholdingCertificate, cert_id))
 
     @expose("/withholdings.csv")
     def withholdings_csv(self):
@@ -166,5 +154,3 @@ class PaymentDeskView(Page):
         return Response(payments.withholdings_csv(start, end), mimetype="text/csv",
                         headers={"Content-Disposition": f'attachment; filename="withholdings-{start}-{end}.csv"'})
 
-
-DEDUCTION_KINDS = (DeductionKind.DEBIT, DeductionKind.CREDIT)

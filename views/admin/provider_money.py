@@ -1,8 +1,8 @@
 """The provider's side of money: Mis comprobantes (documents and balance), Mis retenciones,
 Demonstrativos de pagamento and Relatórios (report by period, extrato sintético).
 
-Every page works on ``scoped_provider``: a provider user's own provider (another id → 404);
-staff may pass ``provider_id`` to see what a provider sees."""
+Every page works on ``services.visibility.provider_in_view``: a provider user's own provider
+(another id → 404); staff may pass ``provider_id`` to see what a provider sees."""
 from __future__ import annotations
 
 import csv
@@ -14,22 +14,15 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from models import Invoice, PaymentOrder, WithholdingCertificate
-from models.base import db
-from services import payments, reports
-from services.reports import owned, scoped_provider
+from services import payments, reports, visibility
+from services.csv_export import neutralise_cell
 from views import documents
-from views.admin.pages import Page, period_args
-from views.formatting import day
-from views.safety import neutralise_cell
+from views.admin.base import SecurePage
+from views.admin.pages import period_args
 
 
 def _provider():
-    raw = request.args.get("provider_id")
-    try:
-        provider_id = int(raw) if raw else None
-    except ValueError:
-        abort(404)
-    return scoped_provider(current_user, provider_id)
+    return visibility.provider_in_view(current_user, request.args.get("provider_id"))
 
 
 def _csv(rows, filename: str) -> Response:
@@ -41,7 +34,7 @@ def _csv(rows, filename: str) -> Response:
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
-class MyDocumentsView(Page):
+class MyDocumentsView(SecurePage):
     """Mis comprobantes."""
 
     resource = "payment_order"
@@ -55,17 +48,17 @@ class MyDocumentsView(Page):
 
     @expose("/order/<int:order_id>.pdf")
     def statement_pdf(self, order_id):
-        return documents.statement_pdf(owned(current_user, payments.load_order(order_id)))
+        return documents.statement_pdf(self.visible_or_404(PaymentOrder, order_id))
 
     @expose("/debit-note/<int:invoice_id>.pdf")
     def debit_note_pdf(self, invoice_id):
-        invoice = owned(current_user, db.session.get(Invoice, invoice_id))
+        invoice = self.visible_or_404(Invoice, invoice_id)
         if not invoice.debited_amount:
             abort(404)
         return documents.debit_note_pdf(invoice)
 
 
-class MyWithholdingsView(Page):
+class MyWithholdingsView(SecurePage):
     """Mis retenciones."""
 
     resource = "withholding_certificate"
@@ -79,10 +72,10 @@ class MyWithholdingsView(Page):
 
     @expose("/<int:cert_id>.pdf")
     def pdf(self, cert_id):
-        return documents.certificate_pdf(owned(current_user, db.session.get(WithholdingCertificate, cert_id)))
+        return documents.certificate_pdf(self.visible_or_404(WithholdingCertificate, cert_id))
 
 
-class StatementsView(Page):
+class StatementsView(SecurePage):
     """Demonstrativos de pagamento."""
 
     resource = "payment_order"
@@ -96,16 +89,16 @@ class StatementsView(Page):
 
     @expose("/<int:order_id>")
     def detail(self, order_id):
-        order = owned(current_user, payments.load_order(order_id))
+        order = self.visible_or_404(PaymentOrder, order_id)
         return self.render("money/statement.html", order=order, line_label=payments.line_label,
                            payment_type=payments.payment_type, currency=order.provider.currency)
 
     @expose("/<int:order_id>.pdf")
     def pdf(self, order_id):
-        return documents.statement_pdf(owned(current_user, payments.load_order(order_id)))
+        return documents.statement_pdf(self.visible_or_404(PaymentOrder, order_id))
 
 
-class ReportsView(Page):
+class ReportsView(SecurePage):
     """Relatórios: report by period and extrato sintético (screen, PDF, CSV)."""
 
     resource = "payment_order"
@@ -148,5 +141,3 @@ class ReportsView(Page):
         return self.render("money/report_extract.html", ex=ex, start=start, end=end, currency=provider.currency,
                            provider_arg=request.args.get("provider_id"))
 
-
-__all__ = ["MyDocumentsView", "MyWithholdingsView", "StatementsView", "ReportsView", "day", "PaymentOrder"]

@@ -16,8 +16,8 @@ from models import Lot, PayerSettings, Provider, TissSubmission
 from models.base import db
 from models.enums import Country, ProviderStatus
 from models.permissions import can
-from services import storage
-from services.pdf import pdf_response, render_pdf
+from services import storage, visibility
+from services.pdf import pdf_context, pdf_response, render_pdf
 from services.tiss.answers import answer_filename, answer_message, guide_summaries
 from services.tiss.errors import TissError
 from services.tiss.export import ExportError, export_filename, export_lot
@@ -26,14 +26,7 @@ from views.admin.base import ProviderScopedView, SecurePage
 
 
 def _visible_submission(submission_id: int) -> TissSubmission:
-    if not can(current_user, "view", "tiss_submission"):
-        abort(403)
-    submission = db.session.get(TissSubmission, submission_id)
-    if submission is None:
-        abort(404)
-    if current_user.is_provider and submission.provider_id != current_user.current_provider_id:
-        abort(404)
-    return submission
+    return visibility.get_visible_or_404(TissSubmission, submission_id, current_user)
 
 
 def _xml_response(data: bytes, filename: str, inline: bool = False) -> Response:
@@ -80,10 +73,8 @@ class TissUploadView(SecurePage):
             return redirect(url_for("tiss_submission.index_view"))
         form = self._form()
         results = []
-        if current_user.is_provider and current_user.current_provider_id is None:
-            flash(_("Your account is not linked to a provider yet."), "warning")
-        elif form.validate_on_submit():
-            provider_id = (current_user.current_provider_id if current_user.is_provider
+        if form.validate_on_submit():
+            provider_id = (visibility.acting_provider(current_user).id if current_user.is_provider
                            else (form.provider.data or None))
             limit = current_app.config["TISS_MAX_XML_BYTES"]
             for upload in form.files.data:
@@ -122,17 +113,14 @@ class TissUploadView(SecurePage):
         submission = _visible_submission(submission_id)
         context = result_context(submission)
         template = "tiss_protocol.html" if submission.accepted else "tiss_errors.html"
-        data = render_pdf(template, payer=PayerSettings.current(), **context)
+        data = render_pdf(template, **pdf_context(**context))
         name = f"protocolo_{submission.protocol_number}.pdf" if submission.accepted else f"erros_{submission.id}.pdf"
         return pdf_response(data, name)
 
     @expose("/lot/<int:lot_id>/export.xml")
     def export(self, lot_id: int):
-        if not can(current_user, "export", "lot"):
-            abort(403)
-        lot = db.session.get(Lot, lot_id)
-        if lot is None or (current_user.is_provider and lot.provider_id != current_user.current_provider_id):
-            abort(404)
+        self.require("export", "lot")
+        lot = self.visible_or_404(Lot, lot_id)
         payer = PayerSettings.current()
         try:
             data = export_lot(lot, registro_ans=(payer.ans_registry if payer and payer.ans_registry else "000000"))
