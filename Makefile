@@ -44,7 +44,7 @@ lint: $(STAMP)
 messages: $(STAMP)
 	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
 		-o instance/messages.pot .
-	$(VENV)/bin/pybabel update -N --no-wrap --ignore-pot-creation-date -i instance/messages.pot -d translations
+	$(VENV)/bin/pybabel update -N --no-wrap --ignore-obsolete --ignore-pot-creation-date -i instance/messages.pot -d translations
 
 bench: install
 	@for script in bench/*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
