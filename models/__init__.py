@@ -3,6 +3,7 @@ from models.audit import AuditLog
 from models.authorizations import Authorization, AuthorizationOrder
 from models.base import db
 from models.beneficiaries import Beneficiary
+from models.drafts import Draft
 from models.glosas import Appeal, AppealItem, Glosa, GlosaCode
 from models.guides import Guide, GuideItem
 from models.invoices import Attachment, Invoice, RejectionReason
@@ -22,7 +23,7 @@ from models.tiss import TissSubmission
 from models.users import User
 
 __all__ = [
-    "db", "AuditLog", "Authorization", "AuthorizationOrder", "Beneficiary", "Appeal", "AppealItem",
+    "db", "AuditLog", "Draft", "Authorization", "AuthorizationOrder", "Beneficiary", "Appeal", "AppealItem",
     "Glosa", "GlosaCode", "Guide", "GuideItem", "Attachment", "Invoice", "RejectionReason", "Lot",
     "PaymentCalendarEntry", "PayerSettings", "PaymentDeduction", "PaymentOrder", "PaymentOrderLine",
     "WithholdingCertificate", "WithholdingRule", "PriceTable", "PriceTableItem", "Professional",

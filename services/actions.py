@@ -14,6 +14,7 @@ from models.permissions import can, can_submit
 from models.workflow import allowed_targets
 from services.analysis import DEBITABLE, EDITABLE
 from services.appeals import APPEALABLE_LOTS
+from services.invoices import REVIEW_TARGETS
 from services.lots import provider_may_change
 from services.visibility import may_see
 
@@ -27,6 +28,9 @@ class Actions:
 
     def __contains__(self, verb: str) -> bool:
         return verb in self.verbs
+
+    def any_of(self, *verbs: str) -> bool:
+        return not self.verbs.isdisjoint(verbs)
 
 
 NONE = Actions()
@@ -68,7 +72,7 @@ def _payment_order(order, user) -> Actions:
 
 def _invoice(invoice, user) -> Actions:
     targets = tuple(allowed_targets(invoice, user))
-    verbs = set()
+    verbs = {action for action, target in REVIEW_TARGETS.items() if target in targets}
     if invoice.status in DEBITABLE and can(user, "debit", "invoice"):
         verbs.add("debit")
     if invoice.status in (InvoiceStatus.DRAFT, InvoiceStatus.OBSERVED) and can(user, "edit", "invoice"):

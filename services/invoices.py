@@ -278,9 +278,13 @@ def save_invoice(auth: Authorization, draft: rules.InvoiceDraft, files: dict, qr
     return invoice, previous
 
 
+def missing_kinds(auth: Authorization, billing_type: str, present: set[str]) -> list[AttachmentKind]:
+    """The documents an invoice of ``billing_type`` needs that are not among ``present`` (kind values)."""
+    return [k for k in required_attachments(auth, billing_type) if k.value not in present]
+
+
 def missing_attachments(invoice: Invoice) -> list[AttachmentKind]:
-    have = {a.kind for a in invoice.attachments}
-    return [k for k in required_attachments(invoice.authorization, invoice.billing_type.value) if k not in have]
+    return missing_kinds(invoice.authorization, invoice.billing_type.value, {a.kind.value for a in invoice.attachments})
 
 
 # Review --------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from models import Invoice, WithholdingCertificate
+from models import WithholdingCertificate
 from models.base import db
 from services.invoices import check_verification_code
 

@@ -4,7 +4,8 @@ import pytest
 from models import Attachment
 from models.base import db
 from models.enums import AttachmentKind, InvoiceStatus
-from services import storage
+from services import drafts, storage
+from services import invoice_wizard as wizard
 from tests.invoices.pdfs import make_pdf
 
 
@@ -62,21 +63,22 @@ def test_attachment_of_another_invoice_through_own_invoice_id(client, login, wor
     assert client.get(f"/admin/invoice/{own.id}/attachment/{attachment.id}").status_code == 404
 
 
-def test_wizard_session_cannot_be_pointed_at_another_providers_authorization(client, login, world):
+def test_a_draft_cannot_be_pointed_at_another_providers_authorization(client, login, world):
     login(world.provider_user)
-    with client.session_transaction() as sess:
-        sess["invoice_wizard"] = {"user_id": world.provider_user.id, "token": "t", "authorization_id":
-                                  world.other_auth.id, "invoice_id": None, "version_id": None, "data": {},
-                                  "files": {}, "qr": None, "valid": True}
+    drafts.save(world.provider_user, wizard.KIND, wizard.WizardState(
+        authorization_id=world.other_auth.id, valid=True,
+        files={"invoice_pdf": {"stored_name": "../secret_key", "original_name": "x"}}))
+    db.session.commit()
     assert client.get("/admin/invoice-wizard/data").status_code == 404
+    assert wizard.current(world.provider_user) is None  # the forged draft is dropped
     assert client.get("/admin/invoice-wizard/file/invoice_pdf").status_code == 404
 
 
-def test_wizard_state_of_another_user_is_ignored(client, login, world):
+def test_another_users_draft_is_not_this_users(client, login, world):
+    drafts.save(world.clerk, wizard.KIND, wizard.WizardState(
+        authorization_id=world.other_auth.id, files={"invoice_pdf": {"stored_name": "x.pdf", "original_name": "x"}}))
+    db.session.commit()
     login(world.provider_user)
-    with client.session_transaction() as sess:
-        sess["invoice_wizard"] = {"user_id": world.clerk.id, "authorization_id": world.other_auth.id,
-                                  "files": {"invoice_pdf": {"stored_name": "../secret_key", "original_name": "x"}}}
     assert client.get("/admin/invoice-wizard/data").status_code == 302
     assert client.get("/admin/invoice-wizard/file/invoice_pdf").status_code == 404
 

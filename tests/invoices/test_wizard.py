@@ -335,3 +335,19 @@ def test_roles_without_create_cannot_use_the_wizard(client, login_as):
     login_as(Role.SUPERVISOR)
     assert client.get("/admin/invoice-wizard/").status_code == 403
     assert client.post("/admin/invoice-wizard/start", data={"number": "1"}).status_code == 403
+
+
+def test_a_lost_session_keeps_the_wizard_where_it_was(app, client, login, world):
+    """The draft lives on the server: a new session (another device, an expired cookie) finds it."""
+    from tests.invoices.conftest import data_for
+
+    login(world.provider_user)
+    client.post("/admin/invoice-wizard/start", data={"number": world.auth.number})
+    typed = {**data_for(), "cae": "12345678901234", "action": "continue"}
+    client.post("/admin/invoice-wizard/data", data=typed)
+    fresh = app.test_client()
+    login(world.provider_user, fresh)
+    page = fresh.get("/admin/invoice-wizard/data")
+    assert page.status_code == 200
+    assert 'value="12345678901234"' in page.get_data(as_text=True)
+    assert fresh.get("/admin/invoice-wizard/attachments").status_code == 200  # step 2 was valid: step 3 opens

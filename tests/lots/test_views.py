@@ -61,7 +61,7 @@ def test_double_submit_with_the_old_session_lands_on_the_same_lot(client, login,
     with client.session_transaction() as s:
         old = dict(s)
     first = client.post("/admin/lot-builder/send", data={"guide": ids})
-    with client.session_transaction() as s:  # the second tab still carries the old cookie
+    with client.session_transaction() as s:  # the second tab still shows the old page
         s.update(old)
     second = client.post("/admin/lot-builder/send", data={"guide": ids})
     assert first.headers["Location"] == second.headers["Location"]
@@ -222,3 +222,16 @@ def test_nf_report_screen_and_pdf(client, login, clinic, provider_user):
     assert 'id="nf-presented"' in page and "198.10" in page
     pdf = client.get(f"/admin/nf-report/?start={today}&end={today}&format=pdf")
     assert pdf.data.startswith(b"%PDF")
+
+
+def test_a_lost_session_keeps_the_lot_builder_selection(app, client, login, clinic, provider_user):
+    login(provider_user)
+    guides = [clinic.guide() for _ in range(2)]
+    db.session.commit()
+    start_builder(client, clinic)
+    ids = [g.id for g in guides]
+    client.post("/admin/lot-builder/select", data={"shown": ids, "guide": ids})
+    fresh = app.test_client()
+    login(provider_user, fresh)
+    review = fresh.get("/admin/lot-builder/review").get_data(as_text=True)
+    assert all(g.number in review for g in guides)

@@ -111,7 +111,7 @@ def body(response) -> str:
 def sweep(client, own: int | None):
     markers = foreign_markers(own)
     seen = []
-    for endpoint, url in urls_to_try(own):
+    for _endpoint, url in urls_to_try(own):
         response = client.get(url)
         assert response.status_code < 500, (url, response.status_code)
         text = body(response)
@@ -134,7 +134,7 @@ def test_an_unlinked_provider_user_reaches_only_its_account_pages(demo, client, 
     f.link(user, pending, status=m.enums.LinkStatus.PENDING)
     db.session.commit()
     login(user)
-    for endpoint, url in urls_to_try(None):
+    for _endpoint, url in urls_to_try(None):
         response = client.get(url)
         path = url.split("?")[0]
         if ACCOUNT_PAGES.match(path):
@@ -148,6 +148,6 @@ def test_an_unlinked_provider_user_reaches_only_its_account_pages(demo, client, 
 @pytest.mark.parametrize("role", [Role.ADMIN, Role.CLERK, Role.CREDENTIALING, Role.SUPERVISOR])
 def test_staff_pages_answer_as_the_matrix_says(demo, client, login_as, role):
     login_as(role)
-    for endpoint, url in urls_to_try(None):
+    for _endpoint, url in urls_to_try(None):
         response = client.get(url)
         assert response.status_code < 500, (url, response.status_code)

@@ -16,7 +16,7 @@ from views.admin.billing import (
     AuthorizationOrderView,
     AuthorizationView,
     BeneficiaryView,
-    InvoiceView,
+    InvoiceRecordView,
 )
 from views.admin.configuration import (
     AuditLogView,
@@ -30,6 +30,8 @@ from views.admin.configuration import (
     WithholdingRuleView,
 )
 from views.admin.dashboard import DashboardView
+from views.admin.invoice_wizard import InvoiceWizardView
+from views.admin.invoices import InvoiceListView
 from views.admin.lot_pages import BillingRunView, GuideEditView, LotBuilderView, LotTrackingView, NfReportView
 from views.admin.lots import AppealItemView, AppealView, GlosaView, GuideItemView, GuideView, LotView
 from views.admin.payment_desk import PaymentDeskView
@@ -48,7 +50,6 @@ from views.admin.providers import (
     UserView,
 )
 from views.admin.tiss import TissHistoryView, TissUploadView
-from views.invoices import InvoicesView, InvoiceWizardView
 
 BILLING = _l("Billing")
 LOTS = _l("Lots")
@@ -60,7 +61,7 @@ HIDDEN = None  # reached from other pages, not from the menu
 # Guided pages (wizards, desks, reports): (view, menu name, menu, endpoint, url). Menus list
 # them first, then the CRUD screens of the same menu.
 PAGES = [
-    (InvoicesView, _l("Invoices"), BILLING, "invoice", "/admin/invoice"),
+    (InvoiceListView, _l("Invoices"), BILLING, "invoice", "/admin/invoice"),
     (InvoiceWizardView, _l("New invoice"), BILLING, "invoice_wizard", "/admin/invoice-wizard"),
     (LotBuilderView, _l("+ New lot"), LOTS, "lot_builder", "/admin/lot-builder"),
     (LotTrackingView, _l("Follow lots"), LOTS, "lot_tracking", "/admin/lot-tracking"),
@@ -84,7 +85,7 @@ PAGES = [
 # the invoice register, whose table name serves the invoice listing above.
 ENDPOINTS = {m.Invoice: "invoice_record"}
 SCREENS = [
-    (InvoiceView, m.Invoice, _l("Invoice register"), BILLING),
+    (InvoiceRecordView, m.Invoice, _l("Invoice register"), BILLING),
     (AuthorizationView, m.Authorization, _l("Authorizations"), BILLING),
     (AuthorizationOrderView, m.AuthorizationOrder, _l("Service orders"), BILLING),
     (AttachmentView, m.Attachment, _l("Attachments"), BILLING),

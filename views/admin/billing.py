@@ -4,7 +4,7 @@ from flask_babel import lazy_gettext as _l
 from views.admin.base import ProviderScopedView, SecureModelView
 
 
-class InvoiceView(ProviderScopedView):
+class InvoiceRecordView(ProviderScopedView):
     """Invoices are created by the wizard and move through the workflow, never edited raw."""
 
     offers = frozenset({"export"})

@@ -30,6 +30,7 @@ from models.enums import GuideStatus, GuideType, LotStatus
 from models.errors import CodedError
 from models.permissions import can
 from services import guides as guide_svc
+from services import lot_builder as builder
 from services import lots as lot_svc
 from services import visibility
 from services.actions import actions_for
@@ -39,9 +40,8 @@ from views import refusals
 from views.admin.base import SecurePage
 from views.safety import safe_next
 
-DRAFT_KEY = "lot_draft"
 SUMMARY_KEY = "lot_summary"
-MAX_SELECTION = 300  # kept in the (signed) session cookie; three full lots per send
+MAX_SELECTION = builder.MAX_SELECTION
 
 
 def _int_list(values, limit: int = 1000) -> list[int]:
@@ -94,10 +94,10 @@ def _send(provider: Provider, ids: list[int], competence: str, guide_type: Guide
         "lots": [lot.id for lot in result.lots],
         "errors": [[number, "; ".join(str(o) for o in occ)] for number, occ in result.errors][:100],
     }
-    draft = session.get(DRAFT_KEY)
-    if draft:
-        draft["s"] = []
-        session[DRAFT_KEY] = draft
+    state = builder.current(current_user, provider)
+    if state is not None:
+        builder.clear_selection(current_user, state)
+        db.session.commit()
     if not result.lots:
         flash(_("No lot was created: every selected guide has occurrences."), "danger")
     return redirect(url_for("lot_builder.summary", lots=",".join(str(lot.id) for lot in result.lots)))
@@ -108,11 +108,8 @@ class LotBuilderView(_Page):
     action = "create"
 
     def _draft(self):
-        draft = session.get(DRAFT_KEY)
         provider = self._provider()
-        if not draft or draft.get("p") != provider.id:
-            return None, provider
-        return draft, provider
+        return builder.current(current_user, provider), provider
 
     @expose("/", methods=("GET", "POST"))
     def index(self):
@@ -124,12 +121,13 @@ class LotBuilderView(_Page):
             flash(_("Your contract has no TISS guide type: lots cannot be built."), "warning")
         if form.validate_on_submit():
             competence = lot_svc.parse_competence_input(form.competence.data)
-            session[DRAFT_KEY] = {"p": provider.id, "t": form.guide_type.data, "c": competence, "s": []}
+            builder.begin(current_user, provider, form.guide_type.data, competence)
+            db.session.commit()
             return redirect(url_for(".search"))
-        draft, _p = self._draft()
+        draft = builder.current(current_user, provider)
         if request.method == "GET" and draft:
-            form.guide_type.data = draft["t"]
-            form.competence.data = lot_svc.competence_label(draft["c"])
+            form.guide_type.data = draft.guide_type
+            form.competence.data = lot_svc.competence_label(draft.competence)
         return self.render("lots/builder_start.html", form=form, provider=provider, draft=draft)
 
     def _search_form(self, provider, competence):
@@ -148,8 +146,8 @@ class LotBuilderView(_Page):
         draft, provider = self._draft()
         if draft is None:
             return redirect(url_for(".index"))
-        guide_type = GuideType(draft["t"])
-        form = self._search_form(provider, draft["c"])
+        guide_type = draft.type
+        form = self._search_form(provider, draft.competence)
         guides, occurrences = [], {}
         if form.validate():
             filters = guide_svc.GuideFilters(
@@ -162,11 +160,11 @@ class LotBuilderView(_Page):
                 location_id=int(form.location_id.data) if form.location_id.data else None,
             )
             guides = guide_svc.search_guides(provider.id, guide_type, filters)
-            occurrences = lot_svc.occurrences_for(guides, draft["c"])
-        selected = set(draft["s"])
+            occurrences = lot_svc.occurrences_for(guides, draft.competence)
+        selected = set(draft.selected)
         return self.render(
             "lots/builder_search.html", form=form, provider=provider, draft=draft, guide_type=guide_type,
-            competence_label=lot_svc.competence_label(draft["c"]), guides=guides, occurrences=occurrences,
+            competence_label=lot_svc.competence_label(draft.competence), guides=guides, occurrences=occurrences,
             selected=selected, limit=guide_svc.SEARCH_LIMIT, back=request.query_string.decode()[:2000],
         )
 
@@ -176,21 +174,15 @@ class LotBuilderView(_Page):
         if draft is None:
             return redirect(url_for(".index"))
         shown = set(_int_list(request.form.getlist("shown")))
-        checked = set(_int_list(request.form.getlist("guide"))) & shown
-        guides = lot_svc.load_guides(provider.id, checked)
-        occurrences = lot_svc.occurrences_for(guides, draft["c"])
-        refused = [g for g in guides if occurrences[g.id] or g.guide_type.value != draft["t"]]
-        accepted = {g.id for g in guides} - {g.id for g in refused}
-        selection = [i for i in draft["s"] if i not in shown] + sorted(accepted)
-        if len(selection) > MAX_SELECTION:
+        checked = set(_int_list(request.form.getlist("guide")))
+        outcome = builder.select(current_user, provider, draft, shown, checked)
+        db.session.commit()
+        if outcome.capped:
             flash(_("At most %(max)s guides per send: send these, then build the next lot.", max=MAX_SELECTION),
                   "warning")
-            selection = selection[:MAX_SELECTION]
-        for guide in refused:
+        for guide, why in outcome.refused:
             flash(_("Guide %(number)s cannot be included: %(why)s", number=guide.number,
-                    why="; ".join(str(o) for o in occurrences[guide.id]) or _("another guide type")), "danger")
-        draft["s"] = selection
-        session[DRAFT_KEY] = draft
+                    why="; ".join(str(o) for o in why) or _("another guide type")), "danger")
         back = urlencode(parse_qsl(request.form.get("back", "")[:2000]))
         target = url_for(".review") if request.form.get("next") == "review" else url_for(".search")
         return redirect(target + (f"?{back}" if back and target.endswith("/search") else ""))
@@ -200,13 +192,13 @@ class LotBuilderView(_Page):
         draft, provider = self._draft()
         if draft is None:
             return redirect(url_for(".index"))
-        guides = lot_svc.load_guides(provider.id, draft["s"])
-        occurrences = lot_svc.occurrences_for(guides, draft["c"])
+        guides = lot_svc.load_guides(provider.id, draft.selected)
+        occurrences = lot_svc.occurrences_for(guides, draft.competence)
         ok = [g for g in guides if not occurrences[g.id]]
         total = sum((g.total_amount for g in ok), Decimal("0.00"))
         return self.render(
-            "lots/builder_review.html", provider=provider, draft=draft, guide_type=GuideType(draft["t"]),
-            competence_label=lot_svc.competence_label(draft["c"]), guides=guides, occurrences=occurrences,
+            "lots/builder_review.html", provider=provider, draft=draft, guide_type=draft.type,
+            competence_label=lot_svc.competence_label(draft.competence), guides=guides, occurrences=occurrences,
             total=total, ok_count=len(ok), max_per_lot=lot_svc.max_guides_per_lot(),
         )
 
@@ -214,8 +206,8 @@ class LotBuilderView(_Page):
     def clear(self):
         draft, _p = self._draft()
         if draft is not None:
-            draft["s"] = []
-            session[DRAFT_KEY] = draft
+            builder.clear_selection(current_user, draft)
+            db.session.commit()
         return redirect(url_for(".search"))
 
     @expose("/send", methods=("POST",))
@@ -223,8 +215,11 @@ class LotBuilderView(_Page):
         draft, provider = self._draft()
         if draft is None:
             return redirect(url_for(".index"))
-        ids = [i for i in _int_list(request.form.getlist("guide")) if i in set(draft["s"])]
-        response = _send(provider, ids, draft["c"], GuideType(draft["t"]))
+        posted = _int_list(request.form.getlist("guide"))
+        ids = [i for i in posted if i in set(draft.selected)]
+        if posted and not ids and lot_svc.lots_already_sent(provider.id, posted, current_user.id):
+            ids = posted  # a second tab re-sending what the first one sent: _send answers its protocol
+        response = _send(provider, ids, draft.competence, draft.type)
         return response or redirect(url_for(".review"))
 
     def _summary_lots(self) -> list[Lot]:
