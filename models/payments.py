@@ -124,6 +124,11 @@ class PaymentDeduction(db.Model):
     rule: Mapped[WithholdingRule | None] = relationship()
     certificate: Mapped[WithholdingCertificate | None] = relationship(back_populates="deduction")
 
+    @property
+    def signed_amount(self) -> Decimal:
+        """What the line does to the net: a credit adds, withholdings and other debits subtract."""
+        return self.amount if self.kind == DeductionKind.CREDIT else -self.amount
+
 
 class WithholdingCertificate(db.Model):
     """Certificado de retención issued for one withholding."""

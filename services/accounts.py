@@ -31,13 +31,14 @@ from sqlalchemy import func, select
 from models.audit import record_event
 from models.base import db, utcnow
 from models.enums import LinkKind, LinkStatus, Role
-from models.errors import CodedError
+from models.errors import CodedError, NotFound
 from models.payer import PayerSettings
 from models.providers import Provider, UserProvider
 from models.rules.tax_ids import digits
 from models.users import User
 from models.workflow import transition
 from services.mail import send_email
+from services.visibility import parse_id
 
 log = logging.getLogger(__name__)
 
@@ -309,3 +310,12 @@ def decide_link(link: UserProvider, approve: bool, actor: User, reason: str | No
     db.session.flush()
     _send(link.user, "link_decided", provider=link.provider, approved=approve, reason=reason,
           login_link=url_for("auth.login", _external=True))
+
+
+def switch_provider(user, provider_id) -> None:
+    """Act for another of the user's approved providers; any other id is ``NotFound``. Caller commits."""
+    key = parse_id(provider_id)
+    if key is None or key not in user.linked_provider_ids:
+        raise NotFound()
+    user.active_provider_id = key
+    db.session.flush()

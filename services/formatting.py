@@ -21,6 +21,13 @@ def money(value: Decimal | None, currency: str = "ARS") -> str:
     return f"{symbol}\xa0{format_decimal(value, format='#,##0.00')}"
 
 
+def signed_money(value: Decimal | None, currency: str = "ARS") -> str:
+    """``+$ 100,00`` / ``-R$ 12,50``: a credit or a debit on a statement."""
+    if value is None:
+        return ""
+    return ("-" if value < 0 else "+") + money(abs(value), currency)
+
+
 def number(value: Decimal | None) -> str:
     return "" if value is None else format_decimal(value)
 
@@ -42,4 +49,4 @@ def badge(value: LabeledEnum | None) -> Markup:
 
 
 def register_filters(app) -> None:
-    app.jinja_env.filters.update(money=money, number=number, day=day, badge=badge)
+    app.jinja_env.filters.update(money=money, signed_money=signed_money, number=number, day=day, badge=badge)

@@ -233,6 +233,12 @@ def billable_guides(provider_id: int, start: date, end: date, limit: int = SEARC
     return list(db.session.scalars(query))
 
 
+def professionals_of(provider) -> list[Professional]:
+    """The provider's professionals, by name (the executing-professional picker)."""
+    return list(db.session.scalars(
+        sa.select(Professional).where(Professional.provider_id == provider.id).order_by(Professional.name)))
+
+
 def contracted_guide_types(provider) -> list[GuideType]:
     """The provider's contracted service types that are TISS guide types (the builder's "Tipo")."""
     types = {st.guide_type for st in provider.service_types if st.guide_type is not None}

@@ -36,9 +36,10 @@ def provider_ids(user, resource: str) -> frozenset[int] | None:
     return frozenset() if current is None else frozenset({current})
 
 
-def acting_provider_id(user) -> int | None:
-    """The provider a provider user acts for (None for staff, and for an unlinked provider user)."""
-    return user.current_provider_id if user is not None and user.is_provider else None
+def awaiting_link(user) -> bool:
+    """A provider user whose link to a provider is not approved yet: it may see no provider data."""
+    return bool(user is not None and getattr(user, "is_authenticated", False) and user.is_provider
+                and user.current_provider_id is None)
 
 
 def _owner_path(model, resource: str) -> tuple[list, object]:

@@ -1,7 +1,7 @@
 """Login, logout and the provider switcher."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import func, select
@@ -11,7 +11,7 @@ from forms.auth import LoginForm
 from models.audit import record_event
 from models.base import db, utcnow
 from models.users import User
-from services import throttle
+from services import accounts, throttle
 from views.safety import safe_next
 
 bp = Blueprint("auth", __name__)
@@ -92,12 +92,6 @@ def logout():
 @login_required
 def switch_provider():
     """A user linked to several providers picks the one everything follows."""
-    try:
-        provider_id = int(request.form.get("provider_id", ""))
-    except ValueError:
-        abort(400)
-    if provider_id not in current_user.linked_provider_ids:
-        abort(403)
-    current_user.active_provider_id = provider_id
+    accounts.switch_provider(current_user, request.form.get("provider_id"))
     db.session.commit()
     return redirect(safe_next(request.form.get("next")) or url_for("admin.index"))

@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 import models as m
+from services.visibility import awaiting_link
 from views.admin.accounts import LinkRequestView, OutboxView, ProviderLoginView
 from views.admin.appeals import AppealDeskView
 from views.admin.audit import AccountAuditView
@@ -142,9 +143,7 @@ UNLINKED_ENDPOINTS = frozenset({"admin.index", "admin.static", "root", None})
 def pending_link_gate():
     """A provider user with no approved link sees no provider data: every other page answers a
     friendly "your link is pending" page (deny by default, whatever the page would have shown)."""
-    if not (current_user.is_authenticated and current_user.is_provider):
-        return None
-    if current_user.current_provider_id is not None:
+    if not awaiting_link(current_user):
         return None
     if request.endpoint in UNLINKED_ENDPOINTS or request.endpoint.split(".")[0] in UNLINKED_BLUEPRINTS:
         return None

@@ -13,6 +13,7 @@ from services.charts import (
     monthly_amounts,
 )
 from services.dashboard import overview_for, queues_for
+from services.visibility import awaiting_link
 
 
 class DashboardView(AdminIndexView):
@@ -24,7 +25,7 @@ class DashboardView(AdminIndexView):
 
     @expose("/")
     def index(self):
-        if current_user.is_provider and current_user.current_provider_id is None:
+        if awaiting_link(current_user):
             return self.render("admin/dashboard.html", queues=[], overview=[])  # the link is pending: no figures
         charts = {}
         if current_user.role.value != "credentialing":

@@ -24,7 +24,7 @@ from forms.lots import (
     ReasonForm,
     ReceiptForm,
 )
-from models import Guide, Lot, Professional, Provider
+from models import Guide, Lot, Provider
 from models.base import db
 from models.enums import GuideStatus, GuideType, LotStatus
 from models.errors import CodedError
@@ -300,8 +300,7 @@ class GuideEditView(_Page):
 
     def _form(self, guide: Guide):
         form = GuideExecutionForm(obj=guide if request.method == "GET" else None)
-        professionals = db.session.scalars(sa.select(Professional).where(
-            Professional.provider_id == guide.provider_id).order_by(Professional.name)).all()
+        professionals = guide_svc.professionals_of(guide.provider)
         form.professional_id.choices = [("", "—")] + [(str(p.id), str(p)) for p in professionals]
         form.location_id.choices = [("", "—")] + [
             (str(loc.id), loc.name) for loc in sorted(guide.provider.locations, key=lambda location: location.name)]

@@ -1,0 +1,28 @@
+"""The house keeps its plan: services never speak HTTP, views never decide who sees what."""
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def sources(folder: str):
+    for path in sorted((ROOT / folder).rglob("*.py")):
+        yield path, path.read_text()
+
+
+def test_services_never_abort_a_request():
+    offenders = [str(p.relative_to(ROOT)) for p, text in sources("services") if re.search(r"\babort\(", text)]
+    assert offenders == [], "services raise CodedError (NotFound, …); views and views.errors answer HTTP"
+
+
+def test_services_do_not_import_views():
+    offenders = [str(p.relative_to(ROOT)) for p, text in sources("services")
+                 if re.search(r"^\s*(from views\b|import views\b)", text, re.M)]
+    assert offenders == []
+
+
+def test_no_view_compares_provider_ids_by_hand():
+    pattern = re.compile(r"provider_id\s*(==|!=)|linked_provider_ids|current_provider_id|\.provider_id\s+(not\s+)?in\b")
+    offenders = [f"{p.relative_to(ROOT)}:{n}" for p, text in sources("views")
+                 for n, line in enumerate(text.splitlines(), 1) if pattern.search(line)]
+    assert offenders == [], "visibility is decided in services.visibility (visible, get_visible_or_404, may_see)"
