@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from flask import abort, redirect, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_admin import BaseView, expose
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
@@ -15,6 +15,7 @@ from sqlalchemy import false, inspect
 
 from models.base import Money
 from models.enums import LabeledEnum
+from models.errors import CodedError
 from models.permissions import PROVIDER_SCOPED, can
 from views import formatting
 from views.safety import neutralise_cell
@@ -97,6 +98,13 @@ class SecureModelView(ModelView):
         if name == "delete":
             return self.can_delete
         return super().is_action_allowed(name)
+
+    def handle_view_exception(self, exc: Exception) -> bool:
+        """A service's refusal raised while saving (``CodedError``) is shown as its message."""
+        if isinstance(exc, CodedError):
+            flash(exc.message, "error")
+            return True
+        return super().handle_view_exception(exc)
 
     # Relationship pickers and inline edits serve forms only: no form, no lookup.
     @expose("/ajax/lookup/")
