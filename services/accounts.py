@@ -229,6 +229,12 @@ def reset_password(user: User, password: str) -> None:
     unlock(user.email)
 
 
+def set_language(user: User, code: str) -> None:
+    """The user's language preference (pages and emails); ``code`` is one of the configured languages."""
+    user.locale = code
+    db.session.flush()
+
+
 def change_password(user: User, password: str) -> None:
     user.set_password(password)
     db.session.flush()

@@ -26,6 +26,16 @@ def test_login_without_csrf_token_is_rejected(csrf_client, make_user):
     assert response.status_code == 400
 
 
+def test_storing_the_language_without_csrf_token_is_rejected(csrf_client, make_user):
+    user = make_user(Role.CLERK, locale="en")
+    token = csrf_client.get("/login").get_data(as_text=True).split('name="csrf_token" type="hidden" value="')[1]
+    csrf_client.post("/login", data={"email": user.email, "password": "test-password-1",
+                                     "csrf_token": token.split('"')[0]})
+    assert csrf_client.post("/lang", data={"code": "pt_BR"}).status_code == 400
+    db.session.expire_all()
+    assert user.locale == "en"
+
+
 def test_admin_delete_without_csrf_token_is_rejected(csrf_client, make_user):
     admin = make_user(Role.ADMIN)
     page = csrf_client.get("/login").get_data(as_text=True)
