@@ -16,9 +16,11 @@ provider users' status changes on a suspended provider's documents.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import logging
+import secrets
 import smtplib
 import time
 
@@ -28,6 +30,7 @@ from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
 from sqlalchemy import event, func, inspect, select
 from sqlalchemy.orm import Session
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from models.audit import record_event
 from models.base import db, utcnow
@@ -137,6 +140,21 @@ def normalise_email(email: str) -> str:
 
 def find_user(email: str) -> User | None:
     return db.session.scalar(select(User).where(func.lower(User.email) == normalise_email(email)))
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """A hash of a random password, made like real ones, for emails that match no account."""
+    return generate_password_hash(secrets.token_hex(16))
+
+
+def password_matches(user: User | None, password: str) -> bool:
+    """Check ``password`` against ``user``'s with exactly one hash computation, also when there is no
+    such user or it has no password yet: the login answers in the same time whether or not an account
+    exists, so its timing does not reveal which emails are registered."""
+    stored = user.password_hash if user is not None and user.password_hash else None
+    matches = check_password_hash(stored or _dummy_hash(), password or "")
+    return matches and stored is not None
 
 
 def _current_locale() -> str:
