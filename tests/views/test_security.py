@@ -59,6 +59,11 @@ def test_admin_delete_without_csrf_token_is_rejected(csrf_client, make_user):
     ("javascript:alert(1)", None),
     ("admin", None),
     ("", None),
+    ("/admin/lot-builder/send", "/admin/lot-builder/"),  # POST only: its section's index
+    ("/admin/user/account/", "/admin/user/"),
+    ("/logout", None),
+    ("/no-such-page", None),
+    ("/admin/invoice", "/admin/invoice/"),
 ])
 def test_safe_next(target, expected):
     assert safe_next(target) == expected
