@@ -8,8 +8,11 @@ files of this origin or with the request's nonce (``csp_nonce()`` in templates, 
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 from flask import Flask, request
 from flask_talisman import Talisman
+from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader
 
 CSP = {
     "default-src": "'self'",
@@ -24,7 +27,15 @@ CSP = {
     "frame-ancestors": "'none'",
 }
 
-talisman = Talisman()
+class _Talisman(Talisman):
+    """Talisman, keeping a policy a view set itself (``sandbox`` on uploaded PDFs shown inline) as a
+    second Content-Security-Policy header: the browser enforces both."""
+
+    def _set_content_security_policy_headers(self, headers, options):
+        own = headers.getlist("Content-Security-Policy")
+        super()._set_content_security_policy_headers(headers, options)
+        for policy in own:
+            headers.add("Content-Security-Policy", policy)
 
 
 def csp_nonce() -> str:
@@ -33,8 +44,10 @@ def csp_nonce() -> str:
 
 
 def init_headers(app: Flask) -> None:
+    _reach_flask_admin_templates(app)
     hsts = int(app.config.get("HSTS_SECONDS") or 0)
-    talisman.init_app(
+    # One Talisman per app: it keeps its settings on itself, not in the app.
+    app.extensions["talisman"] = _Talisman(
         app,
         force_https=False,  # the TLS proxy redirects; the app may run on plain http behind it or locally
         content_security_policy=CSP,
@@ -50,3 +63,12 @@ def init_headers(app: Flask) -> None:
         session_cookie_http_only=True,
         session_cookie_samesite=app.config["SESSION_COOKIE_SAMESITE"],
     )
+
+
+def _reach_flask_admin_templates(app: Flask) -> None:
+    """``flask_admin/...`` names Flask-Admin's own templates, so that ours of the same name (the few
+    macros with inline event handlers, in templates/admin/) import the originals and replace only those."""
+    import flask_admin
+
+    originals = FileSystemLoader(str(Path(flask_admin.__file__).parent / "templates" / "bootstrap4"))
+    app.jinja_loader = ChoiceLoader([app.jinja_loader, PrefixLoader({"flask_admin": originals})])
