@@ -46,7 +46,7 @@ def _section_index(adapter, path: str) -> str | None:
     for name in (f"{section}.index", f"{section}.index_view"):
         if section and name in current_app.view_functions:
             try:
-                return url_for(name)
+                return url_for(name, _external=False)
             except BuildError:
                 return None
     return None

@@ -101,3 +101,16 @@ def test_the_page_size_select_submits_itself(watched, login_page):
     page.select_option("#size", index=1)
     page.wait_for_url("**size=**")
     assert not page.violations(), page.violations()
+
+
+def test_flask_admin_actions_still_run(watched, login_page):
+    """"With selected" → an action (an inline onclick before): with nothing selected it says so."""
+    page = login_page("credentialing@example.org")
+    page.goto("/admin/user_provider/")
+    page.locator("[data-model-action]").first.locator("xpath=../preceding-sibling::a[1]").click()
+    said = []
+    page.once("dialog", lambda dialog: (said.append(dialog.message), dialog.accept()))
+    page.locator("[data-model-action]").first.click()
+    page.wait_for_timeout(300)
+    assert said and page.url.endswith("/admin/user_provider/")
+    assert not page.violations(), page.violations()
