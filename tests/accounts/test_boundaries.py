@@ -1,12 +1,15 @@
 """Account boundaries: credentialing manages provider users only, administrators staff accounts; nobody
 changes their own role or deactivates themselves; the last active administrator stays one. Every door
 that writes a role or the enabled flag is covered (account actions, Flask-Admin create/edit/ajax, any flush)."""
+import threading
+import time
+
 import pytest
 from flask_login import login_user
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from models import AuditLog, User
-from models.base import db
+from models.base import db, utcnow
 from models.enums import Role
 from seed import factories as f
 from services import accounts
@@ -180,3 +183,54 @@ def test_deactivated_user_cannot_log_in_after_a_refused_change(client, app, make
     client.post("/admin/user/account/", data={"id": admin.id, "do": "deactivate"})
     other = app.test_client()
     assert other.post("/login", data={"email": admin.email, "password": TEST_PASSWORD}).status_code == 302
+
+
+@pytest.mark.postgres_only
+def test_two_administrators_retiring_each_other_at_once_leave_one(app):
+    """Each sees the other active; the row locks make the second wait and then refuse (PostgreSQL)."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite serialises every writer on one file lock: row-level races only exist on PostgreSQL")
+    saved = db.session
+    db.session = db._make_scoped_session({})  # real connections that commit, not the test's rollback
+    ids = []
+    try:
+        assert not db.session.scalars(select(User).where(User.role == Role.ADMIN, User.is_enabled.is_(True),
+                                                         User.activated_at.is_not(None))).all()
+        admins = [f.make_user(f"race{n}{f.unique_suffix()}@test.example", Role.ADMIN) for n in range(2)]
+        for admin in admins:
+            admin.activated_at = utcnow()
+        db.session.commit()
+        ids = [a.id for a in admins]
+        db.session.remove()
+        ready = threading.Barrier(2)
+        outcomes: list[str] = []
+
+        def retire(target_id):
+            with app.app_context():
+                try:
+                    target = db.session.get(User, target_id)
+                    ready.wait(timeout=10)
+                    accounts.set_enabled(None, target, False)
+                    time.sleep(0.4)  # hold the locks: the other one must wait
+                    db.session.commit()
+                    outcomes.append("done")
+                except AccountForbidden as refused:
+                    db.session.rollback()
+                    outcomes.append(refused.code)
+                finally:
+                    db.session.remove()
+
+        threads = [threading.Thread(target=retire, args=(target,)) for target in reversed(ids)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=30)
+        assert sorted(outcomes) == ["done", "last_admin"]
+        assert len([u for u in db.session.scalars(select(User).where(User.id.in_(ids))) if u.is_enabled]) == 1
+    finally:
+        db.session.remove()
+        if ids:  # a plain DELETE: the test's own administrators go, whatever the guard says of users
+            db.session.execute(delete(User).where(User.id.in_(ids)))
+            db.session.commit()
+        db.session.remove()
+        db.session = saved
