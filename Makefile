@@ -20,10 +20,13 @@ install: $(STAMP) translations
 translations: $(STAMP)
 	$(VENV)/bin/pybabel compile -d translations
 
+# The demo is served over plain http on this machine: cookies without the Secure flag (browsers other than
+# Chromium would not send them back over http). Anything else gets Secure cookies unless told otherwise.
 run: install
 	$(FLASK) db upgrade
 	$(FLASK) seed demo
-	$(VENV)/bin/gunicorn --workers 2 --bind $(HOST):$(PORT) --access-logfile - 'app:create_app()'
+	SESSION_COOKIE_SECURE=$${SESSION_COOKIE_SECURE:-0} REMEMBER_COOKIE_SECURE=$${REMEMBER_COOKIE_SECURE:-0} \
+		$(VENV)/bin/gunicorn --workers 2 --bind $(HOST):$(PORT) --access-logfile - 'app:create_app()'
 
 serve: install
 	$(FLASK) run --host $(HOST) --port $(PORT) --debug

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 import warnings
+from datetime import timedelta
 
 from flask import Flask, redirect, url_for
 from sqlalchemy import event
@@ -18,12 +19,22 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.from_mapping(settings.load(app.instance_path))
     if test_config:
         app.config.update(test_config)
+    secure_cookies(app)
     trust_proxies(app)
     register_extensions(app)
     register_blueprints(app)
     register_admin(app)
     register_cli(app)
     return app
+
+
+def secure_cookies(app: Flask) -> None:
+    """Session and remember-me cookies are Secure unless a setting turns it off; left unset, only debug
+    and tests (plain http on the developer's machine) go without. Remember-me lasts ``REMEMBER_DAYS``."""
+    for key in ("SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE"):
+        if app.config.get(key) is None:
+            app.config[key] = not (app.debug or app.testing)
+    app.config["REMEMBER_COOKIE_DURATION"] = timedelta(days=int(app.config["REMEMBER_DAYS"]))
 
 
 def trust_proxies(app: Flask) -> None:
@@ -49,9 +60,12 @@ def register_extensions(app: Flask) -> None:
 
     init_babel(app, babel)
 
-    from views.auth import load_user
+    from services import sessions
+    from views.headers import init_headers
 
-    login_manager.user_loader(load_user)
+    login_manager.user_loader(sessions.load)
+    app.before_request(sessions.touch)
+    init_headers(app)
 
 
 @event.listens_for(Engine, "connect")
@@ -107,9 +121,11 @@ def register_admin(app: Flask) -> None:
 def register_cli(app: Flask) -> None:
     from seed.cli import seed_cli
     from services.housekeeping import housekeeping_cli
+    from services.sessions import purge_sessions_command
     from services.tiss.cli import tiss_cli
 
     app.cli.add_command(seed_cli)
     app.cli.add_command(tiss_cli)
+    housekeeping_cli.add_command(purge_sessions_command)
     app.cli.add_command(housekeeping_cli)
     logging.getLogger("xhtml2pdf").setLevel(logging.ERROR)

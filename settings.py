@@ -17,6 +17,11 @@ def _bool(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _optional_bool(name: str) -> bool | None:
+    """A flag left to the app when unset (``None``)."""
+    return None if os.environ.get(name) is None else _bool(name, False)
+
+
 def _secret_key(instance_path: Path) -> str:
     key = os.environ.get("SECRET_KEY")
     if key:
@@ -53,11 +58,18 @@ def load(instance_path: str) -> dict:
         "MAX_PDF_BYTES": int(os.environ.get("MAX_PDF_BYTES", 10 * 1024 * 1024)),
         "TISS_MAX_XML_BYTES": int(os.environ.get("TISS_MAX_XML_BYTES", 20 * 1024 * 1024)),
         "TISS_SCHEMA_DIRS": os.environ.get("TISS_SCHEMA_DIRS", str(instance / "tiss")),
-        "SESSION_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", False),
+        # Cookies: Secure unless turned off (None: on outside debug and tests, see app.secure_cookies).
+        "SESSION_COOKIE_SECURE": _optional_bool("SESSION_COOKIE_SECURE"),
         "SESSION_COOKIE_HTTPONLY": True,
-        "SESSION_COOKIE_SAMESITE": os.environ.get("SESSION_COOKIE_SAMESITE", "Lax"),
-        "REMEMBER_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", False),
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": _optional_bool("REMEMBER_COOKIE_SECURE"),
         "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_NAME": "remember_token",
+        "REMEMBER_DAYS": int(os.environ.get("REMEMBER_DAYS", 14)),
+        "SESSION_IDLE_MINUTES": int(os.environ.get("SESSION_IDLE_MINUTES", 30)),
+        # Strict-Transport-Security max-age in seconds on https responses (0: not sent).
+        "HSTS_SECONDS": int(os.environ.get("HSTS_SECONDS", 0)),
         "WTF_CSRF_ENABLED": _bool("WTF_CSRF_ENABLED", True),
         "WTF_CSRF_TIME_LIMIT": None,
         "BABEL_DEFAULT_LOCALE": os.environ.get("BABEL_DEFAULT_LOCALE", "es_AR"),

@@ -20,7 +20,7 @@ from models.pricing import PriceTable, PriceTableItem
 from models.providers import Professional, Provider, ServiceLocation, ServiceType, UserProvider
 from models.sequences import Counter
 from models.tiss import TissSubmission
-from models.users import User
+from models.users import User, UserSession
 
 __all__ = [
     "db", "AuditLog", "Draft", "Authorization", "AuthorizationOrder", "Beneficiary", "Appeal", "AppealItem",
@@ -28,4 +28,5 @@ __all__ = [
     "PaymentCalendarEntry", "PayerSettings", "PaymentDeduction", "PaymentOrder", "PaymentOrderLine",
     "WithholdingCertificate", "WithholdingRule", "PriceTable", "PriceTableItem", "Professional",
     "Provider", "ServiceLocation", "ServiceType", "UserProvider", "Counter", "TissSubmission", "User",
+    "UserSession",
 ]

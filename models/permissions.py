@@ -118,6 +118,19 @@ def can(user, action: str, resource: str) -> bool:
     return action in MATRIX.get(resource, {}).get(user.role, frozenset())
 
 
+# Whose accounts each role manages (create, edit, role, activation links, deactivation): the "user" grants
+# above say who manages accounts at all, this table says whose. Credentialing looks after provider users
+# only; staff accounts are the administrators' business.
+ACCOUNT_SCOPE: dict[Role, frozenset[Role]] = {A: frozenset(Role), K: frozenset({P})}
+
+
+def may_manage_account(actor, role: Role | None, action: str = "edit") -> bool:
+    """May ``actor`` ``action`` (create, edit, activate) an account of ``role`` (the role it has, or is given)?"""
+    if not can(actor, action, "user") or role is None:
+        return False
+    return role in ACCOUNT_SCOPE.get(actor.role, frozenset())
+
+
 def can_submit(user, provider) -> bool:
     """May ``user`` submit documents (invoices, lots, appeals) for ``provider`` now?
 

@@ -9,7 +9,7 @@ from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from models.base import TimestampMixin, db, enum_column
+from models.base import TimestampMixin, db, enum_column, utcnow
 from models.enums import LinkStatus, Role
 
 if TYPE_CHECKING:
@@ -41,8 +41,12 @@ class User(UserMixin, TimestampMixin, db.Model):
         return f"{self.name} <{self.email}>"
 
     # Flask-Login -----------------------------------------------------------
+    # The browser session this object was loaded for (``services.sessions``): its token travels in the
+    # session and remember-me cookies as ``<id>:<token>``.
+    session_token = None
+
     def get_id(self) -> str:
-        return f"{self.id}:{self.session_version}"
+        return f"{self.id}:{self.session_token}"
 
     @property
     def is_active(self) -> bool:
@@ -78,3 +82,27 @@ class User(UserMixin, TimestampMixin, db.Model):
     def current_provider(self) -> Provider | None:
         provider_id = self.current_provider_id
         return next((link.provider for link in self.provider_links if link.provider_id == provider_id), None)
+
+
+class UserSession(db.Model):
+    """One logged-in browser. Its cookies carry a random token; only the token's hash is kept here.
+
+    Logging out deletes the row, so that browser's session and remember-me cookies stop working and the
+    user's other browsers go on. A row whose ``generation`` is older than the user's ``session_version``
+    (a new password, a deactivation) is dead too. ``expires_at``: the remember-me lifetime, or for a
+    session without remember-me the last activity plus the idle timeout.
+    """
+
+    __tablename__ = "user_session"
+    __audited__ = False  # logins and logouts are audited as events
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    generation: Mapped[int]
+    remember: Mapped[bool]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+
+    user: Mapped[User] = relationship()

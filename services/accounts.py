@@ -16,9 +16,11 @@ provider users' status changes on a suspended provider's documents.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import logging
+import secrets
 import smtplib
 import time
 
@@ -26,13 +28,16 @@ from flask import current_app, url_for
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
-from sqlalchemy import func, select
+from sqlalchemy import event, func, inspect, select
+from sqlalchemy.orm import Session
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from models.audit import record_event
 from models.base import db, utcnow
 from models.enums import LinkKind, LinkStatus, Role
 from models.errors import CodedError, NotFound
 from models.payer import PayerSettings
+from models.permissions import can, may_manage_account
 from models.providers import Provider, UserProvider
 from models.rules.tax_ids import digits
 from models.users import User
@@ -101,24 +106,32 @@ def read_token(token: str, purpose: str) -> User:
 
 
 # Errors -----------------------------------------------------------------------
-class AccountError(Exception):
-    """A refused account operation: ``field`` names the form field, ``message`` is translated."""
+class AccountError(CodedError):
+    """A refused account operation (``field`` names the form field)."""
 
-    def __init__(self, field: str | None, message):
-        self.field = field
-        self.message = str(message)
-        super().__init__(self.message)
+    MESSAGES = {
+        "email_taken": _l("A user with this email already exists."),
+        "no_providers": _l("Choose at least one provider."),
+        "no_match": _l("No registered provider matches this tax id and provider number. Check both and try again."),
+        "already_linked": _l("You are already linked to this provider."),
+        "already_pending": _l(
+            "You already asked to be linked to this provider: the request is waiting for approval."),
+        "rejected": _l("An earlier request for this provider was rejected. Contact the payer's staff."),
+        "not_provider": _l("Only provider users link to providers."),
+    }
 
 
-MESSAGES = {
-    "email_taken": _l("A user with this email already exists."),
-    "no_providers": _l("Choose at least one provider."),
-    "no_match": _l("No registered provider matches this tax id and provider number. Check both and try again."),
-    "already_linked": _l("You are already linked to this provider."),
-    "already_pending": _l("You already asked to be linked to this provider: the request is waiting for approval."),
-    "rejected": _l("An earlier request for this provider was rejected. Contact the payer's staff."),
-    "not_provider": _l("Only provider users link to providers."),
-}
+class AccountForbidden(AccountError):
+    """An account change outside the actor's boundaries (see ``check_account_change``)."""
+
+    status = 403
+    MESSAGES = {
+        "not_allowed": _l("You may not manage user accounts."),
+        "staff_accounts": _l("Only administrators create or change staff accounts."),
+        "own_role": _l("You cannot change your own role."),
+        "own_account": _l("You cannot deactivate your own account."),
+        "last_admin": _l("This is the last active administrator: make another administrator active first."),
+    }
 
 
 # Lookups and mail ----------------------------------------------------------------
@@ -128,6 +141,21 @@ def normalise_email(email: str) -> str:
 
 def find_user(email: str) -> User | None:
     return db.session.scalar(select(User).where(func.lower(User.email) == normalise_email(email)))
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """A hash of a random password, made like real ones, for emails that match no account."""
+    return generate_password_hash(secrets.token_hex(16))
+
+
+def password_matches(user: User | None, password: str) -> bool:
+    """Check ``password`` against ``user``'s with exactly one hash computation, also when there is no
+    such user or it has no password yet: the login answers in the same time whether or not an account
+    exists, so its timing does not reveal which emails are registered."""
+    stored = user.password_hash if user is not None and user.password_hash else None
+    matches = check_password_hash(stored or _dummy_hash(), password or "")
+    return matches and stored is not None
 
 
 def _current_locale() -> str:
@@ -220,6 +248,12 @@ def reset_password(user: User, password: str) -> None:
     unlock(user.email)
 
 
+def set_language(user: User, code: str) -> None:
+    """The user's language preference (pages and emails); ``code`` is one of the configured languages."""
+    user.locale = code
+    db.session.flush()
+
+
 def change_password(user: User, password: str) -> None:
     user.set_password(password)
     db.session.flush()
@@ -230,9 +264,9 @@ def change_password(user: User, password: str) -> None:
 def create_provider_login(email: str, name: str, providers: list[Provider], locale: str | None = None) -> User:
     """Credentialing creates a provider login linked (approved) to ``providers`` and mails the activation link."""
     if find_user(email) is not None:
-        raise AccountError("email", MESSAGES["email_taken"])
+        raise AccountError("email_taken", "email")
     if not providers:
-        raise AccountError("providers", MESSAGES["no_providers"])
+        raise AccountError("no_providers", "providers")
     user = User(email=normalise_email(email), name=" ".join(name.split()), role=Role.PROVIDER,
                 locale=locale or current_app.config["BABEL_DEFAULT_LOCALE"], is_enabled=True)
     db.session.add(user)
@@ -247,8 +281,9 @@ def create_provider_login(email: str, name: str, providers: list[Provider], loca
     return user
 
 
-def set_enabled(user: User, enabled: bool, reason: str | None = None) -> None:
+def set_enabled(actor, user: User, enabled: bool, reason: str | None = None) -> None:
     """Deactivate (ending every session of the user) or reactivate an account."""
+    check_account_change(actor, user, enabled=enabled, action="activate")
     if user.is_enabled == enabled:
         return
     user.is_enabled = enabled
@@ -258,10 +293,96 @@ def set_enabled(user: User, enabled: bool, reason: str | None = None) -> None:
     record_event("user", user.id, "reactivated" if enabled else "deactivated", reason=reason)
 
 
-def staff_password_reset(user: User) -> bool:
+def staff_resend_activation(actor, user: User) -> bool:
+    check_may_manage(actor, user.role, "activate")
+    return send_activation(user)
+
+
+def staff_password_reset(actor, user: User) -> bool:
     """Staff send the user a reset link (staff never see or choose the password)."""
+    check_may_manage(actor, user.role, "activate")
     record_event("user", user.id, "password_reset_requested", by="staff")
     return send_reset(user)
+
+
+# Account boundaries ----------------------------------------------------------------------
+# Administrators manage every account, credentialing provider users only (``models.permissions``);
+# nobody changes their own role or deactivates themselves, and the last active administrator stays
+# one. Views call these before acting; a flush guard applies them to every write of a user's role or
+# enabled flag, whatever door it came through.
+def check_may_manage(actor, role: Role, action: str = "edit") -> None:
+    """Refuse unless ``actor`` may ``action`` an account of ``role``."""
+    if not can(actor, action, "user"):
+        raise AccountForbidden("not_allowed")
+    if not may_manage_account(actor, role, action):
+        raise AccountForbidden("staff_accounts")
+
+
+def _stored(user: User):
+    """Role, enabled flag and activity of ``user`` as the database has them (None for a new user)."""
+    if user.id is None:
+        return None
+    with db.session.no_autoflush:
+        return db.session.execute(
+            select(User.role, User.is_enabled, User.activated_at, User.password_hash).where(User.id == user.id)
+        ).one_or_none()
+
+
+def _other_active_admins(user_id: int) -> int:
+    """Active administrators besides ``user_id``, their rows locked (PostgreSQL) so that two
+    administrators deactivating each other at once cannot both succeed."""
+    with db.session.no_autoflush:
+        ids = db.session.scalars(
+            select(User.id).where(User.role == Role.ADMIN, User.is_enabled.is_(True),
+                                  User.activated_at.is_not(None), User.password_hash.is_not(None))
+            .with_for_update()
+        ).all()
+    return len([i for i in ids if i != user_id])
+
+
+def check_account_change(actor, user: User, role: Role | None = None, enabled: bool | None = None,
+                         action: str | None = None) -> None:
+    """Refuse (``AccountForbidden``) giving ``user`` ``role`` / ``enabled`` (default: the values it has
+    now, unflushed ones included) when ``actor`` may not. ``actor`` None is the system (CLI, seed, jobs),
+    bound by the last-administrator rule only; an anonymous actor may only sign up a provider user."""
+    role = role if role is not None else user.role
+    enabled = enabled if enabled is not None else user.is_enabled
+    before = _stored(user)
+    if before is not None and (before.role, before.is_enabled) == (role, enabled):
+        return
+    if actor is not None:
+        if not getattr(actor, "is_authenticated", False):
+            if before is not None or role != Role.PROVIDER:
+                raise AccountForbidden("staff_accounts")
+        else:
+            if before is not None and user.id == actor.id:  # (actor may be this very, changed, object)
+                raise AccountForbidden("own_role" if role != before.role else "own_account")
+            action = action or ("create" if before is None else "edit")
+            check_may_manage(actor, before.role if before is not None else role, action)
+            check_may_manage(actor, role, action)
+    was_active_admin = before is not None and before.role == Role.ADMIN and before.is_enabled \
+        and before.activated_at is not None and before.password_hash is not None
+    if was_active_admin and (role != Role.ADMIN or not enabled) and not _other_active_admins(user.id):
+        raise AccountForbidden("last_admin")
+
+
+def _acting_user():
+    """The person behind the current request (anonymous included), or None outside requests."""
+    from flask import has_request_context
+    from flask_login import current_user
+
+    return current_user._get_current_object() if has_request_context() else None
+
+
+@event.listens_for(Session, "before_flush")
+def _guard_accounts(session: Session, flush_context, instances) -> None:
+    for obj in [*session.new, *session.dirty]:
+        if not isinstance(obj, User):
+            continue
+        state = inspect(obj)
+        if obj in session.new or state.attrs.role.history.has_changes() \
+                or state.attrs.is_enabled.history.has_changes():
+            check_account_change(_acting_user(), obj)
 
 
 # Links to providers -------------------------------------------------------------------
@@ -271,21 +392,21 @@ def request_link(user: User, kind: LinkKind, tax_id: str, provider_number: str) 
     Auto-approved when the payer's settings say so (the match is always exact).
     """
     if not user.is_provider:
-        raise AccountError(None, MESSAGES["not_provider"])
+        raise AccountError("not_provider")
     number = (provider_number or "").strip().upper()
     provider = db.session.scalar(
         select(Provider).where(Provider.tax_id == digits(tax_id), func.upper(Provider.provider_number) == number)
     ) if digits(tax_id) and number else None
     if provider is None:
         record_event("user", user.id, "link_refused", tax_id=digits(tax_id)[:14], provider_number=number[:20])
-        raise AccountError("provider_number", MESSAGES["no_match"])
+        raise AccountError("no_match", "provider_number")
     existing = db.session.scalar(
         select(UserProvider).where(UserProvider.user_id == user.id, UserProvider.provider_id == provider.id)
     )
     if existing is not None:
         code = {LinkStatus.APPROVED: "already_linked", LinkStatus.PENDING: "already_pending"}.get(
             existing.status, "rejected")
-        raise AccountError("provider_number", MESSAGES[code])
+        raise AccountError(code, "provider_number")
     link = UserProvider(user=user, provider=provider, kind=kind, status=LinkStatus.PENDING, requested_at=utcnow())
     db.session.add(link)
     db.session.flush()

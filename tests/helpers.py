@@ -1,6 +1,7 @@
 """Small builders shared by tests (on top of seed.factories)."""
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal
 
@@ -42,3 +43,8 @@ def brazilian_provider_with_guides(name: str = "Clínica Teste Ltda", guides: in
                                  [(consult, Decimal(1))], execution=date(2026, 10, 5)))
     db.session.flush()
     return provider, made
+
+
+def without_nonce(html: str) -> str:
+    """A page without its per-request CSP nonce, to compare two answers."""
+    return re.sub(r'nonce="[^"]*"', 'nonce=""', html)

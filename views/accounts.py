@@ -8,7 +8,7 @@ from flask_login import current_user, login_required, login_user
 from extensions import limiter
 from forms.accounts import ChangePasswordForm, ChoosePasswordForm, ConfirmForm, EmailForm, RegisterForm
 from models.base import db
-from services import accounts
+from services import accounts, sessions
 from services.accounts import ACTIVATION, RESET, TokenError
 
 bp = Blueprint("accounts", __name__)
@@ -107,10 +107,11 @@ def change_password():
         if not current_user.check_password(form.current.data):
             form.current.errors.append(_("Wrong password."))
         elif form.check_passwords(current_user.email, current_user.name):
-            accounts.change_password(current_user, form.password.data)
+            user = current_user._get_current_object()
+            accounts.change_password(user, form.password.data)
+            # The other sessions carry the old session version and end; this browser gets a new one.
+            login_user(user, remember=sessions.renew(user).remember)
             db.session.commit()
-            # This session stays; the others carry the old session version and end.
-            login_user(current_user._get_current_object())
             flash(_("Your password was changed. Your other sessions were closed."), "success")
             return redirect(url_for("admin.index"))
     return render_template("accounts/change_password.html", form=form)

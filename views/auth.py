@@ -4,33 +4,15 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
-from sqlalchemy import func, select
 
 from extensions import limiter
 from forms.auth import LoginForm
 from models.audit import record_event
 from models.base import db, utcnow
-from models.users import User
-from services import accounts, throttle
+from services import accounts, sessions, throttle
 from views.safety import safe_next
 
 bp = Blueprint("auth", __name__)
-
-
-def load_user(user_id: str) -> User | None:
-    """Sessions carry ``id:session_version``; a password change ends older sessions."""
-    try:
-        raw_id, raw_version = user_id.split(":")
-        user = db.session.get(User, int(raw_id))
-    except (ValueError, TypeError):
-        return None
-    if user is None or str(user.session_version) != raw_version or not user.is_active:
-        return None
-    return user
-
-
-def find_user(email: str) -> User | None:
-    return db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -42,21 +24,23 @@ def login():
     hint = None
     if form.validate_on_submit():
         email = form.email.data
-        user = find_user(email)
+        user = accounts.find_user(email)
         if throttle.is_locked(email):
             # Locked: refused whatever the password, and without checking it.
             record_event("user", user.id if user else None, "login_refused_locked", email=email[:254])
             db.session.commit()
             form.email.errors.append(_locked_message())
             return render_template("auth/login.html", form=form, hint="locked"), 429
-        if user is not None and user.check_password(form.password.data) and user.is_active:
+        # One password hash is checked whether or not the account exists: the time taken tells nothing.
+        right_password = accounts.password_matches(user, form.password.data)
+        if right_password and user.is_active:
             throttle.clear_failures(email)
+            sessions.start(user, remember=bool(form.remember.data))
             login_user(user, remember=form.remember.data)
             user.last_login_at = utcnow()
             record_event("user", user.id, "login")
             db.session.commit()
             return redirect(safe_next(request.args.get("next")) or url_for("admin.index"))
-        right_password = user is not None and user.check_password(form.password.data)
         record_event("user", user.id if user else None, "login_failed", email=email[:254])
         if right_password and not user.is_enabled:
             form.email.errors.append(_("This account is deactivated. Contact the payer's staff."))
@@ -83,7 +67,11 @@ def _locked_message() -> str:
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
+    """Ends this browser's session on the server: its session and remember-me cookies stop working."""
+    record_event("user", current_user.id, "logout")
+    sessions.end(current_user)
     logout_user()
+    db.session.commit()
     flash(_("You have logged out."), "info")
     return redirect(url_for("auth.login"))
 

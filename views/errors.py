@@ -11,7 +11,7 @@ def register_error_handlers(app) -> None:
 
         return handler
 
-    for code in (400, 403, 404, 409, 413, 429):
+    for code in (400, 403, 404, 405, 409, 413, 429):
         app.register_error_handler(code, render(code))
 
     @app.errorhandler(CodedError)

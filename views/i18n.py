@@ -1,10 +1,12 @@
-"""Language selection: the user's preference, else ``?lang=`` (kept in the session), else the browser."""
+"""Language selection: the user's preference, else ``?lang=`` or ``/lang/<code>`` (kept in the session), else the
+browser. Only a POST stores the preference."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, has_request_context, redirect, request, session
-from flask_login import current_user
+from flask import Blueprint, abort, current_app, has_request_context, redirect, request, session
+from flask_login import current_user, login_required
 
 from models.base import db
+from services.accounts import set_language
 from services.formatting import register_filters
 from views.safety import safe_next
 
@@ -32,13 +34,23 @@ def _remember_lang_param() -> None:
 
 @bp.route("/lang/<code>")
 def switch(code: str):
-    """The navbar switcher: stores the choice in the session and, when logged in, as preference."""
+    """Links on public pages: the choice is kept in the session only (a GET changes no stored data)."""
     if code in current_app.config["LANGUAGES"]:
         session["lang"] = code
-        if current_user.is_authenticated:
-            current_user.locale = code
-            db.session.commit()
     return redirect(safe_next(request.args.get("next")) or "/")
+
+
+@bp.route("/lang", methods=["POST"])
+@login_required
+def store():
+    """The navigation bar's language menu of a logged-in user: stores the preference (a POST with CSRF)."""
+    code = request.form.get("code", "")
+    if code not in current_app.config["LANGUAGES"]:
+        abort(400)
+    session["lang"] = code
+    set_language(current_user, code)
+    db.session.commit()
+    return redirect(safe_next(request.form.get("next")) or "/")
 
 
 def init_babel(app, babel) -> None:

@@ -38,12 +38,31 @@ def test_user_preference_wins(client, login_as):
     assert "Faturas" in page
 
 
-def test_switcher_stores_the_preference(client, login_as):
+def test_a_get_changes_only_the_session(app, client, login_as):
+    """``GET /lang/<code>`` (a link anyone can be sent) never writes the user's stored preference."""
     user = login_as(Role.CLERK, locale="en")
     response = client.get("/lang/es_AR?next=/admin/invoice/")
     assert response.headers["Location"] == "/admin/invoice/"
+    assert user.locale == "en"
+    anonymous = app.test_client()
+    anonymous.get("/lang/pt_BR")
+    assert 'lang="pt-BR"' in html(anonymous.get("/login"))
+
+
+def test_the_menu_stores_the_preference_with_a_post(client, login_as):
+    user = login_as(Role.CLERK, locale="en")
+    menu = html(client.get("/admin/invoice/"))
+    assert 'id="language-form"' in menu and 'name="code" value="es_AR"' in menu
+    response = client.post("/lang", data={"code": "es_AR", "next": "/admin/invoice/"})
+    assert response.headers["Location"] == "/admin/invoice/"
     assert user.locale == "es_AR"
     assert "Facturas" in html(client.get("/admin/invoice/"))
+    assert client.post("/lang", data={"code": "fr"}).status_code == 400 and user.locale == "es_AR"
+    assert client.get("/lang").status_code == 405
+
+
+def test_storing_the_preference_needs_login(client):
+    assert client.post("/lang", data={"code": "es_AR"}).status_code == 302
 
 
 def test_flask_admin_own_strings_are_translated(client, login_as):

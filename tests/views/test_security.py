@@ -27,6 +27,16 @@ def test_login_without_csrf_token_is_rejected(csrf_client, make_user):
     assert response.status_code == 400
 
 
+def test_storing_the_language_without_csrf_token_is_rejected(csrf_client, make_user):
+    user = make_user(Role.CLERK, locale="en")
+    token = csrf_client.get("/login").get_data(as_text=True).split('name="csrf_token" type="hidden" value="')[1]
+    csrf_client.post("/login", data={"email": user.email, "password": "test-password-1",
+                                     "csrf_token": token.split('"')[0]})
+    assert csrf_client.post("/lang", data={"code": "pt_BR"}).status_code == 400
+    db.session.expire_all()
+    assert user.locale == "en"
+
+
 def test_admin_delete_without_csrf_token_is_rejected(csrf_client, make_user):
     admin = make_user(Role.ADMIN)
     page = csrf_client.get("/login").get_data(as_text=True)
@@ -50,6 +60,11 @@ def test_admin_delete_without_csrf_token_is_rejected(csrf_client, make_user):
     ("javascript:alert(1)", None),
     ("admin", None),
     ("", None),
+    ("/admin/lot-builder/send", "/admin/lot-builder/"),  # POST only: its section's index
+    ("/admin/user/account/", "/admin/user/"),
+    ("/logout", None),
+    ("/no-such-page", None),
+    ("/admin/invoice", "/admin/invoice/"),
 ])
 def test_safe_next(target, expected):
     assert safe_next(target) == expected

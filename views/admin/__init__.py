@@ -51,6 +51,7 @@ from views.admin.providers import (
     UserView,
 )
 from views.admin.tiss import TissHistoryView, TissUploadView
+from views.headers import csp_nonce
 
 BILLING = _l("Billing")
 LOTS = _l("Lots")
@@ -125,6 +126,7 @@ def build_admin(app) -> Admin:
         name="Liquida",
         index_view=DashboardView(name=_l("Home"), url="/admin"),
         theme=Bootstrap4Theme(base_template="liquida/base.html", swatch=app.config["FLASK_ADMIN_SWATCH"], fluid=True),
+        csp_nonce_generator=csp_nonce,
     )
     for view_cls, name, category, endpoint, url in PAGES:
         admin.add_view(view_cls(name=name, category=category, endpoint=endpoint, url=url))

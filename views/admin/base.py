@@ -14,10 +14,11 @@ from sqlalchemy import inspect
 
 from models.base import Money
 from models.enums import LabeledEnum
-from models.errors import NotFound
+from models.errors import CodedError, NotFound
 from models.permissions import can
 from services import formatting, visibility
 from services.csv_export import neutralise_cell
+from views import refusals
 
 
 def _type_formatters(base: dict) -> dict:
@@ -113,6 +114,13 @@ class SecureModelView(ModelView):
         if not visibility.may_see(current_user, obj, self.resource):
             raise NotFound()
         return obj
+
+    def handle_view_exception(self, exc: Exception) -> bool:
+        """A service's refusal raised while saving (``CodedError``) is shown as its message."""
+        if isinstance(exc, CodedError):
+            refusals.show(exc)
+            return True
+        return super().handle_view_exception(exc)
 
     # Relationship pickers and inline edits serve forms only: no form, no lookup.
     @expose("/ajax/lookup/")

@@ -18,8 +18,8 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from forms.accounts import DecisionForm, ReasonForm
 from models.base import db
-from models.enums import Country, LinkStatus, ProviderStatus, Role, TaxCondition, TaxIdKind
-from models.permissions import can
+from models.enums import Country, LinkStatus, ProviderStatus, TaxCondition, TaxIdKind
+from models.permissions import can, may_manage_account
 from models.rules.providers import ProviderDraft, check_provider
 from models.workflow import TransitionError, allowed_targets, transition
 from services import accounts
@@ -169,14 +169,18 @@ class UserView(_PostedRowMixin, SecureModelView):
     details_template = "admin/providers/user_details.html"
 
     def on_model_change(self, form, model, is_created):
-        # Only administrators hand out staff roles (credentialing creates provider logins).
-        if current_user.role != Role.ADMIN and model.role != Role.PROVIDER:
-            raise ValidationError(_("Only administrators create or change staff accounts."))
+        # Who may give which role is checked by services.accounts when the change is flushed.
         if is_created:
             model.email = accounts.normalise_email(model.email)
-            if accounts.find_user(model.email) is not None:
-                raise ValidationError(str(accounts.MESSAGES["email_taken"]))
+            with db.session.no_autoflush:  # the new row itself is not a duplicate
+                taken = accounts.find_user(model.email) is not None
+            if taken:
+                raise ValidationError(accounts.AccountError("email_taken").message)
         super().on_model_change(form, model, is_created)
+
+    def on_form_prefill(self, form, id):
+        """The edit form opens only for an account the user manages (403 page otherwise)."""
+        accounts.check_may_manage(current_user, self.get_one(id).role)
 
     def after_model_change(self, form, model, is_created):
         if is_created:
@@ -188,7 +192,8 @@ class UserView(_PostedRowMixin, SecureModelView):
     def render(self, template, **kwargs):
         if template == self.details_template:
             kwargs["reason_form"] = ReasonForm()
-            kwargs["may_manage"] = can(current_user, "activate", "user")
+            model = kwargs.get("model")
+            kwargs["may_manage"] = model is not None and may_manage_account(current_user, model.role, "activate")
         return super().render(template, **kwargs)
 
     @expose("/account/", methods=["POST"])
@@ -203,25 +208,27 @@ class UserView(_PostedRowMixin, SecureModelView):
         what = request.form.get("do", "")
         if not form.validate() or what not in {"resend", "reset", "deactivate", "reactivate"}:
             abort(400)
-        if user.id == current_user.id and what == "deactivate":
-            flash(_("You cannot deactivate your own account."), "error")
-        elif what == "resend":
-            if user.activated_at is not None:
-                flash(_("This account is already active."), "warning")
-            elif accounts.send_activation(user):
-                flash(_("A new activation link was sent to %(email)s.", email=user.email), "success")
+        try:
+            if what == "resend":
+                if user.activated_at is not None:
+                    flash(_("This account is already active."), "warning")
+                elif accounts.staff_resend_activation(current_user, user):
+                    flash(_("A new activation link was sent to %(email)s.", email=user.email), "success")
+                else:
+                    flash(_("The email could not be sent. Try again later."), "error")
+            elif what == "reset":
+                if accounts.staff_password_reset(current_user, user):
+                    flash(_("A password reset link was sent to %(email)s.", email=user.email), "success")
+                else:
+                    flash(_("The email could not be sent. Try again later."), "error")
             else:
-                flash(_("The email could not be sent. Try again later."), "error")
-        elif what == "reset":
-            if accounts.staff_password_reset(user):
-                flash(_("A password reset link was sent to %(email)s.", email=user.email), "success")
-            else:
-                flash(_("The email could not be sent. Try again later."), "error")
-        else:
-            accounts.set_enabled(user, what == "reactivate", form.reason.data)
-            flash(_("The account was reactivated.") if what == "reactivate"
-                  else _("The account was deactivated and its sessions ended."), "success")
-        db.session.commit()
+                accounts.set_enabled(current_user, user, what == "reactivate", form.reason.data)
+                flash(_("The account was reactivated.") if what == "reactivate"
+                      else _("The account was deactivated and its sessions ended."), "success")
+            db.session.commit()
+        except accounts.AccountError as error:
+            db.session.rollback()
+            flash(error.message, "error")
         return redirect(self.get_url(".details_view", id=user.id))
 
 
