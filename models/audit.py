@@ -51,6 +51,9 @@ class AuditLog(db.Model):
         return f"{self.entity}#{self.entity_id} {self.action.value}"
 
 
+_INSERT_RETURNING_ID = sa.insert(AuditLog.__table__).returning(AuditLog.__table__.c.id)
+
+
 class AppendOnlyError(RuntimeError):
     pass
 
@@ -103,7 +106,7 @@ def append_rows(session: Session, rows: list[dict]) -> None:
     Every audit row must be written through here: a row the chain never linked reads as forged."""
     if not rows:
         return
-    inserted = session.connection().execute(sa.insert(AuditLog.__table__).returning(AuditLog.id), rows)
+    inserted = session.connection().execute(_INSERT_RETURNING_ID, rows)
     session.info.setdefault(PENDING_IDS, set()).update(inserted.scalars())
 
 

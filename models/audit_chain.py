@@ -165,25 +165,35 @@ def sign(key: bytes, seq: int, chain_hash: bytes, at: datetime, prev_signature: 
     return hmac.new(key, message.encode(), hashlib.sha256).digest()
 
 
-# Appending ---------------------------------------------------------------------------------------------
-def _lock_head(connection: Connection) -> None:
-    if connection.dialect.name == "postgresql":
-        connection.execute(sa.select(sa.func.pg_advisory_xact_lock(CHAIN_LOCK)))
+# Appending (statements built once: sealing runs in every committing transaction) ---------------------------
+_AUDIT, _LINKS, _CHECKPOINTS = AuditLog.__table__, AuditChainLink.__table__, AuditCheckpoint.__table__
+_LOCK = sa.select(sa.func.pg_advisory_xact_lock(CHAIN_LOCK))
+_DIGESTS = (sa.select(_AUDIT.c.id, row_digest()).where(_AUDIT.c.id.in_(sa.bindparam("ids", expanding=True)))
+            .order_by(_AUDIT.c.id))
+_HEAD = sa.select(_LINKS.c.seq, _LINKS.c.hash).order_by(_LINKS.c.seq.desc()).limit(1).subquery("head")
+_LAST_CHECKPOINT = (sa.select(_CHECKPOINTS).where(_CHECKPOINTS.c.seq <= _HEAD.c.seq)
+                    .order_by(_CHECKPOINTS.c.seq.desc()).limit(1))
+# PostgreSQL: all the links in one statement (psycopg would otherwise send one INSERT per row), their hashes
+# as one bytea of 64 bytes (prev_hash, hash) per link: arrays of bytea are slow to send.
+_INSERT_LINKS_POSTGRESQL = sa.text(
+    "WITH batch AS (SELECT CAST(:audit_ids AS integer[]) AS ids, CAST(:hashes AS bytea) AS hashes) "
+    "INSERT INTO audit_chain (seq, audit_id, prev_hash, hash) "
+    "SELECT CAST(:first AS integer) + i, ids[i + 1], substr(hashes, i * 64 + 1, 32), substr(hashes, i * 64 + 33, 32) "
+    "FROM batch, generate_series(0, cardinality(ids) - 1) AS i")
+_HEADS = sa.select(_HEAD.c.seq, _HEAD.c.hash, _LAST_CHECKPOINT.with_only_columns(_CHECKPOINTS.c.seq).scalar_subquery(),
+                   _LAST_CHECKPOINT.with_only_columns(_CHECKPOINTS.c.signature).scalar_subquery())
 
 
 class _Chain:
     """The head of the chain and of the checkpoints, read under the lock; appends links after it."""
 
     def __init__(self, connection: Connection):
-        _lock_head(connection)
-        links, checkpoints = AuditChainLink.__table__, AuditCheckpoint.__table__
+        if connection.dialect.name == "postgresql":
+            connection.execute(_LOCK)
         self.connection = connection
-        head = connection.execute(sa.select(links.c.seq, links.c.hash).order_by(links.c.seq.desc()).limit(1)).first()
-        self.seq, self.hash = head if head else (0, GENESIS)
-        last = connection.execute(
-            sa.select(checkpoints.c.seq, checkpoints.c.signature).where(checkpoints.c.seq <= self.seq)
-            .order_by(checkpoints.c.seq.desc()).limit(1)).first()
-        self.checkpoint_seq, self.signature = last if last else (0, b"")
+        heads = connection.execute(_HEADS).first()
+        self.seq, self.hash, self.checkpoint_seq, self.signature = heads if heads else (0, GENESIS, None, None)
+        self.checkpoint_seq, self.signature = self.checkpoint_seq or 0, self.signature or b""
         self.key = audit_key()
         self.every = checkpoint_every()
 
@@ -198,16 +208,24 @@ class _Chain:
             if self.seq - self.checkpoint_seq >= self.every:
                 checkpoints.append(self._checkpoint())
         if links:
-            self.connection.execute(sa.insert(AuditChainLink.__table__), links)
+            self._insert_links(links)
         if checkpoints:
-            self.connection.execute(sa.insert(AuditCheckpoint.__table__), checkpoints)
+            self.connection.execute(_CHECKPOINTS.insert(), checkpoints)
         return len(links)
+
+    def _insert_links(self, links: list[dict]) -> None:
+        if self.connection.dialect.name == "postgresql":
+            self.connection.execute(_INSERT_LINKS_POSTGRESQL, {  # the links' seqs follow each other
+                "first": links[0]["seq"], "audit_ids": [link["audit_id"] for link in links],
+                "hashes": b"".join(link["prev_hash"] + link["hash"] for link in links)})
+        else:
+            self.connection.execute(_LINKS.insert(), links)
 
     def checkpoint(self) -> int | None:
         """Sign the head now, unless it is signed already; the checkpoint's link number."""
         if self.seq == self.checkpoint_seq:
             return None
-        self.connection.execute(sa.insert(AuditCheckpoint.__table__), [self._checkpoint()])
+        self.connection.execute(_CHECKPOINTS.insert(), [self._checkpoint()])
         return self.seq
 
     def _checkpoint(self) -> dict:
@@ -225,11 +243,9 @@ def _chunks(values: Sequence[int], size: int):
 
 def seal(connection: Connection, audit_ids: Iterable[int]) -> int:
     """Link the given audit rows (those that still exist: savepoints may have undone some), in id order."""
-    table = AuditLog.__table__
     digests = []
     for chunk in _chunks(sorted(audit_ids), _IN_CHUNK):
-        digests += connection.execute(
-            sa.select(table.c.id, row_digest()).where(table.c.id.in_(chunk)).order_by(table.c.id)).all()
+        digests += connection.execute(_DIGESTS, {"ids": chunk}).all()
     if not digests:
         return 0
     return _Chain(connection).append(digests)
