@@ -125,24 +125,54 @@ def _canonical_json_postgresql(element, compiler, **kw):
     return f"convert_to(CAST(json_build_array({compiler.process(element.clauses, **kw)}) AS TEXT), 'UTF8')"
 
 
+class sql_link_hash(FunctionElement):
+    """SHA-256(prev_hash || SHA-256(canonical content)): a link's hash, from its predecessor's and its row."""
+
+    type = sa.LargeBinary()
+    inherit_cache = True
+    name = "audit_link_hash"
+
+
+@compiles(sql_link_hash)
+def _link_hash_sqlite(element, compiler, **kw):
+    return f"audit_link_hash({compiler.process(element.clauses, **kw)})"  # one Python call per row, not two
+
+
+@compiles(sql_link_hash, "postgresql")
+def _link_hash_postgresql(element, compiler, **kw):
+    prev_hash, content = (compiler.process(clause, **kw) for clause in element.clauses)
+    return f"sha256({prev_hash} || sha256({content}))"
+
+
+def _canonical(table=None) -> sql_canonical_json:
+    table = AuditLog.__table__ if table is None else table
+    return sql_canonical_json(*(table.c[name] for name in CONTENT_COLUMNS))
+
+
 def row_digest(table=None) -> sa.ColumnElement[bytes]:
     """SQL for the SHA-256 of an audit row's canonical content (``table``: audit_log or an alias of it)."""
-    table = AuditLog.__table__ if table is None else table
-    return sql_sha256(sql_canonical_json(*(table.c[name] for name in CONTENT_COLUMNS)))
+    return sql_sha256(_canonical(table))
+
+
+def chained_hash(prev_hash, table=None) -> sa.ColumnElement[bytes]:
+    """SQL for the hash a link to the row of ``table`` must have after ``prev_hash``."""
+    return sql_link_hash(prev_hash, _canonical(table))
 
 
 def _sqlite_sha256(*parts) -> bytes:
-    digest = hashlib.sha256()
-    for part in parts:
-        if part is not None:
-            digest.update(part.encode() if isinstance(part, str) else part)
-    return digest.digest()
+    return hashlib.sha256(b"".join(p.encode() if isinstance(p, str) else p for p in parts if p is not None)).digest()
+
+
+def _sqlite_link_hash(prev_hash: bytes, content: str, _sha256=hashlib.sha256) -> bytes:
+    """Called once per link by ``audit verify`` on SQLite: kept to the bare minimum."""
+    return _sha256(prev_hash + _sha256(content.encode()).digest()).digest()
 
 
 @event.listens_for(Engine, "connect")
-def _register_sqlite_sha256(dbapi_connection, connection_record) -> None:
+def _register_sqlite_functions(dbapi_connection, connection_record) -> None:
     if type(dbapi_connection).__module__.startswith("sqlite3"):
         dbapi_connection.create_function("audit_sha256", -1, _sqlite_sha256, deterministic=True)
+        dbapi_connection.create_function("audit_link_hash", 2, _sqlite_link_hash, deterministic=True)
 
 
 def link_hash(prev_hash: bytes, digest: bytes) -> bytes:

@@ -33,12 +33,12 @@ from models.audit_chain import (
     AuditChainLink,
     AuditCheckpoint,
     audit_key,
+    chained_hash,
     checkpoint_every,
     checkpoint_now,
     link_hash,
     row_digest,
     sign,
-    sql_sha256,
 )
 from models.base import db
 
@@ -78,7 +78,7 @@ def verify(connection: Connection) -> Verdict:
     head = head or 0
     breaks = [b for b in (_first_bad_link(connection), _first_bad_checkpoint(checkpoints, head)) if b]
     broken = min(breaks, key=lambda b: b.seq) if breaks else None
-    broken = broken or _unlinked_row(connection) or _unsigned_tail(head, last_signed or 0)
+    broken = broken or _unlinked_row(connection, head) or _unsigned_tail(head, last_signed or 0)
     last = checkpoints[-1] if checkpoints else None
     return Verdict(links=head, checkpoints=len(checkpoints),
                    last_checkpoint=Checkpoint(last.seq, last.hash, last.at) if last else None, broken=broken)
@@ -102,7 +102,7 @@ def _first_bad_link(connection: Connection) -> Break | None:
         a.c.id.is_(None),
         sa.and_(p.c.seq.is_(None), c.c.seq != 1),
         c.c.prev_hash != sa.func.coalesce(p.c.hash, genesis),
-        sql_sha256(c.c.prev_hash, row_digest(a)) != c.c.hash,
+        chained_hash(c.c.prev_hash, a) != c.c.hash,
     )
     # min() rather than ORDER BY … LIMIT 1: the planner may then scan and hash in parallel.
     seq = connection.execute(
@@ -171,12 +171,16 @@ def _first_bad_checkpoint(checkpoints, head: int) -> Break | None:
     return None
 
 
-def _unlinked_row(connection: Connection) -> Break | None:
+def _unlinked_row(connection: Connection, links: int) -> Break | None:
+    """Once links 1…n are known to point at existing rows, n rows mean none is outside the chain: a link pointing
+    at a row linked already would have changed its hash. Only when there are more rows is the stranger looked for."""
     a, c = AuditLog.__table__, AuditChainLink.__table__
+    if connection.execute(sa.select(sa.func.count()).select_from(a)).scalar() == links:
+        return None
     row_id = connection.execute(
         sa.select(sa.func.min(a.c.id)).where(~sa.exists().where(c.c.audit_id == a.c.id))).scalar()
     if row_id is None:
-        return None
+        return Break("rewritten", None, "several links point at the same audit row")
     return Break("inserted", None, f"row #{row_id} was inserted outside the chain: no link vouches for it")
 
 
