@@ -221,9 +221,8 @@ class _Chain:
         if connection.dialect.name == "postgresql":
             connection.execute(_LOCK)
         self.connection = connection
-        heads = connection.execute(_HEADS).first()
-        self.seq, self.hash, self.checkpoint_seq, self.signature = heads if heads else (0, GENESIS, None, None)
-        self.checkpoint_seq, self.signature = self.checkpoint_seq or 0, self.signature or b""
+        self.seq, self.hash, checkpoint_seq, signature = connection.execute(_HEADS).first() or (0, GENESIS, 0, b"")
+        self.checkpoint_seq, self.signature = checkpoint_seq or 0, signature or b""
         self.key = audit_key()
         self.every = checkpoint_every()
 

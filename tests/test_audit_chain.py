@@ -325,3 +325,33 @@ def test_concurrent_writers_keep_one_valid_chain_in_commit_order(app):
     assert linked == len(ids["first"]) + len(ids["second"]) == 240
     result = verify(app)
     assert result.exit_code == 0, result.output
+
+
+# The migration ------------------------------------------------------------------------------------
+def test_the_migration_chains_the_rows_already_written(tmp_path, monkeypatch):
+    """A log written before 0003 (its own SQLite file): the upgrade links every row, in id order, with checkpoints."""
+    from flask_migrate import upgrade
+
+    from app import create_app
+    from services.audit_verify import verify as verify_chain
+
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'before.db'}")
+    older = create_app({"TESTING": True, "SECRET_KEY": "migration-secret", "AUDIT_CHECKPOINT_EVERY": 10,
+                        "UPLOAD_FOLDER": str(tmp_path), "MAIL_OUTBOX": str(tmp_path)})
+    with older.app_context():
+        upgrade(revision="0002")
+        engine = older.extensions["sqlalchemy"].engine
+        with engine.begin() as conn:
+            conn.execute(sa.insert(AuditLog.__table__), [
+                {"at": utcnow(), "actor_label": "system", "entity": "invoice", "entity_id": n,
+                 "action": AuditAction.UPDATE.value, "changes": {"status": ["sent", "observed"]}} for n in range(25)])
+        upgrade()
+        with engine.connect() as conn:
+            linked = conn.execute(sa.select(AuditChainLink.seq, AuditChainLink.audit_id)
+                                  .order_by(AuditChainLink.seq)).all()
+            signed = conn.scalars(sa.select(AuditCheckpoint.seq).order_by(AuditCheckpoint.seq)).all()
+            verdict = verify_chain(conn)
+        engine.dispose()
+    assert [audit_id for _, audit_id in linked] == sorted(audit_id for _, audit_id in linked)
+    assert [seq for seq, _ in linked] == list(range(1, 26)) and signed == [10, 20]
+    assert verdict.intact and verdict.links == 25
