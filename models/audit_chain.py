@@ -23,8 +23,15 @@ nothing else (the links reference only its own rows), so it cannot be part of a 
 held for a few index reads, one insert and the COMMIT. Taking it at the first flush instead would
 hold it through the rest of every request and deadlock against row locks taken later.
 The links live in their own append-only table because audit rows are never updated: a hash
-known only at commit could not be written into a row inserted at flush. ``bench/audit_verify.py``
-measures what this costs writers.
+known only at commit could not be written into a row inserted at flush.
+
+The price, measured by ``bench/audit_verify.py``: a few statements per committing transaction
+(one before the lock, two under it), and, because the lock is held through the COMMIT's WAL flush,
+audited commits go one at a time at the speed of that flush. On the shared 2-core development
+machine (load around 10) one writer paid about 9 ms more per 5-row transaction, and four writers
+reached about 90 committing transactions a second against 400 without the chain; a database
+server with a fast disk flushes in well under a millisecond. Releasing the lock before the flush
+would let the next transaction read a head that is not committed yet, and fork the chain.
 
 The head is read in a fresh statement after the lock is granted, which under READ COMMITTED (the
 app's isolation level) sees the previous holder's committed links.
