@@ -86,8 +86,11 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
 
 @event.listens_for(Engine, "begin")
 def _sqlite_begin(connection) -> None:
+    """SQLite: BEGIN, or ``BEGIN IMMEDIATE`` (the write lock up front) for connections with the execution
+    option ``sqlite_begin="IMMEDIATE"``."""
     if connection.dialect.name == "sqlite":
-        connection.exec_driver_sql("BEGIN")
+        mode = connection.get_execution_options().get("sqlite_begin", "")
+        connection.exec_driver_sql(f"BEGIN {mode}" if mode in ("IMMEDIATE", "EXCLUSIVE") else "BEGIN")
 
 
 def register_blueprints(app: Flask) -> None:
@@ -120,6 +123,8 @@ def register_admin(app: Flask) -> None:
 
 def register_cli(app: Flask) -> None:
     from seed.cli import seed_cli
+    from services.audit_verify import audit_cli
+    from services.db_roles import db_roles_cli
     from services.housekeeping import housekeeping_cli
     from services.sessions import purge_sessions_command
     from services.tiss.cli import tiss_cli
@@ -128,4 +133,6 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(tiss_cli)
     housekeeping_cli.add_command(purge_sessions_command)
     app.cli.add_command(housekeeping_cli)
+    app.cli.add_command(audit_cli)
+    app.cli.add_command(db_roles_cli)
     logging.getLogger("xhtml2pdf").setLevel(logging.ERROR)

@@ -89,6 +89,9 @@ def load(instance_path: str) -> dict:
         "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER", "Liquida <no-reply@liquida.local>"),
         "MAIL_OUTBOX": str(outbox),
         "FLASK_ADMIN_SWATCH": os.environ.get("FLASK_ADMIN_SWATCH", "default"),
+        # Audit chain checkpoints: signed with AUDIT_KEY (default: a key derived from SECRET_KEY), one every N links.
+        "AUDIT_KEY": os.environ.get("AUDIT_KEY") or None,
+        "AUDIT_CHECKPOINT_EVERY": int(os.environ.get("AUDIT_CHECKPOINT_EVERY", 1000)),
         # Reverse proxies in front of the app whose X-Forwarded-For/-Proto/-Host are trusted (0: none).
         "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", 0)),
     }

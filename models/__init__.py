@@ -1,5 +1,6 @@
 """The domain model. Importing this package registers every table on ``db.metadata``."""
 from models.audit import AuditLog
+from models.audit_chain import AuditChainLink, AuditCheckpoint
 from models.authorizations import Authorization, AuthorizationOrder
 from models.base import db
 from models.beneficiaries import Beneficiary
@@ -23,7 +24,8 @@ from models.tiss import TissSubmission
 from models.users import User, UserSession
 
 __all__ = [
-    "db", "AuditLog", "Draft", "Authorization", "AuthorizationOrder", "Beneficiary", "Appeal", "AppealItem",
+    "db", "AuditLog", "AuditChainLink", "AuditCheckpoint", "Draft", "Authorization", "AuthorizationOrder",
+    "Beneficiary", "Appeal", "AppealItem",
     "Glosa", "GlosaCode", "Guide", "GuideItem", "Attachment", "Invoice", "RejectionReason", "Lot",
     "PaymentCalendarEntry", "PayerSettings", "PaymentDeduction", "PaymentOrder", "PaymentOrderLine",
     "WithholdingCertificate", "WithholdingRule", "PriceTable", "PriceTableItem", "Professional",

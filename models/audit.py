@@ -3,7 +3,9 @@
 One session listener records creates, updates (old → new per field) and
 deletes of every model; the workflow marks status changes as transitions and
 passes the reason. Rows are inserted with Core on the flushing connection so
-they commit or roll back with the change they describe.
+they commit or roll back with the change they describe; ``append_rows`` remembers
+their ids so that ``models.audit_chain`` links them into the hash chain when
+the transaction commits.
 """
 from __future__ import annotations
 
@@ -23,8 +25,9 @@ from models.enums import AuditAction
 SECRET_FIELDS = {"password_hash"}
 SKIPPED_FIELDS = {"version_id", "created_at", "updated_at", "last_movement_at"}
 
+PENDING_IDS = "audit_unsealed_ids"  # session.info: ids of audit rows written, linked at commit
+
 _actor: ContextVar[tuple[int | None, str] | None] = ContextVar("audit_actor", default=None)
-_reason: ContextVar[str | None] = ContextVar("audit_reason", default=None)
 
 
 class AuditLog(db.Model):
@@ -45,6 +48,9 @@ class AuditLog(db.Model):
 
     def __str__(self) -> str:
         return f"{self.entity}#{self.entity_id} {self.action.value}"
+
+
+_INSERT_RETURNING_ID = sa.insert(AuditLog.__table__).returning(AuditLog.__table__.c.id)
 
 
 class AppendOnlyError(RuntimeError):
@@ -68,16 +74,6 @@ def acting_as(user=None, label: str = "system"):
         _actor.reset(token)
 
 
-@contextmanager
-def because(reason: str | None):
-    """Attach a reason to every audit row written inside the block."""
-    token = _reason.set(reason)
-    try:
-        yield
-    finally:
-        _reason.reset(token)
-
-
 def _current_actor() -> tuple[int | None, str, str | None]:
     from flask import has_request_context, request
     from flask_login import current_user
@@ -93,6 +89,16 @@ def _current_actor() -> tuple[int | None, str, str | None]:
 
 
 # Recording -----------------------------------------------------------------
+def append_rows(session: Session, rows: list[dict]) -> None:
+    """Insert audit rows on ``session``'s connection; they join the hash chain when the session commits.
+
+    Every audit row must be written through here: a row the chain never linked reads as forged."""
+    if not rows:
+        return
+    inserted = session.connection().execute(_INSERT_RETURNING_ID, rows)
+    session.info.setdefault(PENDING_IDS, set()).update(inserted.scalars())
+
+
 _AS_IS = frozenset({str, int, float, bool, type(None)})
 _CONVERT = {Decimal: str, date: date.isoformat, datetime: datetime.isoformat, time: time.isoformat}
 
@@ -178,7 +184,6 @@ def _remember_delete(mapper, connection, target) -> None:
 def _write_audit_rows(session: Session, flush_context) -> None:
     rows = []
     actor_id, actor_label, ip = _current_actor()
-    default_reason = _reason.get()
 
     def add(obj, action, changes):
         rows.append(
@@ -190,7 +195,7 @@ def _write_audit_rows(session: Session, flush_context) -> None:
                 "entity_id": _entity_id(obj),
                 "action": action.value,
                 "changes": changes or None,
-                "reason": getattr(obj, "_audit_reason", None) or default_reason,
+                "reason": getattr(obj, "_audit_reason", None),
                 "ip": ip,
             }
         )
@@ -212,23 +217,20 @@ def _write_audit_rows(session: Session, flush_context) -> None:
         obj.__dict__.pop("_audit_reason", None)
     for obj, snapshot in session.info.pop(_DELETED, ()):
         add(obj, AuditAction.DELETE, snapshot)
-    if rows:
-        session.connection().execute(sa.insert(AuditLog.__table__), rows)
+    append_rows(session, rows)
 
 
 def record_event(entity: str, entity_id: int | None, name: str, reason: str | None = None, **details) -> None:
     """Record something that is not a row change (login, lockout, email sent…)."""
     actor_id, actor_label, ip = _current_actor()
-    db.session.execute(
-        sa.insert(AuditLog.__table__).values(
-            at=utcnow(),
-            actor_id=actor_id,
-            actor_label=actor_label,
-            entity=entity,
-            entity_id=entity_id,
-            action=AuditAction.EVENT.value,
-            changes={"event": name, **{k: _plain(v) for k, v in details.items()}},
-            reason=reason or _reason.get(),
-            ip=ip,
-        )
-    )
+    append_rows(db.session(), [{
+        "at": utcnow(),
+        "actor_id": actor_id,
+        "actor_label": actor_label,
+        "entity": entity,
+        "entity_id": entity_id,
+        "action": AuditAction.EVENT.value,
+        "changes": {"event": name, **{k: _plain(v) for k, v in details.items()}},
+        "reason": reason,
+        "ip": ip,
+    }])

@@ -30,7 +30,7 @@ from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.util import identity_key
 
 from models import Guide, GuideItem, Lot, PayerSettings, PaymentCalendarEntry, PriceTable, PriceTableItem, Provider
-from models.audit import AuditLog, _current_actor
+from models.audit import _current_actor, append_rows
 from models.base import db, to_money, utcnow
 from models.enums import AuditAction, GuideType, LotSource, LotStatus
 from models.errors import CodedError
@@ -194,7 +194,7 @@ def _audit_guides_attached(guide_ids: Sequence[int], old_lot: int | None, new_lo
     """The conditional UPDATE bypasses the ORM flush: write its audit rows (one insert)."""
     actor_id, actor_label, ip = _current_actor()
     now = utcnow()
-    db.session.execute(sa.insert(AuditLog.__table__), [
+    append_rows(db.session(), [
         {"at": now, "actor_id": actor_id, "actor_label": actor_label, "entity": "guide", "entity_id": gid,
          "action": AuditAction.UPDATE.value, "changes": {"lot_id": [old_lot, new_lot]}, "reason": reason, "ip": ip}
         for gid in guide_ids
