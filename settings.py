@@ -53,6 +53,9 @@ def load(instance_path: str) -> dict:
         "MAX_PDF_BYTES": int(os.environ.get("MAX_PDF_BYTES", 10 * 1024 * 1024)),
         "TISS_MAX_XML_BYTES": int(os.environ.get("TISS_MAX_XML_BYTES", 20 * 1024 * 1024)),
         "TISS_SCHEMA_DIRS": os.environ.get("TISS_SCHEMA_DIRS", str(instance / "tiss")),
+        # TISS web services: calls per provider, and failed calls per address
+        "TISS_WS_RATE_LIMIT": os.environ.get("TISS_WS_RATE_LIMIT", "120 per minute"),
+        "TISS_WS_FAILURE_LIMIT": os.environ.get("TISS_WS_FAILURE_LIMIT", "60 per 10 minutes"),
         "SESSION_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", False),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": os.environ.get("SESSION_COOKIE_SAMESITE", "Lax"),
