@@ -83,7 +83,12 @@ def schema_file(version: str, file_name: str) -> bytes | None:
     return _served(str(path.resolve()))
 
 
+_DOCTYPE = re.compile(rb"<!DOCTYPE[^\[>]*(\[.*?\]\s*)?>", re.S)
+
+
 @lru_cache(maxsize=32)
 def _served(path: str) -> bytes:
-    root = etree.parse(path, new_parser()).getroot()
+    with open(path, "rb") as handle:
+        data = _DOCTYPE.sub(b"", handle.read(), count=1)
+    root = etree.fromstring(data, new_parser())
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
