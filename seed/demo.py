@@ -220,9 +220,6 @@ def _argentine_side(today: date, rng: random.Random, staff: dict) -> dict:
         iibb_rate=Decimal("1.5000"),
     )
     f.link(provider_user, main)
-    # Its hospital system's login to the TISS web services (senhaPrestador: MD5 hex of the password)
-    db.session.add(TissWsCredential(provider=main, login=PROVIDER2_CODE,
-                                    password_hash=password_hash_of(PROVIDER2_WS_PASSWORD)))
     others = []
     for i, name in enumerate(AR_NAMES):
         services = rng.sample(["CUIDADOR_DOMICILIARIO", "ACOMP_TERAPEUTICO", "KINESIOLOGIA", "ENFERMERIA"], 2)

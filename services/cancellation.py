@@ -93,7 +93,7 @@ def _plan_guide(actor, provider_id: int, request: GuideRequest) -> tuple[Outcome
 
 def _require(actor, provider_id: int, resource: str) -> None:
     """May ``actor`` cancel the provider's ``resource`` rows at all? (TransitionError before any write)."""
-    if not can(actor, "cancel", resource):
+    if not can(actor, "cancel", resource) or (actor.is_provider and provider_id not in actor.linked_provider_ids):
         raise TransitionError("forbidden")
     if actor.is_provider and not can_submit(actor, db.session.get(Provider, provider_id)):
         raise TransitionError("suspended")

@@ -31,9 +31,7 @@ class WebServices:
     def client(self, service: str):
         if service not in _clients:
             _clients[service] = make_client(self.soap_http, service, SCHEMAS)
-        client = _clients[service]
-        client.tiss_hash.wrong = None
-        return client
+        return _clients[service]
 
     def sender(self, provider=None) -> dict:
         return {"CNPJ": (provider or self.provider).tax_id}
@@ -70,6 +68,8 @@ def ws(clinic, soap_http, credentialing):
     login = f"CLIN{f.unique_suffix():04d}"
     issue(clinic.provider, login, credentialing, password=PASSWORD)
     db.session.commit()
+    for client in _clients.values():
+        client.tiss_hash.wrong = None
     return WebServices(clinic, soap_http, login)
 
 

@@ -287,3 +287,19 @@ def test_every_call_is_in_the_providers_history_with_its_channel_and_service(ws,
     for suffix in ("", "/answer.xml", "/report.pdf"):
         assert client.get(f"/admin/tiss/submission/{rows[1].id}{suffix}").status_code == 404
     assert client.get(f"/admin/tiss/submission/{rows[0].id}/answer.xml").status_code == 200
+
+
+def test_the_demo_hospital_system_login_works(demo, soap_http):
+    """README: provider2's provider (PRV0002) calls with login PRV0002 and the MD5 hex of demo-ws-password-1."""
+    from models import Lot, Provider
+    from seed.demo import PROVIDER2_CODE, PROVIDER2_WS_PASSWORD
+    from tests.tiss.ws.conftest import WebServices
+
+    provider = db.session.scalar(sa.select(Provider).where(Provider.provider_number == PROVIDER2_CODE))
+    lot = db.session.scalar(sa.select(Lot).where(Lot.provider_id == provider.id, Lot.number == "42"))
+    client = WebServices(type("Demo", (), {"provider": provider})(), soap_http, PROVIDER2_CODE)
+    header = client.header("SOLIC_STATUS_PROTOCOLO", password=PROVIDER2_WS_PASSWORD,
+                           sender={"codigoPrestadorNaOperadora": PROVIDER2_CODE})
+    answer = client.call("tissSolicitacaoStatusProtocolo", header, solicitacaoStatusProtocolo={
+        "dadosPrestador": {"codigoPrestadorNaOperadora": PROVIDER2_CODE}, "numeroProtocolo": str(lot.protocol_number)})
+    assert answer.situacaoProtocolo.situacaoDoProtocolo.lote.detalheLote.statusProtocolo == "6"   # paid
