@@ -17,9 +17,10 @@ from services.tiss import NS, Q, answers, intake
 from services.tiss.ws.base import Call, Handler, Reply
 from services.tiss.ws.history import masked
 from services.tiss.ws.soap import HASH_INVALID, RECIPIENT_INVALID, SCHEMA_INVALID, Fault
+from services.tiss.xmlsafe import new_parser
 
 DSIG = "{http://www.w3.org/2000/09/xmldsig#}"
-_WRAPPERS = {f"{Q}loteGuias": f"{Q}prestadorParaOperadora", f"{Q}hash": f"{Q}epilogo"}
+_WRAPPERS = {f"{Q}loteGuias": "prestadorParaOperadora", f"{Q}hash": "epilogo"}
 SERVICE = "tissLoteGuias"
 MAX_REPORTED = 5
 # Elements the receiver names (in mensagemTISS) → where they are in loteGuiasWS
@@ -39,17 +40,21 @@ def ws_path(element: str) -> str:
 
 
 def as_message(body) -> etree._Element:
-    """loteGuiasWS → mensagemTISS, moving its children (comments too, in order) to where a file has them."""
-    root = etree.Element(f"{Q}mensagemTISS", nsmap={"ans": NS})
-    current = root
-    for child in list(body):
-        if isinstance(child.tag, str):
-            wrapper = _WRAPPERS.get(child.tag)
-            current = etree.SubElement(root, wrapper) if wrapper else root
-            if child.tag == f"{Q}Signature":
-                child.tag = f"{DSIG}Signature"
-        current.append(child)
-    return root
+    """loteGuiasWS → the mensagemTISS a lot file holds: its children (comments too, in order) serialised
+    under the file's wrappers and parsed again (moving a large subtree between lxml documents costs
+    several times more than this)."""
+    parts = [b'<ans:mensagemTISS xmlns:ans="%s">' % NS.encode()]
+    for child in body:
+        wrapper = _WRAPPERS.get(child.tag) if isinstance(child.tag, str) else None
+        if wrapper:
+            parts.append(b"<ans:%s>" % wrapper.encode())
+        if isinstance(child.tag, str) and child.tag == f"{Q}Signature":
+            child.tag = f"{DSIG}Signature"
+        parts.append(etree.tostring(child, encoding="UTF-8", with_tail=False))
+        if wrapper:
+            parts.append(b"</ans:%s>" % wrapper.encode())
+    parts.append(b"</ans:mensagemTISS>")
+    return etree.fromstring(b"".join(parts), new_parser())
 
 
 class LotGuides(Handler):
