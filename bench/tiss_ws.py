@@ -4,14 +4,14 @@
 ``bench/tiss_import.py`` does) are received twice, each time into a freshly migrated database:
 
 1. CLI path: ONE ``flask --app app tiss import`` of the lot files (start-up included, its default
-   ``--readers``), as ``bench/tiss_import.py`` measures it;
+   ``--readers`` unless ``--readers N``), as ``bench/tiss_import.py`` measures it;
 2. web-service path: the same lots, each as a loteGuiasWS SOAP envelope (login, hash; built before
    the clock starts: that is the hospital system's work), POSTed to a gunicorn server of the app
    (``--workers``, default one per CPU) by ``--senders`` concurrent clients (default: as many as
    workers), as hospitals' systems would; every answer must carry a protocol.
 
 Both paths use the whole machine (the CLI reads files in parallel processes, the server answers
-in parallel workers). Printed: lots per second of each path and the ratio of their times.
+in parallel workers); ``--readers 0 --workers 1`` compares them one lot at a time. Printed: lots per second of each path and the ratio of their times.
 Target: the web-service path costs ≤ 1.3 × the CLI path. Last line ``RESULT: met`` / ``RESULT: not met``.
 
 Database: a fresh SQLite file by default; ``--database-url postgresql://…`` drops and recreates that
@@ -118,9 +118,10 @@ def envelope(lot_file: bytes) -> bytes:
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
 
 
-def cli_path(url: str, paths: list[Path]) -> float:
+def cli_path(url: str, paths: list[Path], readers: int | None) -> float:
     started = time.perf_counter()
-    done = subprocess.run([str(Path(sys.executable).parent / "flask"), "--app", "app", "tiss", "import",
+    options = ["--readers", str(readers)] if readers is not None else []
+    done = subprocess.run([str(Path(sys.executable).parent / "flask"), "--app", "app", "tiss", "import", *options,
                            *map(str, paths)], cwd=ROOT, capture_output=True, text=True,
                           env={**os.environ, "DATABASE_URL": url})
     elapsed = time.perf_counter() - started
@@ -182,6 +183,7 @@ def main() -> None:
     parser.add_argument("--reset", action="store_true", help="allow dropping the PostgreSQL public schema")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="gunicorn workers")
     parser.add_argument("--senders", type=int, help="concurrent web-service clients (default: --workers)")
+    parser.add_argument("--readers", type=int, help="the CLI's --readers (default: its own)")
     parser.add_argument("--keep", action="store_true")
     args = parser.parse_args()
     senders = args.senders or args.workers
@@ -204,10 +206,11 @@ def main() -> None:
     kind = "postgresql" if url.startswith("postgres") else "sqlite"
     print(f"{kind}; {args.lots} lots of {GUIDES} SP/SADT guides ({paths[0].stat().st_size:,} bytes each); {load()}")
 
-    cli = cli_path(url_cli, paths)
+    cli = cli_path(url_cli, paths, args.readers)
     lots, guides = counts(app)
     assert (lots, guides) == (args.lots, args.lots * GUIDES), (lots, guides)
-    print(f"CLI  (flask tiss import, default --readers): {cli:6.1f} s → {args.lots / cli:5.1f} lots/s; "
+    readers = "default" if args.readers is None else args.readers
+    print(f"CLI  (flask tiss import, --readers {readers}): {cli:6.1f} s → {args.lots / cli:5.1f} lots/s; "
           f"stored {lots} lots, {guides} guides; {load()}")
 
     url_ws, setup_ws = fresh(url, work, "ws", identity=setup["identity"])
