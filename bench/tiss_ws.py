@@ -1,7 +1,8 @@
-"""Benchmark of tissLoteGuias (run on demand: `.venv/bin/python bench/tiss_ws.py --database-url postgresql://… --reset`).
+"""Benchmark of tissLoteGuias, run on demand:
+``.venv/bin/python bench/tiss_ws.py --database-url postgresql://…/throwaway --reset``.
 
-``--lots`` lots (default 100) of ``--guides`` SP/SADT guides (default 100, 5 items each, generated as
-``bench/tiss_import.py`` does) are received twice, each time into a freshly migrated database:
+``--lots`` lots (default 100) of 100 SP/SADT guides (5 items each, generated as ``bench/tiss_import.py``
+does) are received twice, each time into a freshly migrated database:
 
 1. CLI path: ONE ``flask --app app tiss import`` of the lot files (start-up included, its default
    ``--readers`` unless ``--readers N``), as ``bench/tiss_import.py`` measures it;
@@ -10,12 +11,14 @@
    (``--workers``, default one per CPU) by ``--senders`` concurrent clients (default: as many as
    workers), as hospitals' systems would; every answer must carry a protocol.
 
-Both paths use the whole machine (the CLI reads files in parallel processes, the server answers
-in parallel workers); ``--readers 0 --workers 1`` compares them one lot at a time. Printed: lots per second of each path and the ratio of their times.
-Target: the web-service path costs ≤ 1.3 × the CLI path. Last line ``RESULT: met`` / ``RESULT: not met``.
+Both paths use the whole machine (the CLI reads files in parallel processes, the server answers in
+parallel workers); ``--readers 0 --workers 1`` compares them one lot at a time. Printed: lots per
+second of each path and the ratio of their times. Target: the web-service path costs ≤ 1.3 × the
+CLI path. Last line ``RESULT: met`` / ``RESULT: not met``.
 
-Database: a fresh SQLite file by default; ``--database-url postgresql://…`` drops and recreates that
-database's ``public`` schema before each path (``--reset`` required: only a throwaway database).
+Database: a fresh SQLite file by default (there use ``--workers 1``: SQLite takes one writer);
+``--database-url postgresql://…`` drops and recreates that database's ``public`` schema before each
+path (``--reset`` required: only a throwaway database).
 """
 from __future__ import annotations
 
