@@ -22,6 +22,7 @@ from services.lots import ANALYSED_STATUSES
 from services.visibility import parse_id, visible
 
 MAX_PROTOCOLS = 30  # ANS: at most 30 protocols per request and demonstrativos per answer
+NOT_FOUND = "5054"  # Tabela 38 IDENTIFICADOR NÃO ENCONTRADO: unknown, or not the asker's (the same answer)
 
 
 def _protocol_number(value) -> int | None:

@@ -21,9 +21,8 @@ from models.base import to_money
 from models.permissions import can
 from models.rules.appeals import JUSTIFICATION_MAX
 from services import appeals
-from services.tiss.inquiries import lot_by_protocol
+from services.tiss.inquiries import NOT_FOUND, lot_by_protocol
 
-NOT_FOUND = "5054"            # IDENTIFICADOR NÃO ENCONTRADO
 INVALID = "2901"              # REVISÃO DE GLOSA INVÁLIDA
 NO_JUSTIFICATION = "2903"     # PEDIDO DE REVISÃO SEM JUSTIFICATIVA
 ALREADY_APPEALED = "2904"     # MAIS DE UM RECURSO DE GLOSA PARA A MESMA GUIA/PROTOCOLO

@@ -10,7 +10,8 @@ from decimal import Decimal, InvalidOperation
 from flask_babel import gettext as _
 
 from services.tiss import inquiries, recurso
-from services.tiss.ws.base import NOT_FOUND, Call, Handler, Reply, contracted, error_entry, motivo, requested_provider
+from services.tiss.inquiries import NOT_FOUND
+from services.tiss.ws.base import Call, Handler, Reply, contracted, error_entry, motivo, requested_provider
 from services.tiss.ws.xml import amount, find, findall, first_child, local, sub, text
 
 

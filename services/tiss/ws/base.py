@@ -20,7 +20,6 @@ from services.tiss.ws.soap import HASH_INVALID, RECIPIENT_INVALID, SCHEMA_INVALI
 from services.tiss.ws.xml import find, local, sub
 from services.tiss.xmlsafe import strip_prefixes
 
-NOT_FOUND = "5054"   # Tabela 38: IDENTIFICADOR NÃO ENCONTRADO (a protocol, lot or appeal that is not the caller's)
 MAX_SCHEMA_ERRORS = 5
 
 

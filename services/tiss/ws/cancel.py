@@ -5,7 +5,8 @@ from flask_babel import gettext as _
 
 from models.workflow import TransitionError
 from services import cancellation
-from services.tiss.ws.base import NOT_FOUND, Call, Handler, Reply, contracted, error_entry, motivo, requested_provider
+from services.tiss.inquiries import NOT_FOUND
+from services.tiss.ws.base import Call, Handler, Reply, contracted, error_entry, motivo, requested_provider
 from services.tiss.ws.xml import find, findall, sub, text
 
 SUSPENDED = "1207"   # CREDENCIADO NÃO PERTENCE À REDE CREDENCIADA: a suspended provider cancels nothing

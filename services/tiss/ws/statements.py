@@ -21,7 +21,8 @@ from models.rules.analysis import Totals, sum_totals
 from services import analysis
 from services.tiss import inquiries
 from services.tiss.export import UNKNOWN_CNES, quantity
-from services.tiss.ws.base import NOT_FOUND, Call, Handler, Reply, contracted, error_entry, motivo, requested_provider
+from services.tiss.inquiries import NOT_FOUND
+from services.tiss.ws.base import Call, Handler, Reply, contracted, error_entry, motivo, requested_provider
 from services.tiss.ws.values import guide_day, guide_reasons, procedure, tiss_code
 from services.tiss.ws.xml import amount, find, findall, first_child, local, sub, text
 
@@ -168,21 +169,21 @@ class ReturnStatements(Handler):
         self._header(node, call, f"{paid[0][0].number:08d}" + (f"-{len(paid)}" if len(paid) > 1 else ""))
         self._provider(node, call, "dadosContratado", "dadosPrestador")
         payments = sub(node, "pagamentos")
-        gross, all_debits, debits, credits = Totals(), [], ZERO, ZERO
+        gross, deductions, debits, credits = Totals(), [], ZERO, ZERO
         for order, protocols in paid:
             totals, order_debits, order_credits = self._by_date(sub(payments, "pagamentosPorData"), call, order,
                                                                 protocols)
             gross += totals
             debits += order_debits
             credits += order_credits
-            all_debits += list(order.deductions)
+            deductions += list(order.deductions)
         summary = sub(node, "totaisDemonstrativo")
         brutos = sub(summary, "totaisBrutosDemonstrativo")
         amount(brutos, "valorInformadoBruto", gross.informed)
         amount(brutos, "valorProcessadoBruto", gross.processed)
         amount(brutos, "valorLiberadoBruto", gross.released)
         amount(brutos, "valorGlosaBruto", gross.glosa)
-        for deduction in all_debits:
+        for deduction in deductions:
             self._deduction(sub(summary, "debitosCreditosDemonstrativo"), deduction)
         net = sub(summary, "totaisLiquidosDemonstrativo")
         amount(net, "totalDebitosDemonstrativo", debits)

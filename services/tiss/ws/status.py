@@ -5,7 +5,8 @@ from flask_babel import gettext as _
 
 from models.enums import LotStatus
 from services.tiss import inquiries
-from services.tiss.ws.base import NOT_FOUND, Call, Handler, Reply, contracted, error_entry, motivo, requested_provider
+from services.tiss.inquiries import NOT_FOUND
+from services.tiss.ws.base import Call, Handler, Reply, contracted, error_entry, motivo, requested_provider
 from services.tiss.ws.values import guide_data, value_totals
 from services.tiss.ws.xml import sub, text
 

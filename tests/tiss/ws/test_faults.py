@@ -244,3 +244,16 @@ def test_the_password_is_never_accepted_in_clear(ws):
     header["loginSenhaPrestador"]["senhaPrestador"] = PASSWORD
     assert fault_of(lambda: ws.call("tissSolicitacaoStatusProtocolo", header, solicitacaoStatusProtocolo={
         "dadosPrestador": ws.contracted(), "numeroProtocolo": "1"}))[0] == "LoginInvalido"
+
+
+def test_the_endpoint_is_exempt_from_csrf_and_ignores_browser_sessions(ws, app, client, login_as, monkeypatch):
+    from models.enums import Role
+
+    login_as(Role.ADMIN)
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
+    assert client.post("/admin/tiss-ws-login/", data={"provider": "1"}).status_code == 400   # forms do check
+    response, fault, code = post(client, "tissSolicitacaoStatusProtocolo", etree.tostring(raw_status(ws)))
+    assert response.status_code == 200 and fault is None
+    response, fault, code = post(client, "tissSolicitacaoStatusProtocolo",
+                                 etree.tostring(raw_status(ws, password="wrong")))
+    assert code == "LoginInvalido"   # a staff session authorises nothing here
