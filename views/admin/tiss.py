@@ -162,7 +162,7 @@ def _result_formatter(view, context, model, name):
 
 def _outcome_formatter(view, context, model, name):
     if model.accepted:
-        return Markup("{} {}").format(_("Protocol"), model.protocol_number or "")
+        return Markup("{} {}").format(_("Protocol"), model.protocol_number) if model.protocol_number else ""
     codes = ", ".join(sorted({str(e.get("code", "")) for e in (model.errors or [])}))
     return Markup('<span title="{}">{}</span>').format(
         "; ".join(str(e.get("message", "")) for e in (model.errors or [])[:5]), codes)
@@ -183,8 +183,8 @@ class TissHistoryView(ProviderScopedView):
 
     offers = frozenset({"export"})
     can_view_details = False
-    column_list = ("received_at", "channel", "service", "filename", "size", "provider", "uploaded_by", "accepted",
-                   "outcome", "lot_number", "hash_encoding", "links")
+    column_list = ("received_at", "channel", "filename", "size", "provider", "uploaded_by", "accepted", "outcome",
+                   "lot_number", "hash_encoding", "links")
     column_labels = {
         "received_at": _l("Received"), "filename": _l("File"), "size": _l("Size (bytes)"), "provider": _l("Provider"),
         "uploaded_by": _l("Sender"), "accepted": _l("Result"), "outcome": _l("Protocol or errors"),
