@@ -75,11 +75,11 @@ def paid_orders(actor, provider_id: int, on: date | None = None, competence: str
     if on is not None:
         query = query.where(PaymentOrder.paid_at == on)
     elif competence:
-        year, month = int(competence[:4]), int(competence[4:6])
-        if not 1 <= month <= 12:
+        try:
+            year, month = int(competence[:4]), int(competence[4:6])
+            start, end = date(year, month, 1), date(year + month // 12, month % 12 + 1, 1)
+        except ValueError:   # month 00 or 13, year 0000 or 9999-12: no such payments
             return []
-        start = date(year, month, 1)
-        end = date(year + month // 12, month % 12 + 1, 1)
         query = query.where(PaymentOrder.paid_at >= start, PaymentOrder.paid_at < end)
     else:
         return []

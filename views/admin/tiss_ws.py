@@ -61,7 +61,7 @@ class TissWsCredentialView(ProviderScopedView):
     }
     column_formatters = {"status": _status_formatter, "actions": _actions_formatter}
     column_searchable_list = ("login",)
-    column_filters = ("login", "last_used_at", "revoked_at")
+    column_filters = ("login",)
     column_default_sort = ("login", False)
 
     @property

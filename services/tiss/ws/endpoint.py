@@ -99,7 +99,7 @@ def _answer(handler, service: str, data: bytes, remote_addr: str | None, calls: 
     etree.SubElement(answer, f"{Q}hash").text = ""
     hashing.stamp(answer)
     if reply.submission is None:
-        history.record_call(call.provider.id, call.principal, service, data, version=head.version,
+        history.record_call(call.provider.id, service, data, version=head.version,
                             accepted=reply.accepted, protocol=reply.protocol, errors=reply.errors)
     db.session.commit()
     return Response(200, soap.envelope(answer))
@@ -139,7 +139,7 @@ def _fault(service: str, fault: Fault, call: Call | None, data: bytes) -> Respon
     identified = call is not None and call.principal is not None
     try:
         if identified and fault.status != 429:
-            history.record_call(call.provider.id, call.principal, service, data,
+            history.record_call(call.provider.id, service, data,
                                 version=call.header.version, accepted=False,
                                 errors=[{"code": FAULT_CODES[fault.code], "message": fault.message,
                                          "fault": fault.code}])

@@ -4,14 +4,14 @@ A lot (tissLoteGuias) gets its history row from the receiver itself, as an uploa
 Every other call of an identified provider gets one here: the request kept as its file
 (``senhaPrestador`` masked: the MD5 hex of the password is a credential), what was asked
 (the protocol) and whether it was answered or refused (the Tabela 38 code, or the fault).
-Calls refused before the caller is known (schema, version, sender, login) are only audited.
+Calls refused before the caller is known (schema, version, sender, login) are only audited
+(``endpoint``); the history row's creation is itself in the audit log, under the caller's login.
 """
 from __future__ import annotations
 
 import re
 
 from models import TissSubmission
-from models.audit import record_event
 from models.base import db
 from models.enums import TissChannel
 from services import storage
@@ -26,7 +26,7 @@ def masked(data: bytes) -> bytes:
     return _PASSWORD.sub(lambda m: m.group(1) + MASK + m.group(2), data)
 
 
-def record_call(provider_id: int, principal, service: str, data: bytes, *, version: str | None,
+def record_call(provider_id: int, service: str, data: bytes, *, version: str | None,
                 accepted: bool, protocol: int | None = None, errors: list[dict] | None = None) -> TissSubmission:
     """The history row of a call (flushed; the caller commits with what the call changed)."""
     stored = storage.save(masked(data), STORAGE_KIND, ".xml")
@@ -38,10 +38,3 @@ def record_call(provider_id: int, principal, service: str, data: bytes, *, versi
     db.session.add(row)
     db.session.flush()
     return row
-
-
-def audit_call(service: str, *, submission_id: int | None, provider_id: int | None, login: str | None,
-               protocol: int | None, result: str) -> None:
-    """One audit event per call: who (provider, login), which service, which protocol, what came of it."""
-    record_event("tiss_submission" if submission_id else "tiss_ws", submission_id, "tiss_ws_call",
-                 service=service, provider=provider_id, login=login, protocol=protocol, result=result)

@@ -192,7 +192,8 @@ class ReturnStatements(Handler):
         return Reply(body, "DEMONSTRATIVO_PAGAMENTO")
 
     def _order_protocols(self, order) -> list[tuple]:
-        """(kind, lot, values, guides) per lot or appeal the order paid; guides: (guide, processed, released)."""
+        """(tipoPagamento, lot, protocol date, Totals, guides) per lot or appeal the order paid; guides:
+        (guide, processed, released)."""
         out = []
         for line in order.lines:
             if line.kind == PaymentLineKind.LOT and line.lot is not None:
