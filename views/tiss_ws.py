@@ -8,11 +8,11 @@ Accept-Language asks for another language.
 """
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, request, url_for
+from flask import Blueprint, Response, current_app, g, request, url_for
 from flask_babel import force_locale
 from flask_limiter.util import get_remote_address
 
-from extensions import limiter
+from extensions import limiter, login_manager
 from models import PayerSettings
 from services.tiss.schemas import ws_file_name
 from services.tiss.ws import endpoint, soap, wsdl
@@ -55,6 +55,7 @@ def call(service: str):
             return Response(f"TISS web service {service}: POST SOAP 1.1 messages here; the WSDL is at ?wsdl.\n",
                             content_type="text/plain; charset=utf-8")
         return _wsdl(service)
+    g._login_user = login_manager.anonymous_user()   # a browser session authorises (and names) nothing here
     limit = current_app.config["TISS_MAX_XML_BYTES"]
     with force_locale(_locale()):
         if (request.content_length or 0) > limit:

@@ -60,26 +60,27 @@ class Response:
 def handle(service: str, data: bytes, remote_addr: str | None = None) -> Response:
     """Answer one call of ``service`` (a name of the catalog) whose body is ``data``."""
     handler = SERVICES[service]
-    calls: list[Call] = []   # the call, once its cabecalho was read
+    seen: list[Call] = []   # the call, once its cabecalho was read (what a fault is recorded with)
     with ExitStack() as stack:
         try:
-            return _answer(handler, service, data, remote_addr, calls, stack)
+            return _answer(handler, service, data, remote_addr, seen, stack)
         except Fault as fault:
-            return _fault(service, fault, calls[0] if calls else None, data)
+            return _fault(service, fault, seen[0] if seen else None, data)
         except Exception:
             log.exception("TISS web service %s failed", service)
             fault = Fault(soap.SERVER_ERROR, _("Unexpected error of the payer's system; try again later."))
-            return _fault(service, fault, calls[0] if calls else None, data)
+            return _fault(service, fault, seen[0] if seen else None, data)
 
 
-def _answer(handler, service: str, data: bytes, remote_addr: str | None, calls: list, stack: ExitStack
+def _answer(handler, service: str, data: bytes, remote_addr: str | None, seen: list, stack: ExitStack
             ) -> Response:
     request = soap.parse(data, current_app.config["TISS_MAX_XML_BYTES"], handler.request)
     head = header.read(request.body)
     if head is None or not head.version:
         raise Fault(soap.SCHEMA_INVALID, _("The message has no cabecalho with its Padrao."))
-    call = Call(service, data, request.body, head, schema=_schema(head.version), payer=PayerSettings.current())
-    calls.append(call)
+    call = Call(service, data, request.body, head, payer=PayerSettings.current())
+    seen.append(call)
+    call.schema = _schema(head.version)
     if head.transaction != handler.transaction:
         raise Fault(soap.SCHEMA_INVALID, _("This service receives tipoTransacao %(expected)s, not %(found)s.",
                                            expected=handler.transaction, found=head.transaction or "-"))

@@ -254,6 +254,10 @@ def test_the_endpoint_is_exempt_from_csrf_and_ignores_browser_sessions(ws, app, 
     assert client.post("/admin/tiss-ws-login/", data={"provider": "1"}).status_code == 400   # forms do check
     response, fault, code = post(client, "tissSolicitacaoStatusProtocolo", etree.tostring(raw_status(ws)))
     assert response.status_code == 200 and fault is None
+    [row] = history(ws)
+    audit = db.session.scalar(sa.select(AuditLog).where(AuditLog.entity == "tiss_submission",
+                                                        AuditLog.entity_id == row.id))
+    assert audit.actor_label == f"tiss-ws:{ws.login}" and audit.actor_id is None
     response, fault, code = post(client, "tissSolicitacaoStatusProtocolo",
                                  etree.tostring(raw_status(ws, password="wrong")))
     assert code == "LoginInvalido"   # a staff session authorises nothing here
