@@ -9,9 +9,10 @@ from lxml import etree
 
 from models import AuditLog, Lot, TissSubmission
 from models.base import db
-from services.tiss import Q, hashing
+from services.tiss import Q, hashing, schemas
 from services.tiss.credentials import revoke
-from tests.tiss.conftest import Clinic, needs_schemas
+from services.tiss.schemas import ws_file_name
+from tests.tiss.conftest import SCHEMAS, Clinic, needs_schemas
 from tests.tiss.ws.conftest import PASSWORD
 from tests.tiss.ws_client import SOAP_ENV, fault_code
 
@@ -46,10 +47,17 @@ def stamp(envelope) -> None:
 
 
 def post(client, service: str, data: bytes, **headers):
+    """POST a raw envelope; (response, its soap:Fault or None, its tissFault) — a fault's detail is checked
+    against the XSD (tissFaultWS)."""
     response = client.post(f"/tiss/ws/{service}", data=data, content_type="text/xml; charset=utf-8", headers=headers)
     root = etree.fromstring(response.data)
     fault = root.find(f"{{{SOAP_ENV}}}Body/{{{SOAP_ENV}}}Fault")
-    code = fault.find(f"detail/{Q}tissFaultWS/{Q}tissFault").text if fault is not None else None
+    code = None
+    if fault is not None:
+        detail = fault.find(f"detail/{Q}tissFaultWS")
+        schema = schemas.load_schema("4.01.00", SCHEMAS, ws_file_name)
+        assert schema.validate(detail), schema.error_log
+        code = detail.find(f"{Q}tissFault").text
     return response, fault, code
 
 
@@ -99,8 +107,14 @@ def test_wrong_registro_ans_is_destinatario_invalido(ws):
     assert [r.errors[0]["code"] for r in history(ws)] == ["5006", "5006"]
 
 
-def test_an_unsupported_padrao_is_versao_invalida(ws):
+def test_an_unsupported_padrao_is_versao_invalida(ws, client):
     assert fault_of(status_request(ws, version="4.00.00"))[0] == "VersaoInvalida"
+    envelope = raw_status(ws)
+    envelope.find(f".//{Q}Padrao").text = "3.05.00"
+    stamp(envelope)
+    assert post(client, "tissSolicitacaoStatusProtocolo", etree.tostring(envelope))[2] == "VersaoInvalida"
+    event = db.session.scalars(sa.select(AuditLog).where(AuditLog.entity == "tiss_ws")).all()[-1]
+    assert event.changes["fault"] == "VersaoInvalida" and event.changes["login"] == ws.login
 
 
 def test_a_schema_invalid_body_is_schema_invalido(ws, client):
