@@ -198,8 +198,8 @@ class ReturnStatements(Handler):
         for line in order.lines:
             if line.kind == PaymentLineKind.LOT and line.lot is not None:
                 statement = analysis.statement(line.lot)
-                totals = Totals(statement.totals.informed, statement.totals.processed,
-                                statement.totals.informed - line.amount, line.amount)
+                totals = Totals(statement.totals.informed, statement.totals.processed, statement.totals.glosa,
+                                line.amount)
                 guides = [(row.guide, row.totals.processed, row.totals.released) for row in statement.guides]
                 out.append(("1", line.lot, line.lot.sent_at.date() if line.lot.sent_at else None, totals, guides))
             elif line.kind == PaymentLineKind.APPEAL and line.appeal is not None and line.appeal.lot is not None:
