@@ -11,9 +11,8 @@ from decimal import Decimal
 
 from lxml import etree
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
-from models import Guide, PayerSettings, Provider
+from models import Beneficiary, Guide, PayerSettings, Provider
 from models.base import db
 from models.enums import TaxIdKind
 from models.rules.glosa_codes import description as glosa_description
@@ -105,14 +104,17 @@ def _protocol(receipt, submission, registro: str, provider: Provider):
     _sub(detail, "numeroProtocolo", str(lot.protocol_number))
     _sub(detail, "valorTotalProtocolo", money(lot.total_amount))
     guides = _sub(detail, "dadosGuiasProtocolo")
-    for guide in db.session.scalars(select(Guide).where(Guide.lot_id == lot.id).order_by(Guide.number)
-                                    .options(selectinload(Guide.beneficiary))):
+    # Only the columns written (an answer of 100 guides; the web service sends one per lot)
+    for guide in db.session.execute(
+            select(Guide.number, Guide.operator_number, Guide.execution_date, Guide.total_amount,
+                   Beneficiary.card_number).join(Beneficiary, Beneficiary.id == Guide.beneficiary_id)
+            .where(Guide.lot_id == lot.id).order_by(Guide.number)):
         data = _sub(guides, "dadosGuias")
         _sub(data, "numeroGuiaPrestador", guide.number)
         if guide.operator_number:
             _sub(data, "numeroGuiaOperadora", guide.operator_number)
         beneficiary = _sub(data, "dadosBeneficiario")
-        _sub(beneficiary, "numeroCarteira", guide.beneficiary.card_number)
+        _sub(beneficiary, "numeroCarteira", guide.card_number)
         _sub(beneficiary, "atendimentoRN", "N")
         if guide.execution_date:
             _sub(data, "dataRealizacao", guide.execution_date.isoformat())
