@@ -98,6 +98,7 @@ def register_blueprints(app: Flask) -> None:
     from views.auth import bp as auth_bp
     from views.health import bp as health_bp
     from views.i18n import bp as i18n_bp
+    from views.tiss_ws import bp as tiss_ws_bp
     from views.verify import bp as verify_bp
 
     app.register_blueprint(auth_bp)
@@ -105,6 +106,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(health_bp)
     app.register_blueprint(i18n_bp)
     app.register_blueprint(verify_bp)
+    app.register_blueprint(tiss_ws_bp)
+    csrf.exempt(tiss_ws_bp)  # SOAP calls of hospital systems, authenticated by their TISS login
 
     @app.route("/")
     def root():

@@ -58,6 +58,9 @@ def load(instance_path: str) -> dict:
         "MAX_PDF_BYTES": int(os.environ.get("MAX_PDF_BYTES", 10 * 1024 * 1024)),
         "TISS_MAX_XML_BYTES": int(os.environ.get("TISS_MAX_XML_BYTES", 20 * 1024 * 1024)),
         "TISS_SCHEMA_DIRS": os.environ.get("TISS_SCHEMA_DIRS", str(instance / "tiss")),
+        # TISS web services: calls per provider, and failed calls per address
+        "TISS_WS_RATE_LIMIT": os.environ.get("TISS_WS_RATE_LIMIT", "120 per minute"),
+        "TISS_WS_FAILURE_LIMIT": os.environ.get("TISS_WS_FAILURE_LIMIT", "60 per 10 minutes"),
         # Cookies: Secure unless turned off (None: on outside debug and tests, see app.secure_cookies).
         "SESSION_COOKIE_SECURE": _optional_bool("SESSION_COOKIE_SECURE"),
         "SESSION_COOKIE_HTTPONLY": True,

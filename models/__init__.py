@@ -20,7 +20,7 @@ from models.payments import (
 from models.pricing import PriceTable, PriceTableItem
 from models.providers import Professional, Provider, ServiceLocation, ServiceType, UserProvider
 from models.sequences import Counter
-from models.tiss import TissSubmission
+from models.tiss import TissSubmission, TissWsCredential
 from models.users import User, UserSession
 
 __all__ = [
@@ -29,6 +29,6 @@ __all__ = [
     "Glosa", "GlosaCode", "Guide", "GuideItem", "Attachment", "Invoice", "RejectionReason", "Lot",
     "PaymentCalendarEntry", "PayerSettings", "PaymentDeduction", "PaymentOrder", "PaymentOrderLine",
     "WithholdingCertificate", "WithholdingRule", "PriceTable", "PriceTableItem", "Professional",
-    "Provider", "ServiceLocation", "ServiceType", "UserProvider", "Counter", "TissSubmission", "User",
-    "UserSession",
+    "Provider", "ServiceLocation", "ServiceType", "UserProvider", "Counter", "TissSubmission", "TissWsCredential",
+    "User", "UserSession",
 ]

@@ -147,6 +147,14 @@ class LotSource(LabeledEnum):
     XML = "xml", _l("TISS XML")
 
 
+class TissChannel(LabeledEnum):
+    """How a TISS message reached the payer (the history shows it)."""
+
+    UPLOAD = "upload", _l("Upload")
+    CLI = "cli", _l("Command line")
+    WEB_SERVICE = "web_service", _l("Web service")
+
+
 class InvoiceStatus(LabeledEnum):
     DRAFT = "draft", _l("Loaded (draft)"), "secondary"
     SENT = "sent", _l("Sent"), "info"

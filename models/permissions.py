@@ -55,7 +55,9 @@ MATRIX: dict[str, dict[Role, frozenset[str]]] = {
     ),
     "attachment": _grant(((A, C, S), VIEW), (P, {"view", "create"})),
     # Guides and lots (TISS)
-    "guide": _grant((P, {"view", "create", "edit"}), (C, READ | {"create", "edit"}), ((A, S), READ)),
+    "guide": _grant(
+        (P, {"view", "create", "edit", "cancel"}), (C, READ | {"create", "edit", "cancel"}), ((A, S), READ)
+    ),
     "guide_item": _grant(
         (P, {"view", "create", "edit", "delete"}), (C, READ | {"create", "edit", "delete"}), ((A, S), READ)
     ),
@@ -66,6 +68,8 @@ MATRIX: dict[str, dict[Role, frozenset[str]]] = {
         (A, READ),
     ),
     "tiss_submission": _grant((P, {"view", "create"}), (C, READ | {"create"}), ((A, S), READ)),
+    # Web-service logins of providers (issued, rotated and revoked by credentialing)
+    "tiss_ws_credential": _grant(((A, K), {"view", "create", "rotate", "revoke"}), ((C, S), VIEW), (P, VIEW)),
     # Glosas and appeals
     "glosa": _grant((C, CRUD), ((A, S), READ), (P, VIEW)),
     "appeal": _grant((P, {"view", "create"}), (C, READ | {"analyse", "decide"}), ((A, S), READ)),
@@ -104,6 +108,7 @@ PROVIDER_SCOPED = {
     "guide": "provider_id",
     "lot": "provider_id",
     "tiss_submission": "provider_id",
+    "tiss_ws_credential": "provider_id",
     "glosa": "provider_id",
     "appeal": "provider_id",
     "payment_order": "provider_id",

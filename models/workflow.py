@@ -15,6 +15,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from models.base import db, utcnow
 from models.enums import (
     AppealStatus,
+    GuideStatus,
     InvoiceStatus,
     LinkStatus,
     LotStatus,
@@ -73,6 +74,11 @@ MACHINES: dict[str, dict] = {
             Lot.CLOSED_UNPAID: Step("close", four_eyes=("analysed_by_id",), reason_required=True),
         },
         Lot.RELEASED: {Lot.PAID: Step("pay", system=True)},
+    },
+    # A guide is cancelled while no analysis holds it (services.cancellation checks the lot).
+    "guide": {
+        status: {GuideStatus.CANCELLED: Step("cancel", reason_required=True)}
+        for status in (GuideStatus.AUTHORIZED, GuideStatus.PENDING, GuideStatus.NOT_AUTHORIZED, GuideStatus.DENIED)
     },
     "appeal": {
         App.OPEN: {App.IN_ANALYSIS: Step("analyse")},

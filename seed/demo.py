@@ -26,6 +26,7 @@ from models import (
     RejectionReason,
     ServiceLocation,
     ServiceType,
+    TissWsCredential,
     User,
     WithholdingCertificate,
     WithholdingRule,
@@ -53,12 +54,14 @@ from models.enums import (
 from models.rules.glosa_codes import TABLE_38
 from models.sequences import next_value
 from seed import factories as f
+from services.tiss.credentials import password_hash_of
 
 PAYER_CUIT = "30710000006"
 PAYER_ANS = "419999"
 PROVIDER_CUIT = "20267565393"
 PROVIDER2_CNPJ = "11222333000181"
 PROVIDER2_CODE = "PRV0002"
+PROVIDER2_WS_PASSWORD = "demo-ws-password-1"
 OPEN_AUTHORIZATION = "100001"
 
 STAFF = [
@@ -298,6 +301,9 @@ def _brazilian_side(today: date, rng: random.Random, staff: dict) -> dict:
         bank_agency="1234-5", bank_account="98765-4", iss_rate=Decimal("3.0000"),
     )
     f.link(provider_user, main)
+    # Its hospital system's login to the TISS web services (senhaPrestador: MD5 hex of the password)
+    db.session.add(TissWsCredential(provider=main, login=PROVIDER2_CODE,
+                                    password_hash=password_hash_of(PROVIDER2_WS_PASSWORD)))
     others = [
         f.make_provider(name, country=Country.BR, provider_number=f"PRV{i + 3:04d}",
                         service_codes=("CONSULTA", "SP_SADT"), city=rng.choice(["São Paulo", "Campinas", "Curitiba"]),

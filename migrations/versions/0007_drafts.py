@@ -1,13 +1,13 @@
 """Drafts kept on the server per user (invoice wizard, lot builder): a lost session loses nothing.
 
 Revision ID: 0007
-Revises: 0004
+Revises: 0006
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0007"
-down_revision = "0004"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 

@@ -7,10 +7,12 @@ from __future__ import annotations
 
 TABLE_38: dict[str, tuple[str, str]] = {
     "1001": ("Número da carteira inválido", "Elegibilidade"),
+    "1016": ("Beneficiário com atendimento suspenso", "Elegibilidade"),
     "1101": ("Quantidade de guias informadas no protocolo diferente das cadastradas", "Protocolo"),
     "1104": ("Valor do protocolo diferente da soma das guias", "Protocolo"),
     "1206": ("Código do prestador inválido", "Prestador"),
     "1207": ("Prestador não credenciado", "Prestador"),
+    "1307": ("Número da guia inválido", "Guia"),
     "1308": ("Guia já apresentada", "Guia"),
     "1317": ("Data de realização não informada", "Guia"),
     "1402": ("Procedimento não autorizado", "Autorização"),
@@ -30,11 +32,17 @@ TABLE_38: dict[str, tuple[str, str]] = {
     "2105": ("Quantidade de medicamento inválida", "Medicamentos"),
     "2301": ("Taxa inválida", "Taxas"),
     "2304": ("Quantidade de taxa inválida", "Taxas"),
+    "2901": ("Revisão de glosa inválida", "Recurso de glosa"),
+    "2903": ("Pedido de revisão sem justificativa", "Recurso de glosa"),
+    "2904": ("Mais de um recurso de glosa para a mesma guia/protocolo", "Recurso de glosa"),
+    "2906": ("Número da guia inválido", "Recurso de glosa"),
     "5002": ("Não foi possível validar o arquivo XML", "Sistema"),
     "5005": ("Prestador não identificado", "Sistema"),
     "5006": ("Registro ANS da operadora inválido", "Sistema"),
     "5014": ("Código hash inválido. Mensagem pode estar corrompida", "Sistema"),
     "5015": ("Número de guias acima do máximo permitido", "Sistema"),
+    "5028": ("Versão do padrão inválida", "Sistema"),
+    "5054": ("Identificador não encontrado", "Sistema"),
 }
 
 

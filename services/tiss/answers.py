@@ -10,8 +10,9 @@ from datetime import datetime
 from decimal import Decimal
 
 from lxml import etree
+from sqlalchemy import select
 
-from models import PayerSettings, Provider
+from models import Beneficiary, Guide, PayerSettings, Provider
 from models.base import db
 from models.enums import TaxIdKind
 from models.rules.glosa_codes import description as glosa_description
@@ -66,21 +67,26 @@ def answer_message(submission, when: datetime | None = None) -> bytes:
     _provider_ident(_sub(_sub(header, "destino"), "identificacaoPrestador"), provider,
                     ("codigoPrestadorNaOperadora", "CPF", "CNPJ"))
     _sub(header, "Padrao", VERSION)
-    receipt = _sub(_sub(root, "operadoraParaPrestador"), "recebimentoLote")
-    if submission.accepted and submission.lot is not None:
-        _protocol(receipt, submission, registro, provider)
-    else:
-        errors = submission.errors or [{"code": "5002"}]
-        first = errors[0]
-        error = _sub(receipt, "mensagemErro")
-        _sub(error, "codigoGlosa", first.get("code", "5002"))
-        description = _description(first)
-        if len(errors) > 1:
-            description = f"{description} (+{len(errors) - 1})"[:500]
-        _sub(error, "descricaoGlosa", description)
+    fill_receipt(_sub(_sub(root, "operadoraParaPrestador"), "recebimentoLote"), submission, registro, provider)
     _sub(_sub(root, "epilogo"), "hash", "")
     hashing.stamp(root)
     return etree.tostring(root, xml_declaration=True, encoding="ISO-8859-1", pretty_print=True)
+
+
+def fill_receipt(receipt, submission, registro: str, provider: Provider | None) -> None:
+    """A ``ct_recebimentoLote`` element: the protocol of an accepted lot, else its first error
+    (the file answer and the web service's protocoloRecebimentoWS both say this)."""
+    if submission.accepted and submission.lot is not None:
+        _protocol(receipt, submission, registro, provider)
+        return
+    errors = submission.errors or [{"code": "5002"}]
+    first = errors[0]
+    error = _sub(receipt, "mensagemErro")
+    _sub(error, "codigoGlosa", first.get("code", "5002"))
+    description = _description(first)
+    if len(errors) > 1:
+        description = f"{description} (+{len(errors) - 1})"[:500]
+    _sub(error, "descricaoGlosa", description)
 
 
 def _protocol(receipt, submission, registro: str, provider: Provider):
@@ -98,13 +104,17 @@ def _protocol(receipt, submission, registro: str, provider: Provider):
     _sub(detail, "numeroProtocolo", str(lot.protocol_number))
     _sub(detail, "valorTotalProtocolo", money(lot.total_amount))
     guides = _sub(detail, "dadosGuiasProtocolo")
-    for guide in lot.guides:
+    # Only the columns written (an answer of 100 guides; the web service sends one per lot)
+    for guide in db.session.execute(
+            select(Guide.number, Guide.operator_number, Guide.execution_date, Guide.total_amount,
+                   Beneficiary.card_number).join(Beneficiary, Beneficiary.id == Guide.beneficiary_id)
+            .where(Guide.lot_id == lot.id).order_by(Guide.number)):
         data = _sub(guides, "dadosGuias")
         _sub(data, "numeroGuiaPrestador", guide.number)
         if guide.operator_number:
             _sub(data, "numeroGuiaOperadora", guide.operator_number)
         beneficiary = _sub(data, "dadosBeneficiario")
-        _sub(beneficiary, "numeroCarteira", guide.beneficiary.card_number)
+        _sub(beneficiary, "numeroCarteira", guide.card_number)
         _sub(beneficiary, "atendimentoRN", "N")
         if guide.execution_date:
             _sub(data, "dataRealizacao", guide.execution_date.isoformat())

@@ -25,6 +25,7 @@ from flask_babel import force_locale, get_locale
 from models import Provider
 from models.audit import acting_as
 from models.base import db
+from models.enums import TissChannel
 
 tiss_cli = AppGroup("tiss", help="TISS XML exchange.")
 WINDOW_PER_READER = 4
@@ -54,7 +55,7 @@ def import_files(files: tuple[Path, ...], provider_id: int | None, readers: int 
                 click.echo(json.dumps({"file": str(path), "accepted": False, "errors": [
                     {"code": "5002", "message": f"cannot read the file: {reason}"}]}, ensure_ascii=False))
                 continue
-            intake = record(read, provider_id=provider_id)
+            intake = record(read, provider_id=provider_id, channel=TissChannel.CLI)
             result = intake.as_json()
             result["file"] = str(path)
             failed += 0 if intake.accepted else 1

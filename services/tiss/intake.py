@@ -26,6 +26,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -54,7 +55,7 @@ from models import (
 )
 from models.audit import record_event
 from models.base import db, to_money, utcnow
-from models.enums import GlosaSource, GuideStatus, LotSource, LotStatus, ProviderStatus, TaxIdKind
+from models.enums import GlosaSource, GuideStatus, LotSource, LotStatus, ProviderStatus, TaxIdKind, TissChannel
 from models.rules.glosa_codes import description as glosa_description
 from models.rules.guide_checks import GuideFacts, ItemFacts, guide_occurrences
 from services import storage
@@ -164,8 +165,30 @@ def read_file(data: bytes, filename: str, max_bytes: int | None = None) -> ReadF
     return file
 
 
+def read_tree(root, filename: str, size: int) -> ReadFile:
+    """``read_file`` for a message another channel parsed already (the web service's lot, as a
+    mensagemTISS tree); nothing is stored yet: ``keep`` stores the file once its sender is known."""
+    file = ReadFile(filename, size, "", "")
+    try:
+        _read_root(file, root)
+    except TissRefused as refused:
+        file.errors = [refused.error]
+    except _Failed as failed:
+        file.errors = failed.errors
+    return file
+
+
+def keep(file: ReadFile, data: bytes) -> None:
+    """Store ``data`` as the received file of ``file`` (read by ``read_tree``)."""
+    stored = storage.save(data, STORAGE_KIND, ".xml")
+    file.sha256, file.stored_name = stored.sha256, stored.stored_name
+
+
 def _read(file: ReadFile, data: bytes, limit: int) -> None:
-    root = xmlsafe.parse(data, limit)
+    _read_root(file, xmlsafe.parse(data, limit))
+
+
+def _read_root(file: ReadFile, root) -> None:
     file.version = reader.version_of(root)
     schema = schemas.load_schema(file.version or "")
     problems = schemas.validate(root, schema, max_guides=100)
@@ -226,8 +249,14 @@ def receive(data: bytes, filename: str, *, actor=None, provider_id: int | None =
     return record(read_file(data, filename, max_bytes), actor=actor, provider_id=provider_id, today=today)
 
 
-def record(file: ReadFile, *, actor=None, provider_id: int | None = None, today: date | None = None) -> Intake:
-    """Steps 2–7 for a file ``read_file`` read, then the history row; one commit."""
+def record(file: ReadFile, *, actor=None, provider_id: int | None = None, today: date | None = None,
+           channel: TissChannel = TissChannel.UPLOAD, service: str | None = None,
+           element_path: Callable[[str], str] | None = None) -> Intake:
+    """Steps 2–7 for a file ``read_file`` read, then the history row; one commit.
+
+    ``channel`` (and the web ``service``) are written on the history row; ``element_path``
+    rewrites the elements the errors name (the web service names them in its own message).
+    """
     intake = Intake(filename=file.filename, size=file.size, version=file.version,
                     lot_number=file.header.lot_number if file.header else None,
                     hash_encoding=file.hash_encoding)
@@ -256,13 +285,25 @@ def record(file: ReadFile, *, actor=None, provider_id: int | None = None, today:
         protocol_number=intake.protocol,
         lot_id=intake.lot.id if intake.lot is not None else None,
         hash_encoding=intake.hash_encoding,
-        errors=[e.as_dict() for e in intake.errors] if not intake.accepted else (intake.glosas or None),
+        errors=_entries(intake, element_path),
+        channel=channel,
+        service=service,
     )
     db.session.add(submission)
     db.session.flush()
     intake.submission, intake.submission_id = submission, submission.id
     db.session.commit()
     return intake
+
+
+def _entries(intake: Intake, element_path: Callable[[str], str] | None) -> list[dict] | None:
+    """The errors (refused) or glosas (accepted) the history row keeps."""
+    entries = [e.as_dict() for e in intake.errors] if not intake.accepted else (intake.glosas or None)
+    if element_path is not None:
+        for entry in entries or ():
+            if entry.get("element"):
+                entry["element"] = element_path(entry["element"])
+    return entries
 
 
 def _check_and_store(intake: Intake, file: ReadFile, *, actor, provider_id, today: date) -> None:
@@ -332,9 +373,10 @@ def _check_and_store(intake: Intake, file: ReadFile, *, actor, provider_id, toda
 
 
 # Sender -----------------------------------------------------------------------------
-def _sender(header: reader.LotMessage, provider_id: int | None) -> Provider:
-    kind, value = header.sender_kind, (header.sender_value or "").strip()
-    element = f"/mensagemTISS/cabecalho/origem/identificacaoPrestador/{kind or 'codigoPrestadorNaOperadora'}"
+def provider_named(kind: str | None, value: str | None) -> Provider | None:
+    """The registered provider a message's ``origem/identificacaoPrestador`` names (CNPJ, CPF or
+    codigoPrestadorNaOperadora), whatever its status."""
+    value = (value or "").strip()
     query = sa.select(Provider)
     if kind == "CNPJ":
         query = query.where(Provider.tax_id_kind == TaxIdKind.CNPJ, Provider.tax_id == value)
@@ -342,7 +384,13 @@ def _sender(header: reader.LotMessage, provider_id: int | None) -> Provider:
         query = query.where(Provider.tax_id_kind == TaxIdKind.CPF, Provider.tax_id == value)
     else:
         query = query.where(Provider.provider_number == value)
-    provider = db.session.scalar(query.limit(1))
+    return db.session.scalar(query.limit(1))
+
+
+def _sender(header: reader.LotMessage, provider_id: int | None) -> Provider:
+    kind, value = header.sender_kind, (header.sender_value or "").strip()
+    element = f"/mensagemTISS/cabecalho/origem/identificacaoPrestador/{kind or 'codigoPrestadorNaOperadora'}"
+    provider = provider_named(kind, value)
     if provider is None:
         if kind in ("CNPJ", "CPF"):
             raise _Failed([TissError("5005", _("No registered provider has %(kind)s %(value)s.",

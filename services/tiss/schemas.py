@@ -29,6 +29,11 @@ def root_file_name(version: str) -> str:
     return f"tissV{version.replace('.', '_')}.xsd"
 
 
+def ws_file_name(version: str) -> str:
+    """The web-service messages' XSD of ``version`` (same folder as the root XSD)."""
+    return f"tissWebServicesV{version.replace('.', '_')}.xsd"
+
+
 def _folders(setting) -> tuple[dict[str, Path], list[Path]]:
     """(explicit version → folder, folders to search) from the setting."""
     explicit: dict[str, Path] = {}
@@ -48,14 +53,15 @@ def _folders(setting) -> tuple[dict[str, Path], list[Path]]:
     return explicit, search
 
 
-def schema_path(version: str, setting=None) -> Path | None:
-    """The root XSD of ``version``, or None when no configured folder holds it."""
+def schema_path(version: str, setting=None, file_name=root_file_name) -> Path | None:
+    """The root XSD of ``version`` (or the file ``file_name(version)`` names), or None when no
+    configured folder holds it."""
     if not _VERSION.match(version or ""):
         return None
     if setting is None and has_app_context():
         setting = current_app.config.get("TISS_SCHEMA_DIRS")
     explicit, search = _folders(setting)
-    name = root_file_name(version)
+    name = file_name(version)
     candidates = []
     if version in explicit:
         candidates.append(explicit[version] / name)
@@ -67,14 +73,14 @@ def schema_path(version: str, setting=None) -> Path | None:
     return None
 
 
-def load_schema(version: str, setting=None) -> etree.XMLSchema:
+def load_schema(version: str, setting=None, file_name=root_file_name) -> etree.XMLSchema:
     """The compiled schema of ``version`` (cached), or TissRefused naming the missing schema."""
-    path = schema_path(version, setting)
+    path = schema_path(version, setting, file_name)
     if path is None:
         raise TissRefused("5002", _(
             "No XML schema is installed for TISS version %(version)s: %(file)s was not found in the folders "
             "named by the TISS_SCHEMA_DIRS setting.", version=(version or "?")[:10],
-            file=root_file_name(version) if _VERSION.match(version or "") else "tissV?.xsd"))
+            file=file_name(version) if _VERSION.match(version or "") else file_name("?")))
     path = path.resolve()
     with _lock:
         schema = _cache.get(path)
@@ -88,6 +94,11 @@ def load_schema(version: str, setting=None) -> etree.XMLSchema:
 MAX_REPORTED = 50
 _GUIDE_STEP = re.compile(r"(/(?:[A-Za-z_][\w.-]*:)?guiasTISS/(?:[A-Za-z_][\w.-]*:)?[\w.-]+)\[(\d+)\]")
 _validation_locks: dict[int, threading.Lock] = {}
+
+
+def errors_of(schema: etree.XMLSchema, element) -> list:
+    """The schema's errors for ``element`` (a document or a subtree), empty when valid."""
+    return _run(schema, element)
 
 
 def _run(schema: etree.XMLSchema, root) -> list:

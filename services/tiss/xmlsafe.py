@@ -66,6 +66,16 @@ def has_doctype(data: bytes) -> bool:
 
 def parse(data: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> etree._Element:
     """The root element of a TISS message, or TissRefused (5002)."""
+    root = parse_document(data, max_bytes)
+    if root.tag != f"{Q}mensagemTISS":
+        raise TissRefused("5002", _("The root element must be mensagemTISS in the TISS namespace."),
+                          element=plain_path(root))
+    return root
+
+
+def parse_document(data: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> etree._Element:
+    """The root element of any XML document received (a TISS file, a SOAP envelope), with the same
+    guards: size first, UTF-8/ISO-8859-1 only, no DTD or entities, well-formed; else TissRefused (5002)."""
     if len(data) > max_bytes:
         raise TissRefused("5002", _("The file has %(size)s bytes; the limit is %(limit)s bytes.",
                                     size=len(data), limit=max_bytes))
@@ -83,9 +93,6 @@ def parse(data: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> etree._Element:
     docinfo = root.getroottree().docinfo
     if docinfo.doctype or docinfo.internalDTD is not None or docinfo.externalDTD is not None:
         raise TissRefused("5002", _("Document type declarations (DOCTYPE, entities) are not accepted."))
-    if root.tag != f"{Q}mensagemTISS":
-        raise TissRefused("5002", _("The root element must be mensagemTISS in the TISS namespace."),
-                          element=plain_path(root))
     return root
 
 

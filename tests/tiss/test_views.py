@@ -102,3 +102,21 @@ def test_non_xml_name_is_refused_next_to_the_field(client, clinic, make_user, lo
     login(make_user(Role.PROVIDER, providers=[clinic.provider]))
     html = upload(client, [("lot.pdf", b"%PDF-1.4")]).get_data(as_text=True)
     assert "Only .xml files are accepted." in html
+
+
+def test_history_rows_name_their_channel(client, clinic, make_user, login, tmp_path, app):
+    from click.testing import CliRunner
+    from sqlalchemy import select
+
+    from models import TissSubmission
+    from models.enums import TissChannel
+    from services.tiss.cli import import_files
+
+    login(make_user(Role.PROVIDER, providers=[clinic.provider]))
+    upload(client, [("up.xml", clinic.lot_file())])
+    path = tmp_path / "cli.xml"
+    path.write_bytes(clinic.lot_file())
+    result = CliRunner().invoke(import_files, [str(path), "--readers", "0"], obj=app.extensions)
+    assert result.exit_code == 0, result.output
+    channels = dict(db.session.execute(select(TissSubmission.filename, TissSubmission.channel)).all())
+    assert channels == {"up.xml": TissChannel.UPLOAD, "cli.xml": TissChannel.CLI}

@@ -11,6 +11,7 @@ ENDPOINTS = [
     "service_location", "payer_settings", "service_type", "price_table", "price_table_item", "glosa_code",
     "rejection_reason", "withholding_rule", "payment_calendar_entry", "audit_log", "guide_item",
     "authorization_order", "attachment", "appeal_item", "payment_order_line", "payment_deduction",
+    "tiss_ws_credential",
 ]
 
 

@@ -15,7 +15,7 @@ SCOPED_MODELS = {
     "provider": m.Provider, "user_provider": m.UserProvider, "professional": m.Professional,
     "service_location": m.ServiceLocation, "guide_item": m.GuideItem, "authorization_order": m.AuthorizationOrder,
     "payment_order_line": m.PaymentOrderLine, "payment_deduction": m.PaymentDeduction,
-    "appeal_item": m.AppealItem, "price_table_item": m.PriceTableItem,
+    "appeal_item": m.AppealItem, "price_table_item": m.PriceTableItem, "tiss_ws_credential": m.TissWsCredential,
 }
 
 
@@ -45,7 +45,7 @@ def foreign_ids(endpoint, own_provider_id):
 PROBER = {endpoint: "provider2@example.org" for endpoint in SCOPED_MODELS}
 PROBER.update({e: "provider@example.org" for e in (
     "lot", "guide", "glosa", "appeal", "professional", "service_location", "guide_item", "appeal_item",
-    "price_table_item")})
+    "price_table_item", "tiss_ws_credential")})
 
 
 @pytest.fixture

@@ -51,6 +51,7 @@ from views.admin.providers import (
     UserView,
 )
 from views.admin.tiss import TissHistoryView, TissUploadView
+from views.admin.tiss_ws import TissWsCredentialView, TissWsLoginView
 from views.headers import csp_nonce
 
 BILLING = _l("Billing")
@@ -80,6 +81,7 @@ PAGES = [
     (ReportsView, _l("Reports"), PAYMENTS, "reports", "/admin/reports"),
     (LinkRequestView, _l("Link to a client/provider"), PROVIDERS, "my_links", "/admin/my-links"),
     (ProviderLoginView, _l("New provider login"), PROVIDERS, "provider_login", "/admin/provider-login"),
+    (TissWsLoginView, _l("New web-service login"), PROVIDERS, "tiss_ws_login", "/admin/tiss-ws-login"),
     (OutboxView, _l("Outbox"), CONFIGURATION, "outbox", "/admin/outbox"),
 ]
 
@@ -108,6 +110,7 @@ SCREENS = [
     (UserProviderView, m.UserProvider, _l("Provider links"), PROVIDERS),
     (ProfessionalView, m.Professional, _l("Professionals"), PROVIDERS),
     (ServiceLocationView, m.ServiceLocation, _l("Service locations"), PROVIDERS),
+    (TissWsCredentialView, m.TissWsCredential, _l("Web-service logins"), PROVIDERS),
     (PayerSettingsView, m.PayerSettings, _l("Payer settings"), CONFIGURATION),
     (ServiceTypeView, m.ServiceType, _l("Service types"), CONFIGURATION),
     (PriceTableView, m.PriceTable, _l("Price tables"), CONFIGURATION),

@@ -22,11 +22,21 @@ from services.tiss.answers import answer_filename, answer_message, guide_summari
 from services.tiss.errors import TissError
 from services.tiss.export import ExportError, export_filename, export_lot
 from services.tiss.intake import STORAGE_KIND, receive
+from services.tiss.ws.lot import SERVICE as LOT_SERVICE
 from views.admin.base import ProviderScopedView, SecurePage
 
 
-def _visible_submission(submission_id: int) -> TissSubmission:
-    return visibility.get_visible_or_404(TissSubmission, submission_id, current_user)
+def _visible_submission(submission_id: int, lot_document: bool = True) -> TissSubmission:
+    """The history row; ``lot_document``: only rows of received lots (a web-service query or appeal has no
+    protocol page, report or lot answer — only its request)."""
+    submission = visibility.get_visible_or_404(TissSubmission, submission_id, current_user)
+    if lot_document and not _is_lot(submission):
+        abort(404)
+    return submission
+
+
+def _is_lot(submission: TissSubmission) -> bool:
+    return submission.service in (None, LOT_SERVICE)
 
 
 def _xml_response(data: bytes, filename: str, inline: bool = False) -> Response:
@@ -94,7 +104,7 @@ class TissUploadView(SecurePage):
 
     @expose("/submission/<int:submission_id>/original")
     def original(self, submission_id: int):
-        submission = _visible_submission(submission_id)
+        submission = _visible_submission(submission_id, lot_document=False)
         try:
             path = storage.path_of(STORAGE_KIND, submission.stored_name)
         except ValueError:
@@ -141,7 +151,7 @@ def _result_formatter(view, context, model, name):
 
 def _outcome_formatter(view, context, model, name):
     if model.accepted:
-        return Markup("{} {}").format(_("Protocol"), model.protocol_number or "")
+        return Markup("{} {}").format(_("Protocol"), model.protocol_number) if model.protocol_number else ""
     codes = ", ".join(sorted({str(e.get("code", "")) for e in (model.errors or [])}))
     return Markup('<span title="{}">{}</span>').format(
         "; ".join(str(e.get("message", "")) for e in (model.errors or [])[:5]), codes)
@@ -150,9 +160,10 @@ def _outcome_formatter(view, context, model, name):
 def _links_formatter(view, context, model, name):
     links = [(url_for("tiss.submission", submission_id=model.id), _("Details")),
              (url_for("tiss.report", submission_id=model.id), _("PDF")),
-             (url_for("tiss.answer", submission_id=model.id), _("Answer XML"))]
+             (url_for("tiss.answer", submission_id=model.id), _("Answer XML"))] if _is_lot(model) else []
     if not model.stored_name.startswith("discarded-"):
-        links.append((url_for("tiss.original", submission_id=model.id), _("Original file")))
+        label = _("Original file") if _is_lot(model) else _("Request")
+        links.append((url_for("tiss.original", submission_id=model.id), label))
     return Markup(" · ").join(Markup('<a href="{}">{}</a>').format(href, label) for href, label in links)
 
 
@@ -161,16 +172,17 @@ class TissHistoryView(ProviderScopedView):
 
     offers = frozenset({"export"})
     can_view_details = False
-    column_list = ("received_at", "filename", "size", "provider", "uploaded_by", "accepted", "outcome",
+    column_list = ("received_at", "channel", "filename", "size", "provider", "uploaded_by", "accepted", "outcome",
                    "lot_number", "hash_encoding", "links")
     column_labels = {
         "received_at": _l("Received"), "filename": _l("File"), "size": _l("Size (bytes)"), "provider": _l("Provider"),
         "uploaded_by": _l("Sender"), "accepted": _l("Result"), "outcome": _l("Protocol or errors"),
         "lot_number": _l("Lot number"), "hash_encoding": _l("Hash reading"), "links": _l("Downloads"),
+        "channel": _l("Channel"), "service": _l("Web service"),
     }
     column_formatters = {"accepted": _result_formatter, "outcome": _outcome_formatter, "links": _links_formatter}
-    column_filters = ("accepted", "received_at", "lot_number", "protocol_number")
+    column_filters = ("accepted", "received_at", "lot_number", "protocol_number", "channel", "service")
     column_searchable_list = ("filename", "lot_number")
     column_default_sort = ("received_at", True)
-    column_export_list = ("received_at", "filename", "size", "provider", "uploaded_by", "accepted",
-                          "protocol_number", "lot_number", "hash_encoding")
+    column_export_list = ("received_at", "channel", "service", "filename", "size", "provider", "uploaded_by",
+                          "accepted", "protocol_number", "lot_number", "hash_encoding")
