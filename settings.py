@@ -9,6 +9,9 @@ import os
 import secrets
 from pathlib import Path
 
+BUNDLED_XSD = str(Path(__file__).resolve().parent / "services" / "tiss" / "xsd")
+"""The official TISS schemas shipped with Liquida (ANS publishes them for free use), one folder per version."""
+
 
 def _bool(name: str, default: bool) -> bool:
     value = os.environ.get(name)
@@ -57,7 +60,8 @@ def load(instance_path: str) -> dict:
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_CONTENT_LENGTH", 64 * 1024 * 1024)),
         "MAX_PDF_BYTES": int(os.environ.get("MAX_PDF_BYTES", 10 * 1024 * 1024)),
         "TISS_MAX_XML_BYTES": int(os.environ.get("TISS_MAX_XML_BYTES", 20 * 1024 * 1024)),
-        "TISS_SCHEMA_DIRS": os.environ.get("TISS_SCHEMA_DIRS", str(instance / "tiss")),
+        # Versions installed by the payer (instance/tiss) first, then the ones shipped with Liquida.
+        "TISS_SCHEMA_DIRS": os.environ.get("TISS_SCHEMA_DIRS", os.pathsep.join([str(instance / "tiss"), BUNDLED_XSD])),
         # TISS web services: calls per provider, and failed calls per address
         "TISS_WS_RATE_LIMIT": os.environ.get("TISS_WS_RATE_LIMIT", "120 per minute"),
         "TISS_WS_FAILURE_LIMIT": os.environ.get("TISS_WS_FAILURE_LIMIT", "60 per 10 minutes"),

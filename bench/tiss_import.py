@@ -20,7 +20,7 @@
 Database: a fresh SQLite file by default. ``--database-url postgresql://…`` runs
 against PostgreSQL instead; that database's ``public`` schema is DROPPED and
 recreated, so only point it at a throwaway database (``--reset`` is required).
-Schemas: TISS_SCHEMA_DIRS (default: the shared 4.01.00 folder next to the checkout).
+Schemas: TISS_SCHEMA_DIRS (default: the 4.01.00 schemas shipped with Liquida).
 """
 from __future__ import annotations
 
@@ -41,6 +41,7 @@ from types import SimpleNamespace
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from settings import BUNDLED_XSD  # noqa: E402
 
 ANS = "419999"
 GUIDES = 100
@@ -52,13 +53,8 @@ CODES = [("40304361", "Hemograma com contagem de plaquetas", "procedure", "25.00
 
 
 def find_schemas() -> str:
-    if os.environ.get("TISS_SCHEMA_DIRS"):
-        return os.environ["TISS_SCHEMA_DIRS"]
-    for parent in ROOT.parents:
-        candidate = parent / "shared" / "tiss" / "4.01.00"
-        if (candidate / "tissV4_01_00.xsd").is_file():
-            return str(candidate)
-    sys.exit("TISS schemas not found: set TISS_SCHEMA_DIRS")
+    """TISS_SCHEMA_DIRS from the environment, else the 4.01.00 schemas shipped with Liquida."""
+    return os.environ.get("TISS_SCHEMA_DIRS") or str(Path(BUNDLED_XSD) / "4.01.00")
 
 
 def reset_postgres(url: str) -> None:

@@ -1,6 +1,7 @@
 """The official TISS XSDs, found through the ``TISS_SCHEMA_DIRS`` setting and compiled once per version.
 
-The schemas are not part of the project (ANS publishes them). The setting may be:
+TISS 4.01.00's schemas ship in ``services/tiss/xsd`` (``settings.BUNDLED_XSD``); other versions are installed
+by the payer. The setting may be:
 - a folder holding one subfolder per version (``<dir>/4.01.00/tissV4_01_00.xsd``),
 - a folder holding the files of one version directly (``<dir>/tissV4_01_00.xsd``),
 - several such folders separated by ``os.pathsep``,

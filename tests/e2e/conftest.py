@@ -75,7 +75,7 @@ def live_app(tmp_path_factory):
             "MAIL_OUTBOX": str(instance / "outbox"),
             "MAIL_SERVER": "",
             "RATELIMIT_STORAGE_URI": "memory://",
-            "TISS_SCHEMA_DIRS": find_schemas() or "",
+            "TISS_SCHEMA_DIRS": find_schemas(),
         })
     finally:
         if previous is None:

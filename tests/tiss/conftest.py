@@ -1,4 +1,4 @@
-"""TISS fixtures: the official schemas (outside the project), a Brazilian clinic and a lot-file builder."""
+"""TISS fixtures: the official schemas (shipped in services/tiss/xsd), a Brazilian clinic and a lot-file builder."""
 from __future__ import annotations
 
 import os
@@ -18,6 +18,7 @@ from seed import factories as f
 from seed.demo import PAYER_ANS, PRICE_ITEMS
 from services.tiss import Q, hashing
 from services.tiss.export import build_lot_message
+from settings import BUNDLED_XSD
 
 ANS = PAYER_ANS
 # The demo price table's procedures, material, medicine and fee used by the test files.
@@ -25,26 +26,19 @@ PRICES = [row for row in PRICE_ITEMS
           if row[0] in {"10101012", "40304361", "40302040", "70000001", "90000001", "60000732"}]
 
 
-def find_schemas() -> str | None:
-    """TISS_SCHEMA_DIRS from the environment, else the shared folder next to the checkout."""
-    if os.environ.get("TISS_SCHEMA_DIRS"):
-        return os.environ["TISS_SCHEMA_DIRS"]
-    for parent in Path(__file__).resolve().parents:
-        candidate = parent / "shared" / "tiss" / "4.01.00"
-        if (candidate / "tissV4_01_00.xsd").is_file():
-            return str(candidate)
-    return None
+def find_schemas() -> str:
+    """TISS_SCHEMA_DIRS from the environment, else the 4.01.00 schemas shipped with Liquida."""
+    return os.environ.get("TISS_SCHEMA_DIRS") or str(Path(BUNDLED_XSD) / "4.01.00")
 
 
 SCHEMAS = find_schemas()
-HASH_VECTORS = Path(SCHEMAS).parent / "hash-vectors" if SCHEMAS else None
-needs_schemas = pytest.mark.skipif(SCHEMAS is None, reason="TISS schemas not found (set TISS_SCHEMA_DIRS)")
+HASH_VECTORS = Path(__file__).resolve().parent / "data" / "hash-vectors"
 
 
 @pytest.fixture(autouse=True)
 def tiss_schemas(app):
     previous = app.config.get("TISS_SCHEMA_DIRS")
-    app.config["TISS_SCHEMA_DIRS"] = SCHEMAS or ""
+    app.config["TISS_SCHEMA_DIRS"] = SCHEMAS
     yield SCHEMAS
     app.config["TISS_SCHEMA_DIRS"] = previous
 

@@ -2,10 +2,8 @@ from lxml import etree
 
 from models.enums import GuideType
 from services.tiss import schemas
-from tests.tiss.conftest import needs_schemas
 
 
-@needs_schemas
 def test_built_files_validate(clinic, tiss_schemas):
     schema = schemas.load_schema("4.01.00", tiss_schemas)
     for guide_type in GuideType:

@@ -13,9 +13,7 @@ from models.enums import GuideType, LotSource, LotStatus, ProviderStatus
 from seed import factories as f
 from services.tiss import Q
 from services.tiss.intake import receive
-from tests.tiss.conftest import find, needs_schemas, restamp
-
-pytestmark = needs_schemas
+from tests.tiss.conftest import find, restamp
 
 
 def counts():

@@ -16,9 +16,7 @@ from services.lots import issue_lot
 from services.tiss import schemas
 from services.tiss.export import export_lot
 from services.tiss.intake import receive
-from tests.tiss.conftest import ANS, needs_schemas
-
-pytestmark = needs_schemas
+from tests.tiss.conftest import ANS
 
 LINES = {
     GuideType.CONSULTA: [("10101012", 1)],

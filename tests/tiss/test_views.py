@@ -9,9 +9,6 @@ from models.base import db
 from models.enums import Role
 from seed import factories as f
 from services.tiss import schemas
-from tests.tiss.conftest import needs_schemas
-
-pytestmark = needs_schemas
 
 
 def upload(client, files, **data):

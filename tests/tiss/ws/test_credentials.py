@@ -12,11 +12,9 @@ from models import AuditLog, TissWsCredential
 from models.base import db
 from models.enums import Role
 from services.tiss.credentials import md5_hex
-from tests.tiss.conftest import Clinic, needs_schemas
+from tests.tiss.conftest import Clinic
 from tests.tiss.ws.conftest import WebServices
 from tests.tiss.ws_client import cabecalho, fault_code
-
-pytestmark = needs_schemas
 
 
 def shown_password(html: str) -> str:

@@ -12,11 +12,9 @@ from models.base import db
 from services.tiss import Q, hashing, schemas
 from services.tiss.credentials import revoke
 from services.tiss.schemas import ws_file_name
-from tests.tiss.conftest import SCHEMAS, Clinic, needs_schemas
+from tests.tiss.conftest import SCHEMAS, Clinic
 from tests.tiss.ws.conftest import PASSWORD
 from tests.tiss.ws_client import SOAP_ENV, fault_code
-
-pytestmark = needs_schemas
 
 
 def fault_of(call) -> tuple[str, str]:

@@ -6,9 +6,7 @@ from models.base import db
 from services.tiss.intake import receive
 from services.tiss.ws.caller import WebServicePrincipal
 from services.visibility import get_visible, may_see, visible
-from tests.tiss.conftest import Clinic, needs_schemas
-
-pytestmark = needs_schemas
+from tests.tiss.conftest import Clinic
 
 
 def test_the_principal_sees_only_its_providers_rows(clinic):

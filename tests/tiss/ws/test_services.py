@@ -15,10 +15,8 @@ from seed import demo
 from seed import factories as f
 from services import analysis, appeals, payments, storage
 from services.tiss.intake import STORAGE_KIND, receive
-from tests.tiss.conftest import ANS, Clinic, needs_schemas
+from tests.tiss.conftest import ANS, Clinic
 from tests.tiss.ws.conftest import PASSWORD, analyse, lot_of, protocol_of
-
-pytestmark = needs_schemas
 
 
 def status_of(ws, protocol, provider=None):

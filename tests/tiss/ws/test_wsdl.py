@@ -6,9 +6,7 @@ from lxml import etree
 
 from services.tiss import NS
 from services.tiss.ws.catalog import SERVICES
-from tests.tiss.conftest import needs_schemas
 
-pytestmark = needs_schemas
 W = "{http://schemas.xmlsoap.org/wsdl/}"
 S = "{http://schemas.xmlsoap.org/wsdl/soap/}"
 
