@@ -24,6 +24,7 @@ from services.tiss.export import ExportError, export_filename, export_lot
 from services.tiss.intake import STORAGE_KIND, receive
 from services.tiss.ws.lot import SERVICE as LOT_SERVICE
 from views.admin.base import ProviderScopedView, SecurePage
+from views.downloads import send_bytes
 
 
 def _visible_submission(submission_id: int, lot_document: bool = True) -> TissSubmission:
@@ -40,11 +41,8 @@ def _is_lot(submission: TissSubmission) -> bool:
 
 
 def _xml_response(data: bytes, filename: str, inline: bool = False) -> Response:
-    disposition = "inline" if inline else "attachment"
-    return Response(data, mimetype="application/xml", headers={
-        "Content-Disposition": f'{disposition}; filename="{filename}"', "X-Content-Type-Options": "nosniff",
-        "Content-Security-Policy": "default-src 'none'",
-    })
+    return send_bytes(data, filename, "application/xml", inline=inline,
+                      headers={"Content-Security-Policy": "default-src 'none'"})
 
 
 def result_context(submission: TissSubmission) -> dict:
