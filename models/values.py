@@ -26,8 +26,10 @@ MONEY_MAX = Decimal("999999999999.99")  # Numeric(14, 2)
 QUANTITY_PLACES = 4
 QUANTITY_MAX = Decimal("99999.9999")  # Numeric(9, 4)
 FIRST_YEAR, LAST_YEAR = 1900, 2100
+MAX_INT = 2**63 - 1  # BIGINT: the largest id or number a URL may name
 
 _NUMBER = re.compile(r"^[+-]?[0-9][0-9.,]*$", re.ASCII)
+_INT = re.compile(r"^-?[0-9]+$", re.ASCII)
 _BLANKS = re.compile(r"[\s\u00a0\u202f\u2009']+")
 _CURRENCY = re.compile(r"^(?:R\$|US\$|\$|ARS|BRL)")
 _ISO_DATE = re.compile(r"^([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})$", re.ASCII)
@@ -119,6 +121,18 @@ def format_number(value: Decimal | None, locale: str | None = None, places: int 
         return ""
     pattern = "0." + ("0" * places if places is not None else "#" * QUANTITY_PLACES)
     return format_decimal(Decimal(value), format=pattern, locale=locale or current_locale())
+
+
+def int_arg(text) -> int:
+    """An integer from a URL or form: ASCII digits (``²`` and ``١٢`` are not), within 64 bits.
+    ValueError otherwise, so ``request.args.get(name, default, type=int_arg)`` falls back to the default."""
+    raw = str(text).strip()
+    if not _INT.match(raw) or len(raw) > 20:
+        raise ValueError(text)
+    value = int(raw)
+    if abs(value) > MAX_INT:
+        raise ValueError(text)
+    return value
 
 
 # Dates -------------------------------------------------------------------------------------------------

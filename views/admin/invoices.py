@@ -19,6 +19,7 @@ from models import Attachment, Invoice, RejectionReason
 from models.base import db
 from models.permissions import can
 from models.rules import invoices as rules
+from models.values import int_arg
 from models.workflow import TransitionError
 from services import invoice_list
 from services import invoices as svc
@@ -30,7 +31,7 @@ from views.downloads import send_stored
 
 def _int_arg(name: str, default=None):
     try:
-        return int(request.values.get(name, default))
+        return int_arg(request.values.get(name, default))
     except (TypeError, ValueError):
         return default
 

@@ -29,7 +29,7 @@ from models.base import db
 from models.enums import GuideStatus, GuideType, LotStatus
 from models.errors import CodedError
 from models.permissions import can
-from models.values import Competence, parse_date_or_none
+from models.values import Competence, int_arg, parse_date_or_none
 from services import guides as guide_svc
 from services import lot_builder as builder
 from services import lots as lot_svc
@@ -49,7 +49,7 @@ def _int_list(values, limit: int = 1000) -> list[int]:
     out = []
     for value in values[:limit]:
         try:
-            out.append(int(value))
+            out.append(int_arg(value))
         except (TypeError, ValueError):
             continue
     return out
@@ -354,7 +354,7 @@ class GuideEditView(_Page):
     def add_item(self, guide_id: int):
         guide = self._guide(guide_id)
         try:
-            item = guide_svc.add_item(guide, current_user, price_item_id=int(request.form.get("price_item_id", 0)),
+            item = guide_svc.add_item(guide, current_user, price_item_id=int_arg(request.form.get("price_item_id", 0)),
                                       quantity=request.form.get("quantity"), unit_price=request.form.get("unit_price"))
             db.session.commit()
             flash(_("Added %(item)s. Guide total: %(total)s.", item=str(item),
@@ -389,15 +389,14 @@ class LotTrackingView(_Page):
         args = request.args
         guide_type = args.get("type") if args.get("type") in {t.value for t in GuideType} else None
         status = args.get("status") if args.get("status") in {s.value for s in LotStatus} else None
-        protocol = args.get("protocol", "").strip()
         start, end = parse_date_or_none(args.get("start")), parse_date_or_none(args.get("end"))
         query = lot_svc.lot_search_query(
             current_user, guide_type=GuideType(guide_type) if guide_type else None,
             guide_number=args.get("guide", "")[:20],
-            start=start, end=end, protocol=int(protocol) if protocol.isdigit() and len(protocol) < 18 else None,
+            start=start, end=end, protocol=args.get("protocol", type=int_arg),
             status=LotStatus(status) if status else None,
         )
-        page = max(1, min(int(args.get("page", "1")) if args.get("page", "1").isdigit() else 1, 10_000))
+        page = max(1, min(args.get("page", 1, type=int_arg), 10_000))
         per_page = 25
         count = db.session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery()))
         lots = db.session.scalars(query.options(selectinload(Lot.provider))
