@@ -135,6 +135,11 @@ def int_arg(text) -> int:
     return value
 
 
+def example_number(places: int | None = MONEY_PLACES) -> str:
+    """How to type a number here (a placeholder): "1234,50" in es_AR/pt_BR, "1234.50" in English."""
+    return format_number(Decimal("1234.5") if places else Decimal("1.5"), places=places)
+
+
 # Dates -------------------------------------------------------------------------------------------------
 def _checked(day: date, field) -> date:
     if not FIRST_YEAR <= day.year <= LAST_YEAR:

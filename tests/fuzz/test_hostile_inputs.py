@@ -18,9 +18,11 @@ from urllib.parse import urlsplit
 
 import lxml.html
 import pytest
+import sqlalchemy as sa
 
 import models as m
-from tests.helpers import rows_by_owner, urls_to_try
+from models.base import db
+from tests.helpers import ID_ARGS, provider_of, rows_by_owner, urls_to_try
 
 MAX_ID = 2**63 - 1
 HOSTILE = [
@@ -34,6 +36,7 @@ QUERY_ARGS = ["page", "page_size", "sort", "desc", "search", "id", "provider", "
               "month", "competence", "status", "type", "tab", "q", "flt0_0", "flt1_1", "flt2_5", "after", "before",
               "url", "next", "kind", "on", "year", "protocol", "number"]
 ROUNDS = 2  # hostile posts per distinct form
+GOOD = {"number": "100001"}  # the demo's open trámite: the wizard's first step leads on
 ROLES = ["admin@example.org", "clerk@example.org", "credentialing@example.org", "supervisor@example.org",
          "provider@example.org", "provider2@example.org"]
 SKIP_ACTIONS = re.compile(r"^/(logout|login)\b")
@@ -61,11 +64,16 @@ def forms_of(html: str, page: str) -> list[dict]:
             continue
         action = form.get("action") or page
         fields, buttons, files = {}, [], []
-        for el in form.inputs:
+        owned = doc.xpath(f'//*[@form="{form.get("id")}"]') if form.get("id") else []
+        for el in [*form.inputs, *owned]:
             name = el.get("name")
             if not name:
                 continue
             kind = (el.get("type") or el.tag).lower()
+            if el.tag == "select":
+                options = el.xpath(".//option/@value")
+                fields[name] = ("select", el.value if el.value is not None else (options[0] if options else ""))
+                continue
             if kind in ("submit", "button", "image"):
                 buttons.append((name, el.get("value") or ""))
             elif kind == "file":
@@ -97,6 +105,33 @@ def hostile_post(form: dict, round_: int, corpus: list[str]) -> dict:
         data[name] = (io.BytesIO(b"%PDF-1.4\x00\xff hostile %%EOF"), "lote \u2013 novembro \U0001f600.pdf")
     SENT["values"] += len(form["fields"])
     return data
+
+
+def default_post(form: dict) -> dict:
+    """The form as its page fills it (plus a known trámite number): it leads to the next step."""
+    data = {name: GOOD.get(name, default) for name, (_kind, default) in form["fields"].items()}
+    if form["buttons"]:
+        name, value = form["buttons"][0]
+        data[name] = value
+    return data
+
+
+def status_urls(app, own: int | None) -> list[str]:
+    """A page for one row of each status (a lot in analysis has forms a released one has not)."""
+    ids = {}
+    for arg, model in ID_ARGS.items():
+        if hasattr(model, "status"):
+            picked = {}
+            for row in db.session.scalars(sa.select(model).order_by(model.id).limit(400)):
+                if own is None or provider_of(row) == own:
+                    picked.setdefault(row.status, row.id)
+            ids[arg] = list(picked.values())
+    out = []
+    for rule in app.url_map.iter_rules():
+        if "GET" in rule.methods and len(rule.arguments) == 1 and next(iter(rule.arguments)) in ids:
+            arg = next(iter(rule.arguments))
+            out += [rule.build({arg: row_id}, append_unknown=False)[1] for row_id in ids[arg]]
+    return out
 
 
 def huge_id_url(rule) -> str | None:
@@ -143,13 +178,34 @@ def test_no_server_error_on_hostile_input(app, demo, demo_login, client, email):
     failures: list = []
     forms: dict[tuple, dict] = {}
 
-    # 1. every GET rule as it is; forms of the pages collected
-    urls = urls_to_try(own)
-    for _endpoint, url in urls:
-        response = request(client, failures, "GET", url)
+    def collect(response, page: str) -> list[dict]:
+        new = []
         if response is not None and is_html(response):
-            for form in forms_of(response.get_data(as_text=True), url.split("?")[0]):
-                forms.setdefault(form_key(form), form)
+            for form in forms_of(response.get_data(as_text=True), page):
+                if form_key(form) not in forms:
+                    forms[form_key(form)] = form
+                    new.append(form)
+        return new
+
+    # 1. every GET rule as it is, and pages of rows in each status; forms of the pages collected; each form
+    #    posted once as filled by its page, and the forms of the page it leads to collected (two steps deep)
+    urls = urls_to_try(own)
+    for url in [u for _e, u in urls] + status_urls(app, own):
+        collect(request(client, failures, "GET", url), url.split("?")[0])
+    frontier = list(forms.values())
+    for _depth in range(2):
+        reached = []
+        for form in frontier:
+            if SKIP_ACTIONS.match(urlsplit(form["action"]).path):
+                continue
+            response = request(client, failures, "POST", form["action"], data=default_post(form))
+            location = response.headers.get("Location", "") if response is not None else ""
+            location = location.removeprefix("http://localhost")
+            if location.startswith("/") and "/login" not in location:
+                reached += collect(request(client, failures, "GET", location), location.split("?")[0])
+            else:
+                reached += collect(response, form["action"])
+        frontier = reached
 
     # 2. every GET rule with hostile query arguments, and ids beyond 64 bits in its path
     for i, (_endpoint, url) in enumerate(urls):
