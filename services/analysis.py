@@ -85,10 +85,8 @@ def active_codes() -> list[GlosaCode]:
 
 
 def get_code(code_id) -> GlosaCode:
-    try:
-        code = db.session.get(GlosaCode, int(code_id))
-    except (TypeError, ValueError):
-        code = None
+    key = parse_id(code_id)
+    code = db.session.get(GlosaCode, key) if key is not None else None
     if code is None or not code.active:
         raise AnalysisError("code", "code_id")
     return code

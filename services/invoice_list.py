@@ -25,6 +25,7 @@ from models import Authorization, Invoice, Provider
 from models.base import db
 from models.enums import InvoiceStatus as S
 from models.enums import Role
+from models.values import int_arg
 from services.visibility import visible
 
 COUNT_CAP = 1_000
@@ -93,7 +94,7 @@ class Cursor:
     def decode(cls, text: str | None) -> Cursor | None:
         try:
             stamp, raw_id = (text or "").rsplit("_", 1)
-            return cls(datetime.fromisoformat(stamp), int(raw_id))
+            return cls(datetime.fromisoformat(stamp), int_arg(raw_id))
         except (ValueError, TypeError):
             return None
 

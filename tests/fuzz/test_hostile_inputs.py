@@ -14,6 +14,7 @@ import os
 import re
 import time
 import zlib
+from datetime import date
 from urllib.parse import urlsplit
 
 import lxml.html
@@ -22,6 +23,7 @@ import sqlalchemy as sa
 
 import models as m
 from models.base import db
+from models.values import Competence
 from tests.helpers import ID_ARGS, provider_of, rows_by_owner, urls_to_try
 
 MAX_ID = 2**63 - 1
@@ -36,7 +38,8 @@ QUERY_ARGS = ["page", "page_size", "sort", "desc", "search", "id", "provider", "
               "month", "competence", "status", "type", "tab", "q", "flt0_0", "flt1_1", "flt2_5", "after", "before",
               "url", "next", "kind", "on", "year", "protocol", "number"]
 ROUNDS = 2  # hostile posts per distinct form
-GOOD = {"number": "100001"}  # the demo's open trámite: the wizard's first step leads on
+# Values that lead a form's first step on: the demo's open trámite (wizard), this month (lot builder).
+GOOD = {"number": "100001", "competence": Competence.of(date.today()).label}
 ROLES = ["admin@example.org", "clerk@example.org", "credentialing@example.org", "supervisor@example.org",
          "provider@example.org", "provider2@example.org"]
 SKIP_ACTIONS = re.compile(r"^/(logout|login)\b")
@@ -80,6 +83,8 @@ def forms_of(html: str, page: str) -> list[dict]:
                 files.append(name)
             elif kind not in ("reset",):
                 fields[name] = (kind, el.get("value") or "")
+        if action.rstrip("/").endswith("/action"):
+            fields["rowid"] = ("checkbox", "1")  # Flask-Admin's row ticks live in the table, outside the form
         for button in form.xpath(".//button[@name]"):
             buttons.append((button.get("name"), button.get("value") or ""))
         out.append({"action": action, "fields": fields, "buttons": buttons, "files": files})

@@ -49,10 +49,10 @@ class AppealDeskView(SecurePage):
             amounts = {}
             for key, value in request.form.items():
                 if key.startswith("amount_"):
-                    try:
-                        amounts[int(key[7:])] = value
-                    except ValueError:
+                    glosa_id = visibility.parse_id(key[7:])
+                    if glosa_id is None:
                         abort(400)
+                    amounts[glosa_id] = value
             uploads = [f for f in request.files.getlist("attachments") if f and f.filename]
             if len(uploads) > MAX_FILES:
                 errors["attachments"] = _("At most %(n)s attachments.", n=MAX_FILES)

@@ -23,7 +23,7 @@ from models.permissions import can, may_manage_account
 from models.rules.providers import ProviderDraft, check_provider
 from models.values import int_arg
 from models.workflow import TransitionError, allowed_targets, transition
-from services import accounts
+from services import accounts, visibility
 from services.providers import check_new_or_changed, enum_values
 from views.admin.base import ProviderScopedView, SecureModelView
 
@@ -276,7 +276,8 @@ class UserProviderView(_PostedRowMixin, ProviderScopedView):
         if not can(current_user, "approve", "user_provider"):
             abort(403)
         done = 0
-        for link in self.get_query().filter(self.model.id.in_([int(i) for i in ids])).all():
+        keys = [k for k in map(visibility.parse_id, ids) if k is not None]
+        for link in self.get_query().filter(self.model.id.in_(keys)).all():
             if link.status != LinkStatus.PENDING:
                 continue
             try:
