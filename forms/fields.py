@@ -68,6 +68,13 @@ class QuantityField(_NumberField):
         return values.parse_quantity(text, self.name, minimum=self.minimum)
 
 
+class RateField(_NumberField):
+    """A percentage (``Decimal``, up to four decimals), shown without trailing zeros."""
+
+    def parse(self, text):
+        return values.parse_rate(text, self.name, minimum=self.minimum)
+
+
 def typed(field) -> str:
     """The text the user typed in ``field`` (or its data when the form was filled from a draft)."""
     if field.raw_data:

@@ -25,6 +25,7 @@ MONEY_PLACES = 2
 MONEY_MAX = Decimal("999999999999.99")  # Numeric(14, 2)
 QUANTITY_PLACES = 4
 QUANTITY_MAX = Decimal("99999.9999")  # Numeric(9, 4)
+RATE_MAX = Decimal("999.9999")  # Numeric(7, 4): percentages
 FIRST_YEAR, LAST_YEAR = 1900, 2100
 MAX_INT = 2**63 - 1  # BIGINT: the largest id or number a URL may name
 
@@ -112,6 +113,12 @@ def parse_quantity(text, field: str | None = None, *, minimum: Decimal | None = 
     """A quantity with up to four decimals (None when blank)."""
     return _decimal(text, field=field, places=QUANTITY_PLACES, maximum=QUANTITY_MAX, minimum=minimum,
                     locale=locale)
+
+
+def parse_rate(text, field: str | None = None, *, minimum: Decimal | None = Decimal(0),
+               locale: str | None = None) -> Decimal | None:
+    """A percentage such as a tax rate (``3,5`` = 3.5 %), up to four decimals (None when blank)."""
+    return _decimal(text, field=field, places=QUANTITY_PLACES, maximum=RATE_MAX, minimum=minimum, locale=locale)
 
 
 def format_number(value: Decimal | None, locale: str | None = None, places: int | None = None) -> str:

@@ -24,6 +24,7 @@ from services import formatting, visibility
 from services.csv_export import neutralise_cell
 from views import refusals
 from views.admin.filters import FilterConverter
+from views.admin.form_converter import ModelConverter
 
 log = logging.getLogger(__name__)
 MAX_PAGE = 100_000
@@ -57,6 +58,7 @@ class SecureModelView(ModelView):
     export_types = ["csv"]
     column_display_pk = False
     filter_converter = FilterConverter()  # filters accept what their menu sends (views.admin.filters)
+    model_form_converter = ModelConverter  # typed fields in the user's locale (views.admin.form_converter)
     # Status moves only through models.workflow; bookkeeping columns are the system's.
     form_excluded_columns = ("status", "version_id", "created_at", "updated_at")
     # What this screen offers at all; the matrix decides who may use it.
