@@ -21,6 +21,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.update(test_config)
     secure_cookies(app)
     trust_proxies(app)
+    from views import edge
+
+    edge.install(app)
     register_extensions(app)
     register_blueprints(app)
     register_admin(app)

@@ -13,6 +13,8 @@ from flask_wtf.file import FileField
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import Length
 
+from forms.fields import MoneyField, typed
+
 MONTHS = [(str(m), f"{m:02d}") for m in range(1, 13)]
 
 
@@ -35,7 +37,7 @@ class InvoiceDataForm(FlaskForm):
     cae_due_date = StringField(_l("CAE expiry"), render_kw={"type": "date"})
     period_month = SelectField(_l("Month"), choices=[("", "--")] + MONTHS, validate_choice=False)
     period_year = SelectField(_l("Year"), choices=[], validate_choice=False)
-    amount = StringField(_l("Amount"), render_kw={"inputmode": "decimal", "placeholder": "29663.00"})
+    amount = MoneyField(_l("Amount"))
     invoice_date = StringField(_l("Invoice date"), render_kw={"type": "date"})
     qr_pdf = FileField(_l("Invoice PDF with the AFIP QR code (optional: fills the fields for you)"),
                        render_kw={"accept": "application/pdf"})
@@ -49,7 +51,8 @@ class InvoiceDataForm(FlaskForm):
         self.period_year.choices = [("", "----")] + [(str(y), str(y)) for y in years]
 
     def raw(self) -> dict:
-        return {name: (getattr(self, name).data or "") for name in self.DATA_FIELDS}
+        """What was typed, as typed (the rules parse it and say what is wrong)."""
+        return {name: typed(getattr(self, name)) for name in self.DATA_FIELDS}
 
     def attach(self, errors) -> None:
         for name, issues in errors.items():

@@ -3,8 +3,10 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField, StringField, TextAreaField, TimeField
+from wtforms import SelectField, StringField, TextAreaField, TimeField
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
+
+from forms.fields import DateField
 
 COMPETENCE_RE = r"^(0[1-9]|1[0-2])/\d{4}$"
 

@@ -62,8 +62,9 @@ class Lot(TimestampMixin, db.Model):
 
     @property
     def competence_label(self) -> str:
-        year, month = self.competence.split("-")
-        return f"{month}/{year}"
+        from models.values import Competence
+
+        return Competence.parse(self.competence).label
 
 
 class PaymentCalendarEntry(db.Model):

@@ -21,6 +21,7 @@ from models.errors import CodedError, NotFound
 from models.permissions import can
 from models.rules import analysis as rules
 from models.rules.analysis import Totals
+from models.values import parse_money, parse_quantity
 from models.workflow import transition
 from services.visibility import parse_id, visible
 
@@ -84,10 +85,8 @@ def active_codes() -> list[GlosaCode]:
 
 
 def get_code(code_id) -> GlosaCode:
-    try:
-        code = db.session.get(GlosaCode, int(code_id))
-    except (TypeError, ValueError):
-        code = None
+    key = parse_id(code_id)
+    code = db.session.get(GlosaCode, key) if key is not None else None
     if code is None or not code.active:
         raise AnalysisError("code", "code_id")
     return code
@@ -161,10 +160,7 @@ def _refresh(item: GuideItem) -> None:
 def set_executed_quantity(item: GuideItem, executed) -> None:
     lot = item.guide.lot
     _require_editable(lot)
-    try:
-        executed = Decimal(str(executed).replace(",", ".")) if executed not in (None, "") else None
-    except Exception:
-        raise AnalysisError("number", "executed_quantity") from None
+    executed = parse_quantity(executed, "executed_quantity", minimum=None)
     error = rules.check_executed_quantity(executed, item.quantity)
     if error:
         _fail(error, "executed_quantity")
@@ -245,10 +241,7 @@ def lot_released_total(lot: Lot) -> Decimal:
 
 # Invoice debits (IOMA) -------------------------------------------------------
 def _money(value, field: str) -> Decimal:
-    try:
-        return to_money(Decimal(str(value).replace(",", "."))) if value not in (None, "") else None
-    except Exception:
-        raise AnalysisError("amount", field) from None
+    return parse_money(value, field, minimum=None)
 
 
 def invoice_debits(invoice: Invoice) -> list[Glosa]:

@@ -13,11 +13,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from models import Appeal, AppealItem, Attachment, AuditLog, Glosa, Guide, Lot
-from models.base import db, to_money, utcnow
+from models.base import db, utcnow
 from models.enums import AppealStatus, AttachmentKind, LotStatus
 from models.errors import CodedError
 from models.permissions import acts_for
 from models.rules import appeals as rules
+from models.values import parse_money
 from models.workflow import transition
 from services import storage
 
@@ -81,12 +82,7 @@ def appealable_glosas(lot: Lot, guide: Guide | None = None) -> list[Appealable]:
 
 
 def _amount(value, field) -> Decimal | None:
-    if value in (None, ""):
-        return None
-    try:
-        return to_money(Decimal(str(value).replace(",", ".")))
-    except Exception:
-        raise AppealError("amount", field) from None
+    return parse_money(value, field, minimum=None)
 
 
 def create_appeal(lot: Lot, actor, justification: str, amounts: dict[int, object],

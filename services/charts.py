@@ -18,6 +18,7 @@ from sqlalchemy import select
 from models import Glosa, GlosaCode, Invoice, Lot, PayerSettings, PaymentOrder, Provider
 from models.base import db
 from models.enums import CURRENCIES, Country, InvoiceStatus, LotStatus, PaymentOrderStatus
+from models.values import Competence
 from services.visibility import visible
 
 ZERO = Decimal("0.00")
@@ -44,8 +45,7 @@ def countries_in_use() -> list[Country]:
 
 
 def month_keys(today: date, months: int) -> list[str]:
-    index = today.year * 12 + today.month - 1
-    return [f"{(i // 12):04d}-{(i % 12) + 1:02d}" for i in range(index - months + 1, index + 1)]
+    return [str(c) for c in Competence.of(today).back(months)]
 
 
 def _scope(query, model, user, country: Country):
@@ -55,8 +55,7 @@ def _scope(query, model, user, country: Country):
 
 
 def _since(keys: list[str]) -> date:
-    year, month = map(int, keys[0].split("-"))
-    return date(year, month, 1)
+    return Competence.parse(keys[0]).first_day
 
 
 def monthly_amounts(user, country: Country, today: date | None = None, months: int = 12) -> list[dict]:
@@ -66,7 +65,7 @@ def monthly_amounts(user, country: Country, today: date | None = None, months: i
     rows = {k: {"month": k, "billed": ZERO, "disallowed": ZERO, "paid": ZERO} for k in keys}
 
     def add(kind, when, amount):
-        key = f"{when.year:04d}-{when.month:02d}" if when else None
+        key = str(Competence.of(when)) if when else None
         if key in rows and amount:
             rows[key][kind] += amount
 

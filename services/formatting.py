@@ -4,10 +4,11 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from flask_babel import format_date, format_datetime, format_decimal
+from flask_babel import format_date, format_datetime, format_decimal, get_locale
 from markupsafe import Markup
 
 from models.enums import LabeledEnum
+from models.values import example_number, format_number
 
 # Symbols users of both countries read without ambiguity (CLDR gives "BRL" in es_AR).
 CURRENCY_SYMBOLS = {"ARS": "$", "BRL": "R$", "USD": "US$"}
@@ -33,11 +34,19 @@ def number(value: Decimal | None) -> str:
 
 
 def day(value: date | datetime | None) -> str:
+    """``01/12/2026`` (``01/12/2026 14:05``) in es_AR and pt_BR, as their users write dates."""
     if value is None:
         return ""
+    numeric = str(get_locale() or "")[:2] in ("es", "pt")
     if isinstance(value, datetime):
-        return format_datetime(value, "short")
-    return format_date(value, "short")
+        return format_datetime(value, "dd/MM/yyyy HH:mm" if numeric else "medium")
+    return format_date(value, "dd/MM/yyyy" if numeric else "medium")
+
+
+def number_input(value: Decimal | None, places: int | None = None) -> str:
+    """A number prefilled in an input, as the user would type it (decimal comma in es_AR/pt_BR, no
+    grouping; ``places=2`` for money, else no trailing zeros)."""
+    return format_number(value, places=places)
 
 
 def badge(value: LabeledEnum | None) -> Markup:
@@ -49,4 +58,6 @@ def badge(value: LabeledEnum | None) -> Markup:
 
 
 def register_filters(app) -> None:
-    app.jinja_env.filters.update(money=money, signed_money=signed_money, number=number, day=day, badge=badge)
+    app.jinja_env.filters.update(money=money, signed_money=signed_money, number=number, day=day, badge=badge,
+                                 number_input=number_input)
+    app.jinja_env.globals.update(number_placeholder=example_number)

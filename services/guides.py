@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, time
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -19,7 +19,8 @@ from models.base import db, to_money
 from models.enums import GuideStatus, GuideType, ItemKind
 from models.errors import CodedError
 from models.permissions import acts_for, can
-from services.lots import competence_bounds, recompute_guide_total
+from models.values import Competence, parse_money, parse_quantity
+from services.lots import recompute_guide_total
 
 MAX_QUANTITY = Decimal("99999.9999")
 MAX_UNIT_PRICE = Decimal("999999.99")  # TISS item values are decimal(8,2)
@@ -48,16 +49,6 @@ def _check_editable(guide: Guide, actor, action: str = "edit", resource: str = "
         raise GuideError("forbidden")
     if guide.lot_id is not None:
         raise GuideError("locked")
-
-
-def parse_decimal(text, code: str) -> Decimal:
-    try:
-        value = Decimal(str(text).strip().replace(" ", "").replace(",", ".")) if text not in (None, "") else None
-    except (InvalidOperation, ValueError):
-        value = None
-    if value is None or not value.is_finite():
-        raise GuideError(code, code)
-    return value
 
 
 def update_execution(guide: Guide, actor, *, execution_date: date | None, execution_time: time | None,
@@ -120,10 +111,10 @@ def add_item(guide: Guide, actor, *, price_item_id: int, quantity, unit_price=No
         provider_price_items_query(guide.provider_id).where(PriceTableItem.id == price_item_id))
     if price_item is None:
         raise GuideError("price_item", "price_item_id")
-    qty = parse_decimal(quantity, "quantity")
-    if qty <= 0 or qty > MAX_QUANTITY:
+    qty = parse_quantity(quantity, "quantity", minimum=None)
+    if qty is None or qty <= 0 or qty > MAX_QUANTITY:
         raise GuideError("quantity", "quantity")
-    unit = price_item.unit_price if unit_price in (None, "") else parse_decimal(unit_price, "unit_price")
+    unit = price_item.unit_price if unit_price in (None, "") else parse_money(unit_price, "unit_price", minimum=None)
     unit = to_money(unit)
     if unit <= 0 or unit > MAX_UNIT_PRICE:
         raise GuideError("unit_price", "unit_price")
@@ -172,7 +163,7 @@ SEARCH_LIMIT = 500
 
 
 def default_filters(competence: str) -> GuideFilters:
-    first, last = competence_bounds(competence)
+    first, last = Competence.parse(competence).bounds
     return GuideFilters(emission_from=first, emission_to=last)
 
 

@@ -25,6 +25,7 @@ from models import Authorization, Invoice, Provider
 from models.base import db
 from models.enums import InvoiceStatus as S
 from models.enums import Role
+from models.values import int_arg
 from services.visibility import visible
 
 COUNT_CAP = 1_000
@@ -68,13 +69,13 @@ def search_clause(text: str | None, staff: bool):
     match = _INVOICE_NO.match(text)
     if match:
         options.append(and_(Invoice.point_of_sale == int(match.group(1)), Invoice.number == int(match.group(2))))
-    if text.isdigit():
+    if text.isascii() and text.isdigit():
         options.append(Invoice.authorization_id.in_(select(Authorization.id).where(Authorization.number == text)))
         if len(text) <= 8:
             options.append(Invoice.number == int(text))
         if len(text) == 14:
             options.append(Invoice.cae == text)
-    if staff and not text.isdigit() and not match:
+    if staff and not (text.isascii() and text.isdigit()) and not match:
         pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         options.append(Invoice.provider_id.in_(
             select(Provider.id).where(Provider.legal_name.ilike(pattern, escape="\\"))))
@@ -93,7 +94,7 @@ class Cursor:
     def decode(cls, text: str | None) -> Cursor | None:
         try:
             stamp, raw_id = (text or "").rsplit("_", 1)
-            return cls(datetime.fromisoformat(stamp), int(raw_id))
+            return cls(datetime.fromisoformat(stamp), int_arg(raw_id))
         except (ValueError, TypeError):
             return None
 

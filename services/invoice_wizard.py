@@ -22,6 +22,7 @@ from models.errors import CodedError, NotFound
 from models.permissions import can
 from models.rules import afip_qr
 from models.rules import invoices as rules
+from models.values import format_number
 from services import drafts
 from services import invoices as svc
 from services.qr import read_afip_qr
@@ -89,7 +90,7 @@ def start_correction(user, invoice: Invoice) -> WizardState:
         "referenced_invoice_id": str(invoice.referenced_invoice_id or ""),
         "point_of_sale": f"{invoice.point_of_sale:05d}", "number": f"{invoice.number:08d}", "cae": invoice.cae,
         "cae_due_date": invoice.cae_due_date.isoformat(), "period_month": str(invoice.period_month),
-        "period_year": str(invoice.period_year), "amount": str(invoice.amount),
+        "period_year": str(invoice.period_year), "amount": format_number(invoice.amount, places=2),
         "invoice_date": invoice.invoice_date.isoformat(),
     }
     state = WizardState(authorization_id=invoice.authorization_id, invoice_id=invoice.id,

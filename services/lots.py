@@ -35,8 +35,9 @@ from models.base import db, to_money, utcnow
 from models.enums import AuditAction, GuideType, LotSource, LotStatus
 from models.errors import CodedError
 from models.permissions import acts_for, can
-from models.rules.guide_checks import Occurrence, facts_from_guide, guide_occurrences, parse_competence
+from models.rules.guide_checks import Occurrence, facts_from_guide, guide_occurrences
 from models.sequences import next_value
+from models.values import Competence, InvalidValue
 from models.workflow import transition
 from services import analysis
 from services.visibility import visible
@@ -71,35 +72,6 @@ def max_guides_per_lot(settings: PayerSettings | None = None) -> int:
     return (settings.max_guides_per_lot if settings and settings.max_guides_per_lot else DEFAULT_MAX_GUIDES)
 
 
-def competence_label(competence: str) -> str:
-    year, month = parse_competence(competence)
-    return f"{month:02d}/{year}"
-
-
-def parse_competence_input(text: str) -> str:
-    """'MM/AAAA' (or 'YYYY-MM') → 'YYYY-MM'; LotError('competence') otherwise."""
-    text = (text or "").strip()
-    try:
-        if "/" in text:
-            month_s, year_s = text.split("/")
-            competence = f"{int(year_s):04d}-{int(month_s):02d}"
-            if len(year_s) != 4:
-                raise ValueError
-        else:
-            competence = text
-        parse_competence(competence)
-    except ValueError as exc:
-        raise LotError("competence") from exc
-    return competence
-
-
-def competence_bounds(competence: str) -> tuple[date, date]:
-    year, month = parse_competence(competence)
-    first = date(year, month, 1)
-    nxt = date(year + (month == 12), month % 12 + 1, 1)
-    return first, nxt - timedelta(days=1)
-
-
 def expected_payment_date(received_on: date) -> date | None:
     """Payment calendar: the first cut-off on or after ``received_on`` gives the payment date."""
     return db.session.scalar(
@@ -130,7 +102,7 @@ def price_map(provider_id: int, on: date | None = None) -> dict[str, Decimal]:
 
 
 def prices_for_competence(provider_id: int, competence: str) -> dict[str, Decimal]:
-    first, last = competence_bounds(competence)
+    first, last = Competence.parse(competence).bounds
     return price_map(provider_id, min(last, max(first, date.today())))
 
 
@@ -206,8 +178,8 @@ def _check_size_and_competence(guide_count: int, competence: str) -> None:
     if guide_count < 1:
         raise LotError("empty")
     try:
-        parse_competence(competence)
-    except ValueError as exc:
+        Competence.parse(competence)
+    except InvalidValue as exc:
         raise LotError("competence") from exc
     limit = max_guides_per_lot()
     if guide_count > limit:
@@ -236,7 +208,7 @@ def open_lot(provider, *, guide_type: GuideType, guide_count: int, competence: s
     number = number or str(protocol)[-12:]
     lot = Lot(
         provider_id=provider.id, number=number,
-        description=description or f"LOTE_{number}_{competence_label(competence)}",
+        description=description or f"LOTE_{number}_{Competence.parse(competence).label}",
         guide_type=guide_type, competence=competence, source=source, protocol_number=protocol,
         status=LotStatus.RECEIVED, sent_at=sent_at, expected_payment_date=expected_payment_date(sent_at.date()),
         total_amount=to_money(total), created_by_id=getattr(actor, "id", None),

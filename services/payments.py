@@ -31,7 +31,7 @@ from models import (
     WithholdingCertificate,
     WithholdingRule,
 )
-from models.base import db, to_money, utcnow
+from models.base import db, utcnow
 from models.enums import (
     DeductionKind,
     InvoiceStatus,
@@ -44,6 +44,7 @@ from models.errors import CodedError
 from models.permissions import can
 from models.rules import withholdings as wh
 from models.sequences import next_value
+from models.values import parse_money
 from models.workflow import transition
 from services import analysis
 from services.appeals import unpaid_accepted
@@ -173,10 +174,7 @@ def parse_adjustment(kind, code, description, amount) -> wh.Adjustment:
         kind = DeductionKind(kind)
     except ValueError:
         kind = None
-    try:
-        amount = to_money(Decimal(str(amount).replace(",", "."))) if amount not in (None, "") else None
-    except Exception:
-        amount = None
+    amount = parse_money(amount, "adjustment_amount", minimum=None)
     error = wh.check_adjustment(kind, code, amount)
     if error == "kind":
         raise PaymentError("kind", "adjustment_kind")

@@ -43,13 +43,15 @@ def render_pdf(template: str, **context) -> bytes:
 
 
 def pdf_response(data: bytes, filename: str):
-    from flask import Response
+    """The PDF shown inline; ``send_file`` writes any filename safely (RFC 5987)."""
+    import io
 
-    return Response(
-        data,
-        mimetype="application/pdf",
-        headers={"Content-Disposition": f'inline; filename="{filename}"', "X-Content-Type-Options": "nosniff"},
-    )
+    from flask import send_file
+
+    response = send_file(io.BytesIO(data), mimetype="application/pdf", download_name=filename, as_attachment=False,
+                         etag=False, conditional=False, max_age=0)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 # Long tables ---------------------------------------------------------------

@@ -36,6 +36,8 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from flask_babel import lazy_gettext as _l
 
+from models.values import Competence
+
 AUTHORIZED = "authorized"
 CENT = Decimal("0.01")
 
@@ -93,18 +95,6 @@ class Occurrence:
         return f"{self.code} - {self.message}"
 
 
-def parse_competence(competence: str) -> tuple[int, int]:
-    """'YYYY-MM' → (year, month); ValueError when malformed."""
-    try:
-        year_s, month_s = competence.split("-")
-        year, month = int(year_s), int(month_s)
-    except (AttributeError, ValueError) as exc:
-        raise ValueError(f"invalid competence {competence!r}") from exc
-    if not (1 <= month <= 12 and 1900 <= year <= 9999 and len(year_s) == 4):
-        raise ValueError(f"invalid competence {competence!r}")
-    return year, month
-
-
 def _money(value) -> Decimal:
     return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
 
@@ -120,7 +110,7 @@ def guide_occurrences(
 ) -> list[Occurrence]:
     """Every reason ``guide`` cannot be billed in ``competence`` ('YYYY-MM'); empty = fine."""
     out: list[Occurrence] = []
-    year, month = parse_competence(competence)
+    billed = Competence.parse(competence)
 
     if in_active_lot or duplicate:
         message = (_l("The guide is already in another active lot.") if in_active_lot
@@ -138,7 +128,7 @@ def guide_occurrences(
         if execution > today:
             out.append(Occurrence(CODES["execution_future"], _l("The execution date is in the future."),
                                   "execution_date"))
-        if (execution.year, execution.month) != (year, month):
+        if Competence.of(execution) != billed:
             out.append(Occurrence(CODES["execution_outside_competence"],
                                   _l("The execution date is outside the competence."), "execution_date"))
     valid_to = guide.authorization_valid_to

@@ -14,16 +14,16 @@ Each ``Issue`` carries a stable ``code`` (tests, logs) and a translated message.
 """
 from __future__ import annotations
 
-import calendar
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 
 from models.base import to_money
+from models.values import LAST_YEAR, Competence, InvalidValue, parse_date_or_none, parse_money
 
 # AFIP comprobante codes (RG 1415 tables) ------------------------------------------------
 VOUCHER_TYPES: dict[int, tuple[str, str]] = {
@@ -51,7 +51,6 @@ CLASSES_BY_CONDITION: dict[str, tuple[str, ...]] = {
 MAX_POINT_OF_SALE = 99_999
 MAX_NUMBER = 99_999_999
 CAE_LENGTH = 14
-MAX_AMOUNT = Decimal("999999999999.99")  # Numeric(14, 2)
 
 # Statuses whose amount counts as billed against the authorization. Drafts are
 # not presented yet and rejected invoices were refused: neither consumes it.
@@ -79,10 +78,6 @@ def allowed_voucher_types(tax_condition) -> list[int]:
 
 def format_invoice_number(point_of_sale: int, number: int) -> str:
     return f"{point_of_sale:05d}-{number:08d}"
-
-
-def period_bounds(month: int, year: int) -> tuple[date, date]:
-    return date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
 
 
 # Issues -------------------------------------------------------------------------------
@@ -173,7 +168,6 @@ class InvoiceDraft:
 
 
 _DIGITS = re.compile(r"^\d+$")
-_AMOUNT = re.compile(r"^\d{1,12}(\.\d{1,2})?$")
 
 
 def parse_digits(text, max_digits: int, maximum: int) -> int | None:
@@ -186,46 +180,16 @@ def parse_digits(text, max_digits: int, maximum: int) -> int | None:
 
 
 def parse_amount(text) -> Decimal | None:
-    """``29663``, ``29663.5``, ``29663,50``, ``29.663,50`` (es-AR) or ``29,663.50`` → Decimal; else None."""
-    if isinstance(text, Decimal):
-        return to_money(text) if text == text.quantize(Decimal("0.01")) else None
-    text = str(text or "").strip().replace(" ", "").replace("$", "")
-    if not text:
-        return None
-    if "," in text and "." in text:
-        # The last separator is the decimal one; the other groups thousands.
-        if text.rfind(",") > text.rfind("."):
-            text = text.replace(".", "").replace(",", ".")
-        else:
-            text = text.replace(",", "")
-    elif "," in text:
-        text = text.replace(",", ".")
-    elif text.count(".") > 1:
-        text = text.replace(".", "")
-    if not _AMOUNT.match(text):
-        return None
+    """An amount as the user types it in their locale (``models.values.parse_money``); None when unreadable."""
     try:
-        value = Decimal(text)
-    except InvalidOperation:  # pragma: no cover - the regex already guarantees a number
+        return parse_money(text)
+    except InvalidValue:
         return None
-    return to_money(value) if value <= MAX_AMOUNT else None
 
 
 def parse_date(value) -> date | None:
-    """A date, ``YYYY-MM-DD`` or ``DD/MM/YYYY``; else None."""
-    if isinstance(value, date):
-        return value
-    text = str(value or "").strip()
-    for pattern, order in ((r"^(\d{4})-(\d{1,2})-(\d{1,2})$", "ymd"), (r"^(\d{1,2})/(\d{1,2})/(\d{4})$", "dmy")):
-        match = re.match(pattern, text)
-        if match:
-            a, b, c = (int(g) for g in match.groups())
-            y, m, d = (a, b, c) if order == "ymd" else (c, b, a)
-            try:
-                return date(y, m, d)
-            except ValueError:
-                return None
-    return None
+    """A date, ``YYYY-MM-DD`` or ``DD/MM/YYYY`` (``models.values.parse_date``); else None."""
+    return parse_date_or_none(value)
 
 
 def parse_draft(raw: Mapping[str, object]) -> tuple[InvoiceDraft, Errors]:
@@ -278,7 +242,7 @@ def parse_draft(raw: Mapping[str, object]) -> tuple[InvoiceDraft, Errors]:
             _add(errors, "period_month", "month_invalid")
     if present("period_year"):
         year = parse_digits(raw["period_year"], 4, 9999)
-        if year is None or year < 2000:
+        if year is None or not 2000 <= year <= LAST_YEAR:
             _add(errors, "period_year", "year_invalid")
         else:
             draft.period_year = year
@@ -345,7 +309,7 @@ def validate_draft(draft: InvoiceDraft, ctx: BillingContext, format_day=None, fo
         _add(errors, "invoice_date", "invoice_date_future")
 
     if draft.period_month and draft.period_year:
-        start, end = period_bounds(draft.period_month, draft.period_year)
+        start, end = Competence(draft.period_year, draft.period_month).bounds
         if start > ctx.today:
             _add(errors, "period_month", "period_future")
         elif end < ctx.valid_from or start > ctx.valid_to:

@@ -58,6 +58,7 @@ from models.base import db, to_money, utcnow
 from models.enums import GlosaSource, GuideStatus, LotSource, LotStatus, ProviderStatus, TaxIdKind, TissChannel
 from models.rules.glosa_codes import description as glosa_description
 from models.rules.guide_checks import GuideFacts, ItemFacts, guide_occurrences
+from models.values import Competence
 from services import storage
 from services.lots import ZERO, LotError, attach_guides, max_guides_per_lot, open_lot, prices_for_competence
 from services.tiss import hashing, schemas, xmlsafe
@@ -458,8 +459,7 @@ class _Plan:
 
 
 def _competence(day: date | None, today: date) -> str:
-    day = day or today
-    return f"{day.year:04d}-{day.month:02d}"
+    return str(Competence.of(day or today))
 
 
 def _guide_checks(provider: Provider, guides: list[reader.GuideData], today: date) -> _Plan:

@@ -9,8 +9,8 @@ from models.rules.guide_checks import (
     ItemFacts,
     facts_from_guide,
     guide_occurrences,
-    parse_competence,
 )
+from models.values import Competence, InvalidValue
 
 TODAY = date(2025, 2, 25)
 PRICES = {"10101012": Decimal("150.00"), "70000001": Decimal("1.35"), "60000732": Decimal("45.00"),
@@ -125,8 +125,8 @@ def test_several_occurrences_accumulate():
 
 @pytest.mark.parametrize("bad", ["2025-13", "25-02", "2025/02", "", "abcd-ef"])
 def test_bad_competence(bad):
-    with pytest.raises(ValueError):
-        parse_competence(bad)
+    with pytest.raises(InvalidValue):
+        Competence.parse(bad)
 
 
 def test_facts_from_orm_like_row():

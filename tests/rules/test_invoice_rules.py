@@ -3,10 +3,12 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from flask_babel import force_locale
 from hypothesis import given
 from hypothesis import strategies as st
 
 from models.rules import invoices as r
+from models.values import Competence
 
 TODAY = date(2026, 5, 15)
 
@@ -137,9 +139,14 @@ def test_amount_formats(text, expected):
     assert r.parse_amount(text) == Decimal(expected)
 
 
-@pytest.mark.parametrize("text", ["abc", "1.234", "12.345,678", "1e3", "", "12,3,4", "NaN", "1" * 13])
+@pytest.mark.parametrize("text", ["abc", "12.345,678", "1e3", "", "12,3,4", "NaN", "Infinity", "1" * 13, "-5"])
 def test_amount_rejects(text):
-    assert r.parse_amount(text) is None  # "1.234" is ambiguous (1234 or 1.234): refused
+    assert r.parse_amount(text) is None
+
+
+def test_amount_reads_dots_as_the_locale_says():
+    with force_locale("es_AR"):
+        assert r.parse_amount("1.234") == Decimal("1234.00")  # es_AR groups thousands with a dot
 
 
 def test_amount_must_be_positive():
@@ -290,4 +297,4 @@ def test_adjustable_references_lists_only_open_accepted():
 def test_format_helpers():
     assert r.format_invoice_number(2, 85) == "00002-00000085"
     assert r.voucher_name(11) == "Factura C" and r.voucher_name(None) == "" and r.voucher_name(999) == "999"
-    assert r.period_bounds(2, 2024) == (date(2024, 2, 1), date(2024, 2, 29))
+    assert Competence(2024, 2).bounds == (date(2024, 2, 1), date(2024, 2, 29))

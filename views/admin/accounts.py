@@ -19,6 +19,7 @@ from forms.accounts import PROVIDER_SEARCH, LinkForm, ProviderLoginForm
 from models.base import db
 from models.enums import LinkKind, LinkStatus
 from models.providers import Provider, UserProvider
+from models.values import int_arg
 from services import accounts
 from views.admin.base import SecurePage
 
@@ -68,7 +69,7 @@ class ProviderLoginView(SecurePage):
     @expose("/", methods=["GET", "POST"])
     def index(self):
         form = ProviderLoginForm()
-        preselected = request.args.get("provider_id", type=int)
+        preselected = request.args.get("provider_id", type=int_arg)
         if request.method == "GET" and preselected and (provider := db.session.get(Provider, preselected)):
             form.providers.data = [provider]
         if form.validate_on_submit():
@@ -89,8 +90,9 @@ class ProviderLoginView(SecurePage):
         """The provider search of the form's picker: ``[[id, label], ...]``, as Flask-Admin's widget expects."""
         if request.args.get("name") != PROVIDER_SEARCH.name:
             abort(404)
-        found = PROVIDER_SEARCH.get_list(request.args.get("query", ""), request.args.get("offset", 0, type=int),
-                                         min(request.args.get("limit", 10, type=int), 50))
+        offset = max(0, request.args.get("offset", 0, type=int_arg))
+        limit = min(max(1, request.args.get("limit", 10, type=int_arg)), 50)
+        found = PROVIDER_SEARCH.get_list(request.args.get("query", ""), offset, limit)
         return jsonify([PROVIDER_SEARCH.format(provider) for provider in found])
 
 

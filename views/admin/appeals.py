@@ -1,7 +1,7 @@
 """Recurso de glosa: providers appeal per lot, guide or item; clerks accept fully, partly or not."""
 from __future__ import annotations
 
-from flask import abort, flash, redirect, request, send_file, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_admin import expose
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -12,9 +12,10 @@ from models.base import db
 from models.enums import AppealStatus
 from models.errors import CodedError
 from models.permissions import can
-from services import appeals, storage, visibility
+from services import appeals, visibility
 from views import refusals
 from views.admin.base import SecurePage
+from views.downloads import send_stored
 
 MAX_FILES = 5
 
@@ -48,10 +49,10 @@ class AppealDeskView(SecurePage):
             amounts = {}
             for key, value in request.form.items():
                 if key.startswith("amount_"):
-                    try:
-                        amounts[int(key[7:])] = value
-                    except ValueError:
+                    glosa_id = visibility.parse_id(key[7:])
+                    if glosa_id is None:
                         abort(400)
+                    amounts[glosa_id] = value
             uploads = [f for f in request.files.getlist("attachments") if f and f.filename]
             if len(uploads) > MAX_FILES:
                 errors["attachments"] = _("At most %(n)s attachments.", n=MAX_FILES)
@@ -115,5 +116,4 @@ class AppealDeskView(SecurePage):
         att = db.session.get(Attachment, attachment_id)
         if att is None or att.appeal_id != appeal.id:
             abort(404)
-        return send_file(storage.path_of("appeals", att.stored_name), mimetype="application/pdf",
-                         download_name=att.original_name, as_attachment=True)
+        return send_stored("appeals", att.stored_name, att.original_name, "application/pdf")

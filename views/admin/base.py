@@ -2,15 +2,19 @@
 locale-aware formatting and safe CSV export. No view re-implements these."""
 from __future__ import annotations
 
+import logging
 from datetime import date, datetime
 from decimal import Decimal
 
-from flask import abort, redirect, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_admin import BaseView, expose
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.model import typefmt
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import inspect
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm.exc import StaleDataError
 
 from models.base import Money
 from models.enums import LabeledEnum
@@ -19,6 +23,11 @@ from models.permissions import can
 from services import formatting, visibility
 from services.csv_export import neutralise_cell
 from views import refusals
+from views.admin.filters import FilterConverter
+from views.admin.form_converter import ModelConverter
+
+log = logging.getLogger(__name__)
+MAX_PAGE = 100_000
 
 
 def _type_formatters(base: dict) -> dict:
@@ -48,6 +57,8 @@ class SecureModelView(ModelView):
     export_max_rows = 50_000
     export_types = ["csv"]
     column_display_pk = False
+    filter_converter = FilterConverter()  # filters accept what their menu sends (views.admin.filters)
+    model_form_converter = ModelConverter  # typed fields in the user's locale (views.admin.form_converter)
     # Status moves only through models.workflow; bookkeeping columns are the system's.
     form_excluded_columns = ("status", "version_id", "created_at", "updated_at")
     # What this screen offers at all; the matrix decides who may use it.
@@ -116,11 +127,23 @@ class SecureModelView(ModelView):
         return obj
 
     def handle_view_exception(self, exc: Exception) -> bool:
-        """A service's refusal raised while saving (``CodedError``) is shown as its message."""
+        """A service's refusal raised while saving (``CodedError``) is shown as its message; a database
+        refusal (a lost race, a value out of range) as a sentence, never the database's own text."""
         if isinstance(exc, CodedError):
             refusals.show(exc)
             return True
+        if isinstance(exc, (DBAPIError, StaleDataError)):
+            log.warning("%s refused by the database: %s", self.endpoint, exc)
+            flash(_("Someone else changed this record at the same time, or a value is not valid here. "
+                    "Reload the page and try again."), "danger")
+            return True
         return super().handle_view_exception(exc)
+
+    def _get_list_extra_args(self):
+        """The query string's page within bounds: ``?page=-1`` is the first page, not a negative OFFSET."""
+        args = super()._get_list_extra_args()
+        args.page = min(max(args.page or 0, 0), MAX_PAGE)
+        return args
 
     # Relationship pickers and inline edits serve forms only: no form, no lookup.
     @expose("/ajax/lookup/")

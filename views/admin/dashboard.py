@@ -4,6 +4,7 @@ from flask_admin import AdminIndexView, expose
 from flask_login import current_user
 
 from models.enums import CURRENCIES
+from models.values import Competence, InvalidValue, int_arg
 from services.charts import (
     chart_country,
     countries_in_use,
@@ -41,10 +42,12 @@ class DashboardView(AdminIndexView):
     @expose("/drill/<kind>")
     def drill(self, kind):
         month = request.args.get("month")
-        key = request.args.get("key", type=int)
-        if kind not in ("billed", "disallowed", "paid", "provider", "reason") or (
-                month and (len(month) != 7 or not month[:4].isdigit() or not month[5:].isdigit()
-                           or not 1 <= int(month[5:]) <= 12)):
+        key = request.args.get("key", type=int_arg)
+        try:
+            month = str(Competence.parse(month)) if month else None
+        except InvalidValue:
+            abort(404)
+        if kind not in ("billed", "disallowed", "paid", "provider", "reason"):
             abort(404)
         country = chart_country(current_user, request.args.get("currency"))
         what, rows = drill_rows(current_user, country, kind, month, key)

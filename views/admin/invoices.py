@@ -6,7 +6,7 @@ Thin views: parse the request, call ``services.invoices`` / ``services.invoice_l
 """
 from __future__ import annotations
 
-from flask import abort, flash, redirect, request, send_file, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_admin import expose
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -19,17 +19,19 @@ from models import Attachment, Invoice, RejectionReason
 from models.base import db
 from models.permissions import can
 from models.rules import invoices as rules
+from models.values import int_arg
 from models.workflow import TransitionError
 from services import invoice_list
 from services import invoices as svc
 from services.actions import actions_for
 from services.pdf import pdf_context, pdf_response, render_pdf
 from views.admin.base import SecurePage
+from views.downloads import send_stored
 
 
 def _int_arg(name: str, default=None):
     try:
-        return int(request.values.get(name, default))
+        return int_arg(request.values.get(name, default))
     except (TypeError, ValueError):
         return default
 
@@ -134,15 +136,7 @@ def QR_FIELD_LABELS() -> dict:
 
 
 def send_pdf(kind: str, stored_name: str, original_name: str):
-    try:
-        path = svc.storage.path_of(kind, stored_name)
-    except ValueError:
-        abort(404)
-    if not path.is_file():
-        abort(404)
-    response = send_file(path, mimetype="application/pdf", download_name=original_name, as_attachment=False,
-                         max_age=0)
-    response.headers["X-Content-Type-Options"] = "nosniff"
+    response = send_stored(kind, stored_name, original_name, "application/pdf", inline=True)
     response.headers["Content-Security-Policy"] = "sandbox"
     response.headers["Cache-Control"] = "private, no-store"
     return response

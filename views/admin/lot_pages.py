@@ -29,6 +29,7 @@ from models.base import db
 from models.enums import GuideStatus, GuideType, LotStatus
 from models.errors import CodedError
 from models.permissions import can
+from models.values import Competence, int_arg, parse_date_or_none
 from services import guides as guide_svc
 from services import lot_builder as builder
 from services import lots as lot_svc
@@ -48,7 +49,7 @@ def _int_list(values, limit: int = 1000) -> list[int]:
     out = []
     for value in values[:limit]:
         try:
-            out.append(int(value))
+            out.append(int_arg(value))
         except (TypeError, ValueError):
             continue
     return out
@@ -120,14 +121,18 @@ class LotBuilderView(_Page):
         if not types:
             flash(_("Your contract has no TISS guide type: lots cannot be built."), "warning")
         if form.validate_on_submit():
-            competence = lot_svc.parse_competence_input(form.competence.data)
-            builder.begin(current_user, provider, form.guide_type.data, competence)
-            db.session.commit()
-            return redirect(url_for(".search"))
+            try:
+                competence = str(Competence.parse(form.competence.data))
+            except CodedError as exc:
+                refusals.show(exc, form=form)
+            else:
+                builder.begin(current_user, provider, form.guide_type.data, competence)
+                db.session.commit()
+                return redirect(url_for(".search"))
         draft = builder.current(current_user, provider)
         if request.method == "GET" and draft:
             form.guide_type.data = draft.guide_type
-            form.competence.data = lot_svc.competence_label(draft.competence)
+            form.competence.data = Competence.parse(draft.competence).label
         return self.render("lots/builder_start.html", form=form, provider=provider, draft=draft)
 
     def _search_form(self, provider, competence):
@@ -137,7 +142,7 @@ class LotBuilderView(_Page):
         form.location_id.choices = [("", _("All"))] + [
             (str(loc.id), loc.name) for loc in sorted(provider.locations, key=lambda location: location.name)]
         if args is None:
-            first, last = lot_svc.competence_bounds(competence)
+            first, last = Competence.parse(competence).bounds
             form.emission_from.data, form.emission_to.data = first, last
         return form
 
@@ -164,7 +169,7 @@ class LotBuilderView(_Page):
         selected = set(draft.selected)
         return self.render(
             "lots/builder_search.html", form=form, provider=provider, draft=draft, guide_type=guide_type,
-            competence_label=lot_svc.competence_label(draft.competence), guides=guides, occurrences=occurrences,
+            competence_label=Competence.parse(draft.competence).label, guides=guides, occurrences=occurrences,
             selected=selected, limit=guide_svc.SEARCH_LIMIT, back=request.query_string.decode()[:2000],
         )
 
@@ -198,7 +203,7 @@ class LotBuilderView(_Page):
         total = sum((g.total_amount for g in ok), Decimal("0.00"))
         return self.render(
             "lots/builder_review.html", provider=provider, draft=draft, guide_type=draft.type,
-            competence_label=lot_svc.competence_label(draft.competence), guides=guides, occurrences=occurrences,
+            competence_label=Competence.parse(draft.competence).label, guides=guides, occurrences=occurrences,
             total=total, ok_count=len(ok), max_per_lot=lot_svc.max_guides_per_lot(),
         )
 
@@ -267,7 +272,7 @@ class BillingRunView(_Page):
             form.start.data, form.end.data = today.replace(day=1), today
         guides, occurrences, competence = [], {}, None
         if not request.values.get("start") or form.validate():
-            competence = f"{form.start.data.year}-{form.start.data.month:02d}"
+            competence = str(Competence.of(form.start.data))
             if request.method == "POST":
                 ids = _int_list(request.form.getlist("guide"), limit=MAX_SELECTION + 1)
                 if len(ids) > MAX_SELECTION:
@@ -281,7 +286,7 @@ class BillingRunView(_Page):
         total = sum((g.total_amount for g in guides if not occurrences.get(g.id)), Decimal("0.00"))
         return self.render("lots/billing_run.html", form=form, provider=provider, guides=guides,
                            occurrences=occurrences, competence=competence, total=total,
-                           competence_label=lot_svc.competence_label(competence) if competence else "")
+                           competence_label=Competence.parse(competence).label if competence else "")
 
 
 # Guide editor ------------------------------------------------------------------------------
@@ -349,20 +354,19 @@ class GuideEditView(_Page):
     def add_item(self, guide_id: int):
         guide = self._guide(guide_id)
         try:
-            item = guide_svc.add_item(guide, current_user, price_item_id=int(request.form.get("price_item_id", 0)),
+            item = guide_svc.add_item(guide, current_user, price_item_id=int_arg(request.form.get("price_item_id", 0)),
                                       quantity=request.form.get("quantity"), unit_price=request.form.get("unit_price"))
             db.session.commit()
             flash(_("Added %(item)s. Guide total: %(total)s.", item=str(item),
                     total=money(guide.total_amount, guide.provider.currency)), "success")
             return self._back(guide)
-        except (guide_svc.GuideError, ValueError) as exc:
+        except (CodedError, ValueError) as exc:
             db.session.rollback()
-            code = exc.code if isinstance(exc, guide_svc.GuideError) else "price_item"
-            error = guide_svc.GuideError(code)
+            error = exc if isinstance(exc, CodedError) else guide_svc.GuideError("price_item")
             guide = self._guide(guide_id)
             return self._render(guide, self._form(guide),
                                 item_errors={"price_item_id": request.form.get("price_item_id"),
-                                             "field": code, "message": error.message}), 400
+                                             "field": error.field or error.code, "message": error.message}), 400
 
     @expose("/<int:guide_id>/items/<int:item_id>/delete", methods=("POST",))
     def remove_item(self, guide_id: int, item_id: int):
@@ -379,28 +383,20 @@ class GuideEditView(_Page):
 
 
 # Following lots ---------------------------------------------------------------------------
-def _parse_date(text: str | None) -> date | None:
-    try:
-        return date.fromisoformat(text) if text else None
-    except ValueError:
-        return None
-
-
 class LotTrackingView(_Page):
     @expose("/")
     def index(self):
         args = request.args
         guide_type = args.get("type") if args.get("type") in {t.value for t in GuideType} else None
         status = args.get("status") if args.get("status") in {s.value for s in LotStatus} else None
-        protocol = args.get("protocol", "").strip()
-        start, end = _parse_date(args.get("start")), _parse_date(args.get("end"))
+        start, end = parse_date_or_none(args.get("start")), parse_date_or_none(args.get("end"))
         query = lot_svc.lot_search_query(
             current_user, guide_type=GuideType(guide_type) if guide_type else None,
             guide_number=args.get("guide", "")[:20],
-            start=start, end=end, protocol=int(protocol) if protocol.isdigit() and len(protocol) < 18 else None,
+            start=start, end=end, protocol=args.get("protocol", type=int_arg),
             status=LotStatus(status) if status else None,
         )
-        page = max(1, min(int(args.get("page", "1")) if args.get("page", "1").isdigit() else 1, 10_000))
+        page = max(1, min(args.get("page", 1, type=int_arg), 10_000))
         per_page = 25
         count = db.session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery()))
         lots = db.session.scalars(query.options(selectinload(Lot.provider))
@@ -508,8 +504,8 @@ class NfReportView(_Page):
     @expose("/")
     def index(self):
         today = date.today()
-        start = _parse_date(request.args.get("start")) or today.replace(day=1)
-        end = _parse_date(request.args.get("end")) or today
+        start = parse_date_or_none(request.args.get("start")) or today.replace(day=1)
+        end = parse_date_or_none(request.args.get("end")) or today
         provider = (visibility.provider_in_view(current_user, request.args.get("provider"))
                     if current_user.is_provider or request.args.get("provider") else None)
         rows = lot_svc.nf_report(current_user, start, end, provider=provider)

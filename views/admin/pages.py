@@ -1,23 +1,16 @@
-"""Request arguments shared by the custom pages: dates and periods."""
+"""Request arguments shared by the custom pages: periods (dates are read by ``models.values``)."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from flask import request
 
-
-def parse_date(value: str | None) -> date | None:
-    try:
-        return date.fromisoformat((value or "").strip())
-    except ValueError:
-        return None
+from models.values import parse_date_or_none
 
 
 def period_args(default_days: int = 90) -> tuple[date, date]:
-    from datetime import timedelta
-
-    end = parse_date(request.args.get("end")) or date.today()
-    start = parse_date(request.args.get("start")) or end - timedelta(days=default_days)
+    end = parse_date_or_none(request.args.get("end")) or date.today()
+    start = parse_date_or_none(request.args.get("start")) or end - timedelta(days=default_days)
     if start > end:
         start, end = end, start
     return start, end

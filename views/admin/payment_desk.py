@@ -15,11 +15,12 @@ from models.enums import PaymentMethod, PaymentOrderStatus
 from models.errors import CodedError
 from models.permissions import can
 from models.rules.withholdings import ADJUSTMENT_CODES
+from models.values import parse_date, parse_date_or_none
 from services import payments
 from services.actions import actions_for
 from views import documents, refusals
 from views.admin.base import SecurePage
-from views.admin.pages import parse_date, period_args
+from views.admin.pages import period_args
 
 
 class PaymentDeskView(SecurePage):
@@ -42,7 +43,7 @@ class PaymentDeskView(SecurePage):
         available = payments.payables(provider)
         errors, totals, adjustment = {}, None, None
         keys = request.form.getlist("doc") if request.method == "POST" else [p.key for p in available.all]
-        pay_date = parse_date(request.form.get("payment_date")) if request.method == "POST" else date.today()
+        pay_date = parse_date_or_none(request.form.get("payment_date")) if request.method == "POST" else date.today()
         if request.method == "POST":
             try:
                 adjustments = []
@@ -128,7 +129,7 @@ class PaymentDeskView(SecurePage):
         except ValueError:
             method = None
         try:
-            certs = payments.mark_paid(order, current_user, parse_date(request.form.get("paid_at")), method,
+            certs = payments.mark_paid(order, current_user, parse_date(request.form.get("paid_at"), "paid_at"), method,
                                        request.form.get("bank_name"), request.form.get("bank_agency"),
                                        request.form.get("bank_account"))
             db.session.commit()

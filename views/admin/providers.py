@@ -21,8 +21,9 @@ from models.base import db
 from models.enums import Country, LinkStatus, ProviderStatus, TaxCondition, TaxIdKind
 from models.permissions import can, may_manage_account
 from models.rules.providers import ProviderDraft, check_provider
+from models.values import int_arg
 from models.workflow import TransitionError, allowed_targets, transition
-from services import accounts
+from services import accounts, visibility
 from services.providers import check_new_or_changed, enum_values
 from views.admin.base import ProviderScopedView, SecureModelView
 
@@ -38,7 +39,7 @@ def _enum_value(value):
 class _PostedRowMixin:
     def _get_posted(self):
         """The row named by the posted ``id`` (provider scoping applies through get_one)."""
-        row_id = request.form.get("id", type=int)
+        row_id = request.form.get("id", type=int_arg)
         return self.get_one(str(row_id)) if row_id is not None else None
 
 
@@ -96,7 +97,7 @@ class ProviderView(_PostedRowMixin, ProviderScopedView):
         ok = super().validate_form(form)
         if not hasattr(form, "tax_id"):  # delete form
             return ok
-        provider_id = request.args.get("id", type=int) if request.endpoint.endswith("edit_view") else None
+        provider_id = request.args.get("id", type=int_arg) if request.endpoint.endswith("edit_view") else None
         _clean, errors = check_new_or_changed(self._draft(form), provider_id)
         for name, message in errors.items():
             if name in form:
@@ -275,7 +276,8 @@ class UserProviderView(_PostedRowMixin, ProviderScopedView):
         if not can(current_user, "approve", "user_provider"):
             abort(403)
         done = 0
-        for link in self.get_query().filter(self.model.id.in_([int(i) for i in ids])).all():
+        keys = [k for k in map(visibility.parse_id, ids) if k is not None]
+        for link in self.get_query().filter(self.model.id.in_(keys)).all():
             if link.status != LinkStatus.PENDING:
                 continue
             try:

@@ -16,7 +16,7 @@ from models import Lot, PayerSettings, Provider, TissSubmission
 from models.base import db
 from models.enums import Country, ProviderStatus
 from models.permissions import can
-from services import storage, visibility
+from services import visibility
 from services.pdf import pdf_context, pdf_response, render_pdf
 from services.tiss.answers import answer_filename, answer_message, guide_summaries
 from services.tiss.errors import TissError
@@ -24,6 +24,7 @@ from services.tiss.export import ExportError, export_filename, export_lot
 from services.tiss.intake import STORAGE_KIND, receive
 from services.tiss.ws.lot import SERVICE as LOT_SERVICE
 from views.admin.base import ProviderScopedView, SecurePage
+from views.downloads import send_bytes, send_stored
 
 
 def _visible_submission(submission_id: int, lot_document: bool = True) -> TissSubmission:
@@ -40,11 +41,8 @@ def _is_lot(submission: TissSubmission) -> bool:
 
 
 def _xml_response(data: bytes, filename: str, inline: bool = False) -> Response:
-    disposition = "inline" if inline else "attachment"
-    return Response(data, mimetype="application/xml", headers={
-        "Content-Disposition": f'{disposition}; filename="{filename}"', "X-Content-Type-Options": "nosniff",
-        "Content-Security-Policy": "default-src 'none'",
-    })
+    return send_bytes(data, filename, "application/xml", inline=inline,
+                      headers={"Content-Security-Policy": "default-src 'none'"})
 
 
 def result_context(submission: TissSubmission) -> dict:
@@ -105,13 +103,9 @@ class TissUploadView(SecurePage):
     @expose("/submission/<int:submission_id>/original")
     def original(self, submission_id: int):
         submission = _visible_submission(submission_id, lot_document=False)
-        try:
-            path = storage.path_of(STORAGE_KIND, submission.stored_name)
-        except ValueError:
-            abort(404)
-        if not path.is_file():
-            abort(404)
-        return _xml_response(path.read_bytes(), submission.filename.replace('"', ""))
+        response = send_stored(STORAGE_KIND, submission.stored_name, submission.filename, "application/xml")
+        response.headers["Content-Security-Policy"] = "default-src 'none'"
+        return response
 
     @expose("/submission/<int:submission_id>/answer.xml")
     def answer(self, submission_id: int):

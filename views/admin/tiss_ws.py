@@ -14,6 +14,7 @@ from forms.tiss_ws import TissWsLoginForm
 from models import TissWsCredential
 from models.base import db
 from models.permissions import can
+from models.values import int_arg
 from services.tiss import credentials
 from services.visibility import get_visible
 from views.admin.base import ProviderScopedView, SecurePage
@@ -132,6 +133,7 @@ class TissWsLoginView(SecurePage):
         """The provider search of the form's picker: ``[[id, label], ...]``."""
         if request.args.get("name") != PROVIDER_SEARCH.name:
             abort(404)
-        found = PROVIDER_SEARCH.get_list(request.args.get("query", ""), request.args.get("offset", 0, type=int),
-                                         min(request.args.get("limit", 10, type=int), 50))
+        offset = max(0, request.args.get("offset", 0, type=int_arg))
+        limit = min(max(1, request.args.get("limit", 10, type=int_arg)), 50)
+        found = PROVIDER_SEARCH.get_list(request.args.get("query", ""), offset, limit)
         return jsonify([PROVIDER_SEARCH.format(provider) for provider in found])
