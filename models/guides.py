@@ -23,6 +23,8 @@ class Guide(TimestampMixin, db.Model):
         sa.UniqueConstraint("provider_id", "number"),
         sa.Index("ix_guide_provider_type_emission", "provider_id", "guide_type", "emission_date"),
         sa.Index("ix_guide_provider_execution", "provider_id", "execution_date"),
+        # Adjudication history lookups: a lot's beneficiaries' guides around its execution dates
+        sa.Index("ix_guide_beneficiary_execution", "beneficiary_id", "execution_date"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
