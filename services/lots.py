@@ -472,6 +472,9 @@ def move_lot(lot: Lot, target: LotStatus, actor, reason: str | None = None) -> L
         lot.processing_date = date.today()
     if target == LotStatus.IN_ANALYSIS:
         analysis.start_values(lot)
+        from services.adjudication import analysis as adjudication  # it reads prices from this module
+
+        adjudication.propose(lot)
     if reason and target == LotStatus.AWAITING_INFO:
         lot.rejection_note = reason
     db.session.flush()

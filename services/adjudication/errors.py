@@ -14,6 +14,7 @@ class AdjudicationError(CodedError):
         "age_range": _l("The minimum age is above the maximum age."),
         "sex": _l("Sex must be F, M or empty."),
         "reason": _l("Say why the automatic glosa is removed."),
+        "not_editable": _l("Only a lot in analysis can be changed."),
         "not_pending": _l("This automatic glosa was already decided."),
         "forbidden": _l("You are not allowed to do this."),
         "percent": _l("The sampling percentage must be between 0 and 100."),

@@ -48,3 +48,13 @@ def record_applied(lot, rows: list[tuple[Finding, int, int, int]]) -> None:
             provider_id=lot.provider_id, lot_id=lot.id, guide_id=guide_id, guide_item_id=item_id,
             rule_id=finding.rule_id, code=finding.code, amount=finding.amount, reason=finding.message,
             status=FindingStatus.APPLIED, glosa_id=glosa_id))
+
+
+def lot_received(lot, applied: list[tuple[Finding, int, int, int]]) -> None:
+    """After the receiver stored ``lot``: keep the glosas applied at intake, then route the lot
+    (auto-adjudication or a clerk)."""
+    from services.adjudication import routing
+
+    record_applied(lot, applied)
+    db.session.flush()
+    routing.route(lot)

@@ -61,7 +61,7 @@ from models.enums import GlosaSource, GuideStatus, LotSource, LotStatus, Provide
 from models.rules.glosa_codes import description as glosa_description
 from models.rules.guide_checks import GuideFacts, ItemFacts, guide_occurrences
 from services import storage
-from services.adjudication.intake import IntakeFacts, adjudicate_lot, record_applied
+from services.adjudication.intake import IntakeFacts, adjudicate_lot, lot_received
 from services.lots import ZERO, LotError, attach_guides, max_guides_per_lot, open_lot, prices_for_competence
 from services.tiss import hashing, schemas, xmlsafe
 from services.tiss import message as reader
@@ -666,18 +666,15 @@ def _store(provider: Provider, header: reader.LotMessage, plan: _Plan, actor) ->
     item_id_of = dict(zip(item_keys, _insert_items(item_rows, want_ids=bool(plan.glosas))))
     _audit_received(lot, guide_ids, plan, len(item_rows))
 
-    if plan.glosas:
-        applied = []
-        for guide, index, amount, error, finding in plan.glosas:
-            glosa = Glosa(provider_id=provider.id, lot_id=lot.id, guide_id=guide_ids[guide.index],
-                          guide_item_id=item_id_of[(guide.index, index)],
-                          code_id=_glosa_code(finding.payer_code or error.code).id, amount=amount,
-                          reason=error.message)
-            db.session.add(glosa)
-            applied.append((finding, glosa))
-        db.session.flush()
-        record_applied(lot, [(finding, glosa.guide_id, glosa.guide_item_id, glosa.id) for finding, glosa in applied])
-        db.session.flush()
+    applied = []
+    for guide, index, amount, error, finding in plan.glosas:
+        glosa = Glosa(provider_id=provider.id, lot_id=lot.id, guide_id=guide_ids[guide.index],
+                      guide_item_id=item_id_of[(guide.index, index)],
+                      code_id=_glosa_code(finding.payer_code or error.code).id, amount=amount, reason=error.message)
+        db.session.add(glosa)
+        applied.append((finding, glosa))
+    db.session.flush()
+    lot_received(lot, [(finding, glosa.guide_id, glosa.guide_item_id, glosa.id) for finding, glosa in applied])
     return lot
 
 

@@ -16,6 +16,8 @@ from models.permissions import can
 from models.workflow import allowed_targets
 from services import analysis
 from services import lots as lot_svc
+from services.adjudication import analysis as adjudication
+from services.adjudication import page as adjudication_page
 from views import documents, refusals
 from views.admin.base import SecurePage
 
@@ -56,7 +58,18 @@ class AccountAuditView(SecurePage):
         return self.render("money/audit_lot.html", lot=lot, st=analysis.statement(lot), editable=editable,
                            codes=analysis.active_codes() if editable else [],
                            targets=[t.value for t in allowed_targets(lot, current_user)],
-                           currency=lot.provider.currency)
+                           currency=lot.provider.currency, **adjudication_page.context(lot, current_user))
+
+    @expose("/lot/<int:lot_id>/automatic/confirm", methods=("POST",))
+    def automatic_confirm(self, lot_id):
+        lot = self._lot(lot_id)
+        return self._run(lot, adjudication.confirm_all, lot, current_user, ok=_("Automatic glosas confirmed."))
+
+    @expose("/lot/<int:lot_id>/automatic/<int:finding_id>/remove", methods=("POST",))
+    def automatic_remove(self, lot_id, finding_id):
+        lot = self._lot(lot_id)
+        return self._run(lot, adjudication.remove, lot, finding_id, request.form.get("reason"), current_user,
+                         ok=_("Automatic glosa removed."), anchor="#automatic-glosas")
 
     @expose("/lot/<int:lot_id>/statement.pdf")
     def lot_pdf(self, lot_id):
