@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from models import (
+    AdjudicationFinding,
     AdjudicationRule,
     Beneficiary,
     Guide,
@@ -20,6 +21,7 @@ from models import (
     Procedure,
     ProcedureGroup,
 )
+from models.adjudication import FindingStatus
 from models.base import db
 from models.rules import adjudication as rules
 from models.rules.adjudication import Facts, Finding, Line, Member, Past, PlanFacts, ProcedureFacts, RuleFacts, Senha
@@ -132,6 +134,10 @@ def _history(lines, active, procedures, member_ids, codes, exclude_lot_id) -> li
                     Guide.lot_id.is_not(None), GuideItem.code.in_(codes)))
     if exclude_lot_id is not None:
         query = query.where(Guide.lot_id != exclude_lot_id)
+    # an item the rules glosed whole (a refused return visit) was not a service the payer accepted
+    query = query.where(~sa.exists().where(
+        AdjudicationFinding.guide_item_id == GuideItem.id, AdjudicationFinding.amount >= GuideItem.total_amount,
+        AdjudicationFinding.status.in_((FindingStatus.APPLIED, FindingStatus.CONFIRMED))))
     return [Past(b, c, d if isinstance(d, date) else date.fromisoformat(str(d)[:10]), p, g, q)
             for b, c, d, p, g, q in db.session.execute(query)]
 
