@@ -6,8 +6,15 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
-from models import AdjudicationFinding, AdjudicationRule, AdjudicationSettings, Glosa, Lot, LotAdjudication
-from models import WatchedProvider
+from models import (
+    AdjudicationFinding,
+    AdjudicationRule,
+    AdjudicationSettings,
+    Glosa,
+    Lot,
+    LotAdjudication,
+    WatchedProvider,
+)
 from models.adjudication import FindingStatus, RuleAction, RuleKind
 from models.base import db
 from models.enums import GuideType, LotStatus, Role
