@@ -46,7 +46,8 @@ COVERS = {
     "reference": {"ambulatory", "hospital", "obstetric"},
 }
 QUANTITY_CODES = {"procedure": "1820", "material": "2009", "medicine": "2109", "fee": "2308"}
-KINDS = ("eligibility", "waiting_period", "coverage", "sex_age", "quantity", "frequency", "duplicate",
+# The order rules run in: a duplicate is answered as such (1702) before it could count as a return visit.
+KINDS = ("eligibility", "waiting_period", "coverage", "sex_age", "duplicate", "quantity", "frequency",
          "prior_authorization", "contract_price")
 # Parameters each kind accepts (all optional: the catalogue and the plan give the defaults).
 PARAMETERS: dict[str, dict[str, type]] = {
