@@ -32,7 +32,8 @@ def consulta(card: str, day: date, number: str | None = None):
         number=number or f"D{f.unique_suffix():09d}", guide_type=GuideType.CONSULTA, operator_number=None,
         authorization_number=None, authorization_date=None, authorization_valid_to=None,
         beneficiary=SimpleNamespace(card_number=card), emission_date=day, execution_date=day,
-        execution_time=time(9, 0), professional=professional, location=location, items=[item], total_amount=Decimal("150.00"))
+        execution_time=time(9, 0), professional=professional, location=location, items=[item],
+        total_amount=Decimal("150.00"))
 
 
 def send(provider, guides):
