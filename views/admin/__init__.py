@@ -21,6 +21,7 @@ from views.admin.adjudication import (
     ProcedureView,
     WatchedProviderView,
 )
+from views.admin.adjudication_pages import AdjudicationPageView
 from views.admin.appeals import AppealDeskView
 from views.admin.audit import AccountAuditView
 from views.admin.billing import (
@@ -94,6 +95,7 @@ PAGES = [
     (ProviderLoginView, _l("New provider login"), PROVIDERS, "provider_login", "/admin/provider-login"),
     (TissWsLoginView, _l("New web-service login"), PROVIDERS, "tiss_ws_login", "/admin/tiss-ws-login"),
     (OutboxView, _l("Outbox"), CONFIGURATION, "outbox", "/admin/outbox"),
+    (AdjudicationPageView, _l("Adjudication"), CONFIGURATION, "adjudication", "/admin/adjudication"),
 ]
 
 # CRUD screens of every entity: (view, model, menu name, menu); endpoint = table name, except
