@@ -17,6 +17,7 @@ from models.workflow import allowed_targets
 from services import analysis
 from services import lots as lot_svc
 from services.adjudication import analysis as adjudication
+from services.adjudication import invoices as invoice_flags
 from services.adjudication import page as adjudication_page
 from views import documents, refusals
 from views.admin.base import SecurePage
@@ -49,7 +50,8 @@ class AccountAuditView(SecurePage):
         if can(current_user, "debit", "invoice"):
             invoices = db.session.scalars(select(Invoice).where(Invoice.status.in_(analysis.DEBITABLE))
                                           .order_by(Invoice.last_movement_at).limit(100)).all()
-        return self.render("money/audit_index.html", lots=lots, statuses=statuses, wanted=wanted, invoices=invoices)
+        return self.render("money/audit_index.html", lots=lots, statuses=statuses, wanted=wanted, invoices=invoices,
+                           duplicate_periods=invoice_flags.duplicate_periods(invoices))
 
     @expose("/lot/<int:lot_id>")
     def lot(self, lot_id):
@@ -179,7 +181,8 @@ class AccountAuditView(SecurePage):
         return self.render("money/audit_invoice.html", invoice=invoice, debits=analysis.invoice_debits(invoice),
                            codes=analysis.active_codes(), errors=errors, form=request.form,
                            can_debit=can(current_user, "debit", "invoice") and invoice.status in analysis.DEBITABLE,
-                           currency=invoice.provider.currency)
+                           currency=invoice.provider.currency,
+                           duplicate_of=invoice_flags.duplicate_periods([invoice]).get(invoice.id))
 
     @expose("/invoice/<int:invoice_id>/debit/<int:glosa_id>/delete", methods=("POST",))
     def invoice_debit_delete(self, invoice_id, glosa_id):
