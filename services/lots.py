@@ -309,6 +309,9 @@ def issue_lot(provider, guides: Sequence[Guide], *, competence: str, actor, sour
     # Totals from the database, so lot = Σ guides holds even if a guide changed meanwhile.
     recompute_lot_total(lot, ids)
     db.session.flush()
+    from services.adjudication.intake import lot_built  # the engine reads prices from this module
+
+    lot_built(lot)
     return lot
 
 

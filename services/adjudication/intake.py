@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from models import AdjudicationFinding
+from models import AdjudicationFinding, Glosa
 from models.adjudication import FindingStatus
 from models.base import db
 from models.rules.adjudication import Finding, Line
@@ -48,6 +48,27 @@ def record_applied(lot, rows: list[tuple[Finding, int, int, int]]) -> None:
             provider_id=lot.provider_id, lot_id=lot.id, guide_id=guide_id, guide_item_id=item_id,
             rule_id=finding.rule_id, code=finding.code, amount=finding.amount, reason=finding.message,
             status=FindingStatus.APPLIED, glosa_id=glosa_id))
+
+
+def lot_built(lot) -> list[Finding]:
+    """A lot the lot builder issued from guides already in the database: the rules acting at intake
+    glose its items as the receiver does, then the lot is routed."""
+    from services.adjudication.analysis import lines_of_lot
+    from services.adjudication.codes import glosa_code_row
+
+    lines, item_ids, guide_ids = lines_of_lot(lot)
+    findings = engine.run(lines, engine.load_rules("refuse"), exclude_lot_id=lot.id)
+    glosas = []
+    for finding in findings:
+        glosa = Glosa(provider_id=lot.provider_id, lot_id=lot.id, guide_id=guide_ids[finding.guide],
+                      guide_item_id=item_ids[(finding.guide, finding.item)],
+                      code_id=glosa_code_row(finding.payer_code or finding.code).id, amount=finding.amount,
+                      reason=finding.message)
+        db.session.add(glosa)
+        glosas.append((finding, glosa))
+    db.session.flush()
+    lot_received(lot, [(f, g.guide_id, g.guide_item_id, g.id) for f, g in glosas])
+    return findings
 
 
 def lot_received(lot, applied: list[tuple[Finding, int, int, int]]) -> None:
