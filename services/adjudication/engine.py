@@ -67,15 +67,8 @@ def load_facts(lines: list[Line], active: list[RuleFacts], *, exclude_lot_id: in
     codes = {line.code for line in lines}
     needs_members = kinds & {"eligibility", "waiting_period", "coverage", "sex_age"} or any(r.plan_id for r in active)
     if needs_members and member_ids:
-        facts.members = {row.id: Member(row.sex, row.birth_date, row.health_plan_id, row.coverage_start,
-                                        row.coverage_end, row.suspended_from, row.suspended_to)
-                         for row in db.session.execute(
-                             sa.select(Beneficiary.id, Beneficiary.sex, Beneficiary.birth_date,
-                                       Beneficiary.health_plan_id, Beneficiary.coverage_start,
-                                       Beneficiary.coverage_end, Beneficiary.suspended_from,
-                                       Beneficiary.suspended_to).where(Beneficiary.id.in_(member_ids)))}
-    if kinds & {"waiting_period", "coverage"}:
-        facts.plans = _plans({m.plan_id for m in facts.members.values() if m.plan_id})
+        facts.members, facts.plans = _members_and_plans(member_ids, with_plans=bool(kinds & {"waiting_period",
+                                                                                                "coverage"}))
     if kinds - {"eligibility", "duplicate", "contract_price"} or any(r.group_id for r in active):
         facts.procedures = {row.code: ProcedureFacts(
             row.code, row.group_id, _value(row.segmentation), _value(row.waiting_kind) or "other", row.sex,
@@ -89,7 +82,9 @@ def load_facts(lines: list[Line], active: list[RuleFacts], *, exclude_lot_id: in
             .outerjoin(ProcedureGroup, ProcedureGroup.id == Procedure.group_id).where(Procedure.code.in_(codes)))}
     if kinds & {"frequency", "duplicate"} and member_ids:
         facts.history = _history(lines, active, facts.procedures, member_ids, codes, exclude_lot_id)
-    if "prior_authorization" in kinds:
+    authorizing = any(r.kind == "prior_authorization" and r.parameters.get("all") for r in active) or any(
+        p.requires_authorization for p in facts.procedures.values())
+    if "prior_authorization" in kinds and authorizing:  # no senha to look up when no procedure needs one
         numbers = {line.authorization_number for line in lines if line.authorization_number}
         facts.senhas = {row.number: Senha(row.number, row.beneficiary_id, row.procedure_code, row.quantity,
                                           row.valid_to)
@@ -101,18 +96,26 @@ def load_facts(lines: list[Line], active: list[RuleFacts], *, exclude_lot_id: in
     return facts
 
 
-def _plans(ids: set[int]) -> dict[int, PlanFacts]:
-    if not ids:
-        return {}
+def _members_and_plans(ids: set[int], *, with_plans: bool) -> tuple[dict[int, Member], dict[int, PlanFacts]]:
+    """The lot's beneficiaries and, joined in the same query, their plans' segmentation and carências."""
+    columns = [Beneficiary.id, Beneficiary.sex, Beneficiary.birth_date, Beneficiary.health_plan_id,
+               Beneficiary.coverage_start, Beneficiary.coverage_end, Beneficiary.suspended_from,
+               Beneficiary.suspended_to]
+    query = sa.select(*columns)
+    if with_plans:
+        query = (sa.select(*columns, HealthPlan.segmentation, PlanWaitingPeriod.group_id, PlanWaitingPeriod.days)
+                 .outerjoin(HealthPlan, HealthPlan.id == Beneficiary.health_plan_id)
+                 .outerjoin(PlanWaitingPeriod, PlanWaitingPeriod.plan_id == HealthPlan.id))
+    members: dict[int, Member] = {}
+    segmentation: dict[int, str] = {}
     waiting: dict[int, dict[int, int]] = defaultdict(dict)
-    segmentation = {}
-    for plan_id, seg, group_id, days in db.session.execute(
-            sa.select(HealthPlan.id, HealthPlan.segmentation, PlanWaitingPeriod.group_id, PlanWaitingPeriod.days)
-            .outerjoin(PlanWaitingPeriod, PlanWaitingPeriod.plan_id == HealthPlan.id).where(HealthPlan.id.in_(ids))):
-        segmentation[plan_id] = _value(seg)
-        if group_id is not None:
-            waiting[plan_id][group_id] = days
-    return {plan_id: PlanFacts(seg, waiting.get(plan_id, {})) for plan_id, seg in segmentation.items()}
+    for row in db.session.execute(query.where(Beneficiary.id.in_(ids))):
+        members[row[0]] = Member(*row[1:8])
+        if with_plans and row[3] is not None and row[8] is not None:
+            segmentation[row[3]] = _value(row[8])
+            if row[9] is not None:
+                waiting[row[3]][row[9]] = row[10]
+    return members, {plan_id: PlanFacts(seg, waiting.get(plan_id, {})) for plan_id, seg in segmentation.items()}
 
 
 def _history(lines, active, procedures, member_ids, codes, exclude_lot_id) -> list[Past]:

@@ -11,12 +11,11 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
-from models import Guide, GuideItem, Provider
+from models import Guide, GuideItem, PriceTable, PriceTableItem, Provider
 from models.base import db
 from models.rules.adjudication import Line, RuleFacts
 from services.adjudication import engine
 from services.adjudication.errors import AdjudicationError
-from services.lots import price_map
 
 CHUNK = 500
 
@@ -56,17 +55,36 @@ def _chunks(start: date, end: date):
         after = ids[-1]
 
 
-def _lines(ids: list[int], prices: dict) -> list[Line]:
+def _prices(provider_ids: set[int], on: date, prices: dict) -> None:
+    """Contracted prices of every provider not yet in ``prices`` (one query): general tables,
+    overridden by the provider's own, valid ``on``."""
+    wanted = provider_ids - prices.keys()
+    if not wanted:
+        return
+    general: dict[str, Decimal] = {}
+    own: dict[int, dict[str, Decimal]] = defaultdict(dict)
+    for code, unit_price, owner in db.session.execute(
+            sa.select(PriceTableItem.code, PriceTableItem.unit_price, PriceTable.provider_id)
+            .join(PriceTable, PriceTable.id == PriceTableItem.price_table_id)
+            .where(sa.or_(PriceTable.provider_id.in_(wanted), PriceTable.provider_id.is_(None)),
+                   PriceTable.valid_from <= on, sa.or_(PriceTable.valid_to.is_(None), PriceTable.valid_to >= on))
+            .order_by(PriceTable.valid_from)):
+        (general if owner is None else own[owner])[code] = unit_price
+    for provider_id in wanted:
+        prices[provider_id] = {**general, **own.get(provider_id, {})}
+
+
+def _lines(ids: list[int], prices: dict, on: date | None = None) -> list[Line]:
     rows = db.session.execute(
         sa.select(Guide.id, Guide.provider_id, Guide.beneficiary_id, Guide.execution_date,
                   Guide.authorization_number, GuideItem.code, GuideItem.kind, GuideItem.quantity,
                   GuideItem.unit_price, GuideItem.total_amount, GuideItem.execution_date)
         .join(GuideItem, GuideItem.guide_id == Guide.id).where(Guide.id.in_(ids)).order_by(Guide.id, GuideItem.id))
+    rows = rows.all()
+    _prices({row[1] for row in rows}, on or date.today(), prices)
     lines, position = [], {}
     for g_id, provider_id, ben, day, senha, code, kind, qty, unit, total, i_day in rows:
         index = position[g_id] = position.get(g_id, -1) + 1
-        if provider_id not in prices:
-            prices[provider_id] = price_map(provider_id, day)
         lines.append(Line(f"{g_id}", index, provider_id, ben, i_day or day, code, getattr(kind, "value", kind), qty,
                           unit, total, senha, g_id, prices[provider_id].get(code)))
     return lines
@@ -82,7 +100,7 @@ def simulate(rule: RuleFacts, start: date, end: date) -> Simulation:
     prices: dict = {}
     provider_of: dict[str, int] = {}
     for ids in _chunks(start, end):
-        lines = _lines(ids, prices)
+        lines = _lines(ids, prices, end)
         out.guides_read += len(ids)
         provider_of.update({line.guide: line.provider_id for line in lines})
         for finding in engine.run(lines, [rule]):
