@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 from models import AdjudicationFinding, AdjudicationSettings, Lot, LotAdjudication, User, WatchedProvider
 from models.base import db, utcnow
 from models.enums import LotStatus, Role
+from models.permissions import can
 from services.adjudication import analysis, engine
 
 SYSTEM_EMAIL = "adjudication@system.invalid"
@@ -73,11 +74,13 @@ def route(lot: Lot) -> LotAdjudication:
     watched = db.session.scalar(sa.select(WatchedProvider.id).where(WatchedProvider.provider_id == lot.provider_id)
                                 ) is not None
     reason = decide(lot, clean=clean, settings=settings, watched=watched)
+    system = system_user() if reason == "automatic" else None
+    if system is not None and not (can(system, "analyse", "lot") and can(system, "finish_analysis", "lot")):
+        reason = "disabled"  # an administrator switched the system's account off: clerks analyse
     row = LotAdjudication(lot_id=lot.id, provider_id=lot.provider_id, automatic=reason == "automatic",
                           reason=reason)
     db.session.add(row)
     if reason == "automatic":
-        system = system_user()
         move_lot(lot, LotStatus.IN_ANALYSIS, system)
         move_lot(lot, LotStatus.ANALYSED, system)
     db.session.flush()

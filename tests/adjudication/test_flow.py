@@ -199,3 +199,11 @@ def test_sampling_is_reproducible_from_the_protocol():
     assert draws == [routing.drawn(n, 10) for n in range(1, 2001)]
     assert 150 < sum(draws) < 250, "about 10% drawn"
     assert not any(routing.drawn(n, 0) for n in range(100)) and all(routing.drawn(n, 100) for n in range(100))
+
+
+def test_a_disabled_system_account_sends_lots_to_clerks(clinic):
+    settings()
+    routing.system_user().is_enabled = False
+    db.session.commit()
+    lot = db.session.get(Lot, receive(clinic.lot_file(), "a.xml").lot.id)
+    assert lot.status == LotStatus.RECEIVED and routing.routing_of(lot).reason == "disabled"
