@@ -207,3 +207,25 @@ def test_a_disabled_system_account_sends_lots_to_clerks(clinic):
     db.session.commit()
     lot = db.session.get(Lot, receive(clinic.lot_file(), "a.xml").lot.id)
     assert lot.status == LotStatus.RECEIVED and routing.routing_of(lot).reason == "disabled"
+
+
+def test_analysis_page_shows_automatic_glosas_and_confirms_them(clinic, client, make_user, login):
+    add_rule(RuleKind.DUPLICATE, action=RuleAction.PROPOSE, name="Duplicidade proposta")
+    card = clinic.patients[0].card_number
+    receive(clinic.lot_file([consulta(clinic, card)], guide_type=GuideType.CONSULTA), "a.xml")
+    intake = receive(clinic.lot_file([consulta(clinic, card)], guide_type=GuideType.CONSULTA), "b.xml")
+    clerk = make_user(Role.CLERK)
+    lot = db.session.get(Lot, intake.lot.id)
+    move_lot(lot, LotStatus.IN_ANALYSIS, clerk)
+    db.session.commit()
+    login(clerk)
+    page = client.get(f"/admin/account-audit/lot/{lot.id}").get_data(as_text=True)
+    assert 'id="automatic-glosas"' in page and "Duplicidade proposta" in page and "automatic" in page
+    finding = adjudication.pending(lot)[0]
+    refused = client.post(f"/admin/account-audit/lot/{lot.id}/automatic/{finding.id}/remove", data={"reason": ""},
+                          follow_redirects=True)
+    assert "Say why the automatic glosa is removed." in refused.get_data(as_text=True)
+    client.post(f"/admin/account-audit/lot/{lot.id}/automatic/confirm")
+    assert db.session.scalar(sa.select(Glosa.amount).where(Glosa.lot_id == lot.id)) == Decimal("150.00")
+    assert 'data-action="confirm-automatic"' not in client.get(f"/admin/account-audit/lot/{lot.id}").get_data(
+        as_text=True)
