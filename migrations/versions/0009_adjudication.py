@@ -191,11 +191,13 @@ def upgrade():
 
     with op.batch_alter_table('guide', schema=None) as batch_op:
         batch_op.create_index('ix_guide_beneficiary_execution', ['beneficiary_id', 'execution_date'], unique=False)
+        batch_op.create_index('ix_guide_execution_id', ['execution_date', 'id'], unique=False)
 
 
 
 def downgrade():
     with op.batch_alter_table('guide', schema=None) as batch_op:
+        batch_op.drop_index('ix_guide_execution_id')
         batch_op.drop_index('ix_guide_beneficiary_execution')
 
     with op.batch_alter_table('beneficiary', schema=None) as batch_op:

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -61,6 +61,18 @@ PARAMETERS: dict[str, dict[str, type]] = {
     "prior_authorization": {"all": bool},
     "contract_price": {},
 }
+
+
+@dataclass(frozen=True)
+class _Message:
+    text: str
+    params: dict
+
+
+def _l(text: str, **params) -> _Message:
+    """A message to translate once per adjudication (translating each finding's lazily costs more than
+    the rules themselves on a lot with many findings); the msgid is extracted like any ``_l``."""
+    return _Message(text, params)
 
 
 def money(value) -> Decimal:
@@ -390,6 +402,7 @@ def adjudicate(facts: Facts, rules: Iterable[RuleFacts]) -> list[Finding]:
         history_by[(past.beneficiary_id, past.code)].append(past)
     ctx: dict = {"history_by": history_by, "own_guides": {line.guide_id for line in facts.lines if line.guide_id}}
     out: list[Finding] = []
+    translated: dict[str, str] = {}
     ordered = sorted(facts.lines, key=lambda x: (x.execution_date or date.min, x.guide, x.item))
     for line in ordered:
         member = facts.members.get(line.beneficiary_id)
@@ -408,6 +421,10 @@ def adjudicate(facts: Facts, rules: Iterable[RuleFacts]) -> list[Finding]:
             if amount <= 0:
                 continue
             left -= amount
+            template = translated.get(message.text)
+            if template is None:
+                template = translated[message.text] = gettext(message.text)
+            text = template % {k: str(v) for k, v in message.params.items()} if message.params else template
             out.append(Finding(line.guide, line.item, rule.code or code, amount, rule.id, rule.name, rule.action,
-                               str(message), rule.payer_code))
+                               text, rule.payer_code))
     return out

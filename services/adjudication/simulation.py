@@ -44,15 +44,19 @@ class Simulation:
 
 
 def _chunks(start: date, end: date):
-    after = 0
+    """Guide ids in lots, executed in [start, end], in keyset chunks by (execution date, id): each chunk
+    spans few days, so the history its rules read stays small."""
+    after = (start - timedelta(days=1), 0)
     while True:
-        ids = list(db.session.scalars(
-            sa.select(Guide.id).where(Guide.lot_id.is_not(None), Guide.execution_date.between(start, end),
-                                      Guide.id > after).order_by(Guide.id).limit(CHUNK)))
-        if not ids:
+        rows = db.session.execute(
+            sa.select(Guide.execution_date, Guide.id)
+            .where(Guide.execution_date.between(start, end), Guide.lot_id.is_not(None),
+                   sa.tuple_(Guide.execution_date, Guide.id) > sa.tuple_(sa.literal(after[0]), sa.literal(after[1])))
+            .order_by(Guide.execution_date, Guide.id).limit(CHUNK)).all()
+        if not rows:
             return
-        yield ids
-        after = ids[-1]
+        yield [row[1] for row in rows]
+        after = tuple(rows[-1])
 
 
 def _prices(provider_ids: set[int], on: date, prices: dict) -> None:
