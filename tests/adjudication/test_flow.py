@@ -229,3 +229,19 @@ def test_analysis_page_shows_automatic_glosas_and_confirms_them(clinic, client, 
     assert db.session.scalar(sa.select(Glosa.amount).where(Glosa.lot_id == lot.id)) == Decimal("150.00")
     assert 'data-action="confirm-automatic"' not in client.get(f"/admin/account-audit/lot/{lot.id}").get_data(
         as_text=True)
+
+
+def test_cli_json_line_lists_the_glosas_with_their_rule(app, clinic, tmp_path):
+    import json
+
+    add_rule(RuleKind.DUPLICATE, name="Cobrança em duplicidade")
+    card = clinic.patients[0].card_number
+    first, second = tmp_path / "a.xml", tmp_path / "b.xml"
+    first.write_bytes(clinic.lot_file([consulta(clinic, card)], guide_type=GuideType.CONSULTA))
+    again = consulta(clinic, card)
+    second.write_bytes(clinic.lot_file([again], guide_type=GuideType.CONSULTA))
+    result = app.test_cli_runner().invoke(args=["tiss", "import", str(first), str(second), "--readers", "0"])
+    lines = [json.loads(line) for line in result.output.strip().splitlines()]
+    assert result.exit_code == 0 and "glosas" not in lines[0]
+    assert [{k: g[k] for k in ("guide", "code", "amount", "rule")} for g in lines[1]["glosas"]] == [
+        {"guide": again.number, "code": "1702", "amount": "150.00", "rule": "Cobrança em duplicidade"}]
