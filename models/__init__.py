@@ -1,4 +1,16 @@
 """The domain model. Importing this package registers every table on ``db.metadata``."""
+from models.adjudication import (
+    AdjudicationFinding,
+    AdjudicationRule,
+    AdjudicationSettings,
+    HealthPlan,
+    LotAdjudication,
+    PlanWaitingPeriod,
+    PriorAuthorization,
+    Procedure,
+    ProcedureGroup,
+    WatchedProvider,
+)
 from models.audit import AuditLog
 from models.audit_chain import AuditChainLink, AuditCheckpoint
 from models.authorizations import Authorization, AuthorizationOrder
@@ -31,4 +43,6 @@ __all__ = [
     "WithholdingCertificate", "WithholdingRule", "PriceTable", "PriceTableItem", "Professional",
     "Provider", "ServiceLocation", "ServiceType", "UserProvider", "Counter", "TissSubmission", "TissWsCredential",
     "User", "UserSession",
+    "AdjudicationFinding", "AdjudicationRule", "AdjudicationSettings", "HealthPlan", "LotAdjudication",
+    "PlanWaitingPeriod", "PriorAuthorization", "Procedure", "ProcedureGroup", "WatchedProvider",
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import db, enum_column
 from models.enums import AffiliationType
@@ -22,6 +22,14 @@ class Beneficiary(db.Model):
     document: Mapped[str | None] = mapped_column(sa.String(20), comment="DNI / CPF")
     plan: Mapped[str | None] = mapped_column(sa.String(60))
     active: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    # Adjudication (issue 15): the plan and the dates that decide eligibility and carências
+    health_plan_id: Mapped[int | None] = mapped_column(sa.ForeignKey("health_plan.id"), index=True)
+    coverage_start: Mapped[date | None] = mapped_column(comment="inclusão")
+    coverage_end: Mapped[date | None] = mapped_column(comment="exclusão")
+    suspended_from: Mapped[date | None]
+    suspended_to: Mapped[date | None]
+
+    health_plan = relationship("HealthPlan")
 
     def __str__(self) -> str:
         return f"{self.card_number} - {self.name}"

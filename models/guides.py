@@ -23,6 +23,10 @@ class Guide(TimestampMixin, db.Model):
         sa.UniqueConstraint("provider_id", "number"),
         sa.Index("ix_guide_provider_type_emission", "provider_id", "guide_type", "emission_date"),
         sa.Index("ix_guide_provider_execution", "provider_id", "execution_date"),
+        # Adjudication history lookups: a lot's beneficiaries' guides around its execution dates
+        sa.Index("ix_guide_beneficiary_execution", "beneficiary_id", "execution_date"),
+        # Re-evaluation and rule simulation walk a period in execution-date order (keyset)
+        sa.Index("ix_guide_execution_id", "execution_date", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

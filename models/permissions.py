@@ -44,6 +44,16 @@ MATRIX: dict[str, dict[Role, frozenset[str]]] = {
     "professional": _grant(((A, K), CRUD), ((C, S), READ), (P, VIEW)),
     "service_location": _grant(((A, K), CRUD), ((C, S), READ), (P, VIEW)),
     "beneficiary": _grant((A, CRUD), ((C, K, S), READ)),
+    # Adjudication (rules as data): admins configure, staff read; clerks act on the findings
+    "health_plan": _grant((A, CRUD), ((C, K, S), READ)),
+    "procedure_group": _grant((A, CRUD), ((C, K, S), READ)),
+    "plan_waiting_period": _grant((A, CRUD), ((C, K, S), READ)),
+    "procedure": _grant((A, CRUD), ((C, K, S), READ)),
+    "adjudication_rule": _grant((A, CRUD | {"simulate"}), ((C, S), READ)),
+    "prior_authorization": _grant((A, CRUD), (C, {"view", "create", "edit", "export"}), (S, READ)),
+    "adjudication_settings": _grant((A, {"view", "create", "edit"}), ((C, S), VIEW)),
+    "watched_provider": _grant((A, CRUD), ((C, S), READ)),
+    "adjudication_finding": _grant((C, READ | {"confirm", "remove"}), ((A, S), READ)),
     # Invoices (IOMA)
     "authorization": _grant((A, CRUD), (C, {"view", "create", "edit", "export"}), (S, READ), (P, VIEW)),
     "authorization_order": _grant((A, CRUD), (C, {"view", "create", "edit"}), (S, VIEW), (P, VIEW)),

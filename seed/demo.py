@@ -53,6 +53,7 @@ from models.enums import (
 )
 from models.rules.glosa_codes import TABLE_38
 from models.sequences import next_value
+from seed import demo_adjudication
 from seed import factories as f
 from services.tiss.credentials import password_hash_of
 
@@ -171,6 +172,7 @@ def _load(today: date, rng: random.Random) -> None:
 
     argentine = _argentine_side(today, rng, staff)
     brazilian = _brazilian_side(today, rng, staff)
+    demo_adjudication.load(today)
     db.session.flush()
     _payments(today, staff, argentine, brazilian)
 

@@ -281,6 +281,9 @@ def issue_lot(provider, guides: Sequence[Guide], *, competence: str, actor, sour
     # Totals from the database, so lot = Σ guides holds even if a guide changed meanwhile.
     recompute_lot_total(lot, ids)
     db.session.flush()
+    from services.adjudication.intake import lot_built  # the engine reads prices from this module
+
+    lot_built(lot)
     return lot
 
 
@@ -444,6 +447,9 @@ def move_lot(lot: Lot, target: LotStatus, actor, reason: str | None = None) -> L
         lot.processing_date = date.today()
     if target == LotStatus.IN_ANALYSIS:
         analysis.start_values(lot)
+        from services.adjudication import analysis as adjudication  # it reads prices from this module
+
+        adjudication.propose(lot)
     if reason and target == LotStatus.AWAITING_INFO:
         lot.rejection_note = reason
     db.session.flush()

@@ -11,6 +11,7 @@ Checks run in a real payer's order and stop at the first failing step:
 5. one guide type, at most ``max_guides_per_lot`` (≤ 100) guides ....... 5015
 6. same provider's ``numeroLote`` not already received (not cancelled) .. 1308
 7. per-guide occurrences, the lot builder's rules (models.rules.guide_checks)
+8. the adjudication rules acting at intake (``services.adjudication``): glosas, not refusals
 
 Step 1 and the reading of the file (its guides, its hash) need no database
 (``read_file``); steps 2–7 and the writes do (``record``): the CLI reads files in
@@ -18,7 +19,8 @@ parallel processes and records them in one.
 
 A file that passes is stored in one transaction (the lot through ``services.lots.open_lot``
 with a protocol from the database sequence, then its guides and items); values above the
-price table (1705) are accepted and answered as per-guide glosas. A file that fails
+price table (1705) and whatever the adjudication rules glose at intake are accepted and answered as
+per-guide glosas. A file that fails
 leaves no lot, guide or item row — only its TissSubmission history row.
 """
 from __future__ import annotations
@@ -60,6 +62,7 @@ from models.rules.glosa_codes import description as glosa_description
 from models.rules.guide_checks import GuideFacts, ItemFacts, guide_occurrences
 from models.values import Competence
 from services import storage
+from services.adjudication.intake import IntakeFacts, adjudicate_lot, lot_received
 from services.lots import ZERO, LotError, attach_guides, max_guides_per_lot, open_lot, prices_for_competence
 from services.tiss import hashing, schemas, xmlsafe
 from services.tiss import message as reader
@@ -68,7 +71,7 @@ from services.tiss.errors import TissError, TissRefused
 
 STORAGE_KIND = "tiss"
 SUPPORTED_TRANSACTION = "ENVIO_LOTE_GUIAS"
-# Occurrences a received lot is accepted with, answered as glosas of the excess value.
+# Occurrences the adjudication engine answers as glosas (the contracted-price rule) instead of refusing.
 GLOSA_ONLY = {"1705"}
 
 
@@ -452,10 +455,11 @@ class _Plan:
     catalogue: dict[str, tuple[int, str]]
     competence: str
     errors: list[TissError] = field(default_factory=list)
-    glosas: list[tuple[reader.GuideData, int, Decimal, TissError]] = field(default_factory=list)
+    glosas: list[tuple[reader.GuideData, int, Decimal, TissError, object]] = field(default_factory=list)
 
     def glosa_dicts(self) -> list[dict]:
-        return [{**error.as_dict(), "amount": str(amount)} for _g, _i, amount, error in self.glosas]
+        return [{**error.as_dict(), "amount": str(amount), "rule": finding.rule}
+                for _g, _i, amount, error, finding in self.glosas]
 
 
 def _competence(day: date | None, today: date) -> str:
@@ -483,6 +487,7 @@ def _guide_checks(provider: Provider, guides: list[reader.GuideData], today: dat
     plan = _Plan(guides=guides, beneficiaries=beneficiaries, existing=existing, catalogue=catalogue,
                  competence=_competence(max(dates) if dates else None, today))
     prices: dict[str, dict] = {}
+    tables: dict[int, dict] = {}
     seen: Counter = Counter()
     for guide in guides:
         seen[guide.number] += 1
@@ -490,6 +495,7 @@ def _guide_checks(provider: Provider, guides: list[reader.GuideData], today: dat
         table = prices.get(competence)
         if table is None:
             table = prices[competence] = prices_for_competence(provider.id, competence)
+        tables[guide.index] = table
         beneficiary = beneficiaries.get(guide.card_number)
         current = existing.get(guide.number)
         facts = GuideFacts(
@@ -506,22 +512,27 @@ def _guide_checks(provider: Provider, guides: list[reader.GuideData], today: dat
             facts, competence=competence, today=today, prices=table,
             in_active_lot=current is not None and current.lot_id is not None, duplicate=seen[guide.number] > 1,
         )
-        glosed_items = set()
-        for occurrence in occurrences:
-            error = TissError(occurrence.code, str(occurrence.message), guide=guide.number,
-                              element=_element_for(guide, occurrence))
-            if occurrence.code not in GLOSA_ONLY:
-                plan.errors.append(error)
-                continue
-            if occurrence.item is None or occurrence.item in glosed_items:
-                continue
-            item = guide.items[occurrence.item]
-            unit = min(item.unit_price, table.get(item.code, item.unit_price))
-            excess = to_money(item.total) - to_money(unit * item.quantity)
-            if excess > 0:
-                glosed_items.add(occurrence.item)
-                plan.glosas.append((guide, occurrence.item, excess, error))
+        plan.errors.extend(
+            TissError(occurrence.code, str(occurrence.message), guide=guide.number,
+                      element=_element_for(guide, occurrence))
+            for occurrence in occurrences if occurrence.code not in GLOSA_ONLY)
+    if not plan.errors:
+        by_number = {guide.number: guide for guide in guides}
+        for finding in adjudicate_lot(IntakeFacts(provider.id, guides, {c: b[0] for c, b in beneficiaries.items()},
+                                                  tables)):
+            guide = by_number[finding.guide]
+            error = TissError(finding.code, finding.message, guide=guide.number,
+                              element=_element_for(guide, _ItemField(finding.item)))
+            plan.glosas.append((guide, finding.item, finding.amount, error, finding))
     return plan
+
+
+@dataclass(frozen=True)
+class _ItemField:
+    """Where a finding points: its item's procedure code."""
+
+    item: int
+    field: str = "code"
 
 
 # Storing ---------------------------------------------------------------------------
@@ -655,13 +666,15 @@ def _store(provider: Provider, header: reader.LotMessage, plan: _Plan, actor) ->
     item_id_of = dict(zip(item_keys, _insert_items(item_rows, want_ids=bool(plan.glosas))))
     _audit_received(lot, guide_ids, plan, len(item_rows))
 
-    if plan.glosas:
-        code = _glosa_code("1705")
-        for guide, index, amount, error in plan.glosas:
-            db.session.add(Glosa(provider_id=provider.id, lot_id=lot.id, guide_id=guide_ids[guide.index],
-                                 guide_item_id=item_id_of[(guide.index, index)], code_id=code.id, amount=amount,
-                                 reason=error.message))
-        db.session.flush()
+    applied = []
+    for guide, index, amount, error, finding in plan.glosas:
+        glosa = Glosa(provider_id=provider.id, lot_id=lot.id, guide_id=guide_ids[guide.index],
+                      guide_item_id=item_id_of[(guide.index, index)],
+                      code_id=_glosa_code(finding.payer_code or error.code).id, amount=amount, reason=error.message)
+        db.session.add(glosa)
+        applied.append((finding, glosa))
+    db.session.flush()
+    lot_received(lot, [(finding, glosa.guide_id, glosa.guide_item_id, glosa.id) for finding, glosa in applied])
     return lot
 
 

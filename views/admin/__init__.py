@@ -10,6 +10,18 @@ from flask_login import current_user
 import models as m
 from services.visibility import awaiting_link
 from views.admin.accounts import LinkRequestView, OutboxView, ProviderLoginView
+from views.admin.adjudication import (
+    AdjudicationFindingView,
+    AdjudicationRuleView,
+    AdjudicationSettingsView,
+    HealthPlanView,
+    PlanWaitingPeriodView,
+    PriorAuthorizationView,
+    ProcedureGroupView,
+    ProcedureView,
+    WatchedProviderView,
+)
+from views.admin.adjudication_pages import AdjudicationPageView
 from views.admin.appeals import AppealDeskView
 from views.admin.audit import AccountAuditView
 from views.admin.billing import (
@@ -83,6 +95,7 @@ PAGES = [
     (ProviderLoginView, _l("New provider login"), PROVIDERS, "provider_login", "/admin/provider-login"),
     (TissWsLoginView, _l("New web-service login"), PROVIDERS, "tiss_ws_login", "/admin/tiss-ws-login"),
     (OutboxView, _l("Outbox"), CONFIGURATION, "outbox", "/admin/outbox"),
+    (AdjudicationPageView, _l("Adjudication"), CONFIGURATION, "adjudication", "/admin/adjudication"),
 ]
 
 # CRUD screens of every entity: (view, model, menu name, menu); endpoint = table name, except
@@ -120,6 +133,16 @@ SCREENS = [
     (WithholdingRuleView, m.WithholdingRule, _l("Withholding rules"), CONFIGURATION),
     (PaymentCalendarView, m.PaymentCalendarEntry, _l("Payment calendar"), CONFIGURATION),
     (AuditLogView, m.AuditLog, _l("Audit log"), CONFIGURATION),
+    # Adjudication (rules as data)
+    (AdjudicationRuleView, m.AdjudicationRule, _l("Adjudication rules"), CONFIGURATION),
+    (AdjudicationSettingsView, m.AdjudicationSettings, _l("Auto-adjudication"), CONFIGURATION),
+    (WatchedProviderView, m.WatchedProvider, _l("Providers under watch"), CONFIGURATION),
+    (HealthPlanView, m.HealthPlan, _l("Plans"), CONFIGURATION),
+    (PlanWaitingPeriodView, m.PlanWaitingPeriod, _l("Waiting periods"), CONFIGURATION),
+    (ProcedureGroupView, m.ProcedureGroup, _l("Procedure groups"), CONFIGURATION),
+    (ProcedureView, m.Procedure, _l("Procedure catalogue"), CONFIGURATION),
+    (PriorAuthorizationView, m.PriorAuthorization, _l("Prior authorizations (senhas)"), BILLING),
+    (AdjudicationFindingView, m.AdjudicationFinding, _l("Automatic glosas"), LOTS),
 ]
 
 

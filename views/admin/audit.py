@@ -16,6 +16,9 @@ from models.permissions import can
 from models.workflow import allowed_targets
 from services import analysis
 from services import lots as lot_svc
+from services.adjudication import analysis as adjudication
+from services.adjudication import invoices as invoice_flags
+from services.adjudication import page as adjudication_page
 from views import documents, refusals
 from views.admin.base import SecurePage
 
@@ -47,7 +50,8 @@ class AccountAuditView(SecurePage):
         if can(current_user, "debit", "invoice"):
             invoices = db.session.scalars(select(Invoice).where(Invoice.status.in_(analysis.DEBITABLE))
                                           .order_by(Invoice.last_movement_at).limit(100)).all()
-        return self.render("money/audit_index.html", lots=lots, statuses=statuses, wanted=wanted, invoices=invoices)
+        return self.render("money/audit_index.html", lots=lots, statuses=statuses, wanted=wanted, invoices=invoices,
+                           duplicate_periods=invoice_flags.duplicate_periods(invoices))
 
     @expose("/lot/<int:lot_id>")
     def lot(self, lot_id):
@@ -56,7 +60,18 @@ class AccountAuditView(SecurePage):
         return self.render("money/audit_lot.html", lot=lot, st=analysis.statement(lot), editable=editable,
                            codes=analysis.active_codes() if editable else [],
                            targets=[t.value for t in allowed_targets(lot, current_user)],
-                           currency=lot.provider.currency)
+                           currency=lot.provider.currency, **adjudication_page.context(lot, current_user))
+
+    @expose("/lot/<int:lot_id>/automatic/confirm", methods=("POST",))
+    def automatic_confirm(self, lot_id):
+        lot = self._lot(lot_id)
+        return self._run(lot, adjudication.confirm_all, lot, current_user, ok=_("Automatic glosas confirmed."))
+
+    @expose("/lot/<int:lot_id>/automatic/<int:finding_id>/remove", methods=("POST",))
+    def automatic_remove(self, lot_id, finding_id):
+        lot = self._lot(lot_id)
+        return self._run(lot, adjudication.remove, lot, finding_id, request.form.get("reason"), current_user,
+                         ok=_("Automatic glosa removed."), anchor="#automatic-glosas")
 
     @expose("/lot/<int:lot_id>/statement.pdf")
     def lot_pdf(self, lot_id):
@@ -166,7 +181,8 @@ class AccountAuditView(SecurePage):
         return self.render("money/audit_invoice.html", invoice=invoice, debits=analysis.invoice_debits(invoice),
                            codes=analysis.active_codes(), errors=errors, form=request.form,
                            can_debit=can(current_user, "debit", "invoice") and invoice.status in analysis.DEBITABLE,
-                           currency=invoice.provider.currency)
+                           currency=invoice.provider.currency,
+                           duplicate_of=invoice_flags.duplicate_periods([invoice]).get(invoice.id))
 
     @expose("/invoice/<int:invoice_id>/debit/<int:glosa_id>/delete", methods=("POST",))
     def invoice_debit_delete(self, invoice_id, glosa_id):

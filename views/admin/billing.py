@@ -51,10 +51,13 @@ class AuthorizationView(ProviderScopedView):
 
 
 class BeneficiaryView(SecureModelView):
-    column_list = ("card_number", "name", "affiliation_type", "document", "plan", "active")
+    column_list = ("card_number", "name", "affiliation_type", "document", "plan", "health_plan", "sex",
+                   "birth_date", "coverage_start", "coverage_end", "suspended_from", "suspended_to", "active")
     column_labels = {
         "card_number": _l("Card number"), "name": _l("Name"), "affiliation_type": _l("Affiliation type"),
-        "document": _l("Document"), "plan": _l("Plan"), "active": _l("Active"),
+        "document": _l("Document"), "plan": _l("Plan"), "active": _l("Active"), "health_plan": _l("Plan (ANS)"),
+        "sex": _l("Sex"), "birth_date": _l("Birth date"), "coverage_start": _l("Included on"),
+        "coverage_end": _l("Excluded on"), "suspended_from": _l("Suspended from"), "suspended_to": _l("Suspended to"),
     }
     column_searchable_list = ("card_number", "name", "document")
     column_filters = ("affiliation_type", "active", "plan")
