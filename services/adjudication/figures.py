@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from models import AdjudicationFinding, AdjudicationRule, LotAdjudication, Provider
 from models.adjudication import FindingStatus
 from models.base import db
-from services.lots import competence_bounds
+from models.values import Competence
 
 GLOSED = (FindingStatus.APPLIED, FindingStatus.CONFIRMED)
 
@@ -45,7 +45,7 @@ class MonthFigures:
 
 
 def month_figures(competence: str) -> MonthFigures:
-    first, last = competence_bounds(competence)
+    first, last = Competence.parse(competence).bounds
     start, end = datetime.combine(first, datetime.min.time()), datetime.combine(last, datetime.max.time())
     out = MonthFigures(competence)
     for reason, automatic, count in db.session.execute(

@@ -1,2 +1,2 @@
 """The TISS clinic of tests/tiss, reused: lots go through the real receiver."""
-from tests.tiss.conftest import _english, clinic, needs_schemas, tiss_schemas  # noqa: F401
+from tests.tiss.conftest import _english, clinic, tiss_schemas  # noqa: F401

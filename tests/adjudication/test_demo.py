@@ -13,9 +13,6 @@ from seed import factories as f
 from seed.demo import PROVIDER2_CODE
 from services.tiss.export import build_lot_message
 from services.tiss.intake import receive
-from tests.tiss.conftest import needs_schemas
-
-pytestmark = needs_schemas
 
 
 def previous_month_day(day: int) -> date:

@@ -14,9 +14,6 @@ from services.adjudication import figures, simulation
 from services.lots import move_lot
 from services.tiss.intake import receive
 from tests.adjudication.test_flow import add_rule, consulta
-from tests.tiss.conftest import needs_schemas
-
-pytestmark = needs_schemas
 
 
 def this_month() -> str:

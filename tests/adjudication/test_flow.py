@@ -24,9 +24,6 @@ from services.adjudication import routing
 from services.adjudication.errors import AdjudicationError
 from services.lots import move_lot
 from services.tiss.intake import receive
-from tests.tiss.conftest import needs_schemas
-
-pytestmark = needs_schemas
 
 
 def add_rule(kind, action=RuleAction.REFUSE, **kw):

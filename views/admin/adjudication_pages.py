@@ -12,10 +12,10 @@ from flask_login import current_user
 from models import AdjudicationRule
 from models.base import db
 from models.permissions import can
+from models.values import Competence, InvalidValue
 from services.adjudication import figures, simulation
 from services.adjudication.errors import AdjudicationError
 from services.adjudication.routing import REASONS
-from services.lots import LotError, parse_competence_input
 from views import refusals
 from views.admin.base import SecurePage
 
@@ -33,11 +33,10 @@ class AdjudicationPageView(SecurePage):
     @expose("/")
     def index(self):
         today = date.today()
-        month = request.args.get("month") or f"{today.year:04d}-{today.month:02d}"
         try:
-            month = parse_competence_input(month)
-        except LotError:
-            month = f"{today.year:04d}-{today.month:02d}"
+            month = str(Competence.parse(request.args.get("month") or Competence.of(today)))
+        except InvalidValue:
+            month = str(Competence.of(today))
         rules = list(db.session.scalars(sa.select(AdjudicationRule).order_by(AdjudicationRule.name).limit(500)))
         result, chosen = None, None
         may_simulate = can(current_user, "simulate", "adjudication_rule")
