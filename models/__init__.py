@@ -8,6 +8,7 @@ from models.drafts import Draft
 from models.glosas import Appeal, AppealItem, Glosa, GlosaCode
 from models.guides import Guide, GuideItem
 from models.invoices import Attachment, Invoice, RejectionReason
+from models.jobs import Job
 from models.lots import Lot, PaymentCalendarEntry
 from models.payer import PayerSettings
 from models.payments import (
@@ -30,5 +31,5 @@ __all__ = [
     "PaymentCalendarEntry", "PayerSettings", "PaymentDeduction", "PaymentOrder", "PaymentOrderLine",
     "WithholdingCertificate", "WithholdingRule", "PriceTable", "PriceTableItem", "Professional",
     "Provider", "ServiceLocation", "ServiceType", "UserProvider", "Counter", "TissSubmission", "TissWsCredential",
-    "User", "UserSession",
+    "User", "UserSession", "Job",
 ]

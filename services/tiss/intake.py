@@ -145,12 +145,16 @@ class ReadFile:
     errors: list[TissError] = field(default_factory=list)
 
 
-def read_file(data: bytes, filename: str, max_bytes: int | None = None) -> ReadFile:
+def read_file(data: bytes, filename: str, max_bytes: int | None = None,
+              stored: storage.StoredFile | None = None) -> ReadFile:
     """Step 1 (size, well-formedness, DTD, schema) and the reading the later steps need; a bad file
-    comes back with ``errors``, it does not raise."""
+    comes back with ``errors``, it does not raise. ``stored``: the file is kept already (a bulk
+    intake stores what it receives before queueing it)."""
     limit = max_bytes or current_app.config.get("TISS_MAX_XML_BYTES", xmlsafe.DEFAULT_MAX_BYTES)
     filename = (filename or "lote.xml").replace("\\", "/").rsplit("/", 1)[-1][:255] or "lote.xml"
-    if len(data) > limit:
+    if stored is not None:
+        file = ReadFile(filename, len(data), stored.sha256, stored.stored_name)
+    elif len(data) > limit:
         digest = hashlib.sha256(data).hexdigest()
         file = ReadFile(filename, len(data), digest, f"discarded-{digest[:16]}-{secrets.token_hex(8)}")
     else:
@@ -257,9 +261,24 @@ def record(file: ReadFile, *, actor=None, provider_id: int | None = None, today:
     ``channel`` (and the web ``service``) are written on the history row; ``element_path``
     rewrites the elements the errors name (the web service names them in its own message).
     """
+    intake = record_uncommitted(file, actor=actor, provider_id=provider_id, today=today, channel=channel,
+                                service=service, element_path=element_path)
+    db.session.commit()
+    return intake
+
+
+def record_uncommitted(file: ReadFile, *, actor=None, provider_id: int | None = None, today: date | None = None,
+                       channel: TissChannel = TissChannel.UPLOAD, service: str | None = None,
+                       element_path: Callable[[str], str] | None = None, job_id: int | None = None) -> Intake:
+    """``record`` without the commit: a bulk intake (``job_id``) commits several files at once.
+
+    The checks and the lot's rows run in a savepoint: a refused file leaves nothing but its
+    history row, and files recorded before it in the same transaction stay.
+    """
     intake = Intake(filename=file.filename, size=file.size, version=file.version,
                     lot_number=file.header.lot_number if file.header else None,
                     hash_encoding=file.hash_encoding)
+    savepoint = db.session.begin_nested()
     try:
         if file.errors:
             raise _Failed(file.errors)
@@ -267,8 +286,10 @@ def record(file: ReadFile, *, actor=None, provider_id: int | None = None, today:
         intake.accepted = True
     except _Failed as failed:
         intake.errors = failed.errors
-    if not intake.accepted:
-        db.session.rollback()
+    if intake.accepted:
+        savepoint.commit()
+    else:
+        savepoint.rollback()
         intake.lot = intake.protocol = intake.total = intake.hash_encoding = None
         intake.glosas = []
     owner = provider_id or (intake.provider.id if intake.provider is not None else None)
@@ -288,11 +309,11 @@ def record(file: ReadFile, *, actor=None, provider_id: int | None = None, today:
         errors=_entries(intake, element_path),
         channel=channel,
         service=service,
+        job_id=job_id,
     )
     db.session.add(submission)
     db.session.flush()
     intake.submission, intake.submission_id = submission, submission.id
-    db.session.commit()
     return intake
 
 
@@ -363,8 +384,7 @@ def _check_and_store(intake: Intake, file: ReadFile, *, actor, provider_id, toda
     except LotError as exc:
         raise _Failed([TissError("1308", exc.message,
                                  element="/mensagemTISS/prestadorParaOperadora/loteGuias")]) from exc
-    except sa_exc.IntegrityError as exc:
-        db.session.rollback()
+    except sa_exc.IntegrityError as exc:  # the savepoint of record_uncommitted is rolled back
         raise _Failed([TissError("1308", _("The lot or one of its guides was received at the same time by "
                                            "another upload."),
                                  element="/mensagemTISS/prestadorParaOperadora/loteGuias")]) from exc
