@@ -30,6 +30,37 @@ sys.path.insert(0, str(ROOT))
 from bench.tiss_import import GUIDES, find_schemas, load, lot_bytes, reset_postgres, setup_database  # noqa: E402
 
 TARGET = 5000.0
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_of(pids) -> float:
+    """User + system CPU seconds of these processes (those still alive)."""
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / TICK
+    return total
+
+
+def worker_pids(worker: subprocess.Popen) -> list[int]:
+    children = Path(f"/proc/{worker.pid}/task/{worker.pid}/children")
+    return [worker.pid, *map(int, children.read_text().split())] if children.exists() else [worker.pid]
+
+
+def backend_pids(app) -> list[int]:
+    """The database's client backends (PostgreSQL on this machine), the workers' pooled connections among them."""
+    import sqlalchemy as sa
+
+    from models.base import db
+
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            return []
+        return list(db.session.scalars(sa.text(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")))
 
 
 def start_worker(env: dict, processes: int, log: Path, app) -> subprocess.Popen:
@@ -101,7 +132,10 @@ def main() -> None:
         _, _, warm = run_job(app, lots[:warm_files], data["provider_id"])
         assert warm.state.value == "done", warm.error
         print(f"{app.config['SQLALCHEMY_DATABASE_URI'].split(':')[0]}, {args.processes} worker processes; {load()}")
+        processes, backends = worker_pids(worker), backend_pids(app)
+        cpu_before = cpu_of(processes), cpu_of(backends)
         staging, seconds, job = run_job(app, lots[warm_files:], data["provider_id"])
+        cpu_workers, cpu_database = cpu_of(processes) - cpu_before[0], cpu_of(backends) - cpu_before[1]
         after = load()
     finally:
         worker.terminate()
@@ -125,6 +159,10 @@ def main() -> None:
     print(f"staging in the request (store {args.files} files, queue the job): {staging:6.2f} s")
     print(f"queue → done: {seconds:6.2f} s = {rate:,.0f} guides/s = {seconds / args.files * 1000:.1f} ms per "
           f"{GUIDES}-guide lot with {args.processes} processes (target ≥ {TARGET:,.0f} guides/s); {after}")
+    per_lot = (cpu_workers + cpu_database) / args.files
+    print(f"CPU per lot: workers {cpu_workers / args.files * 1000:.1f} ms + database "
+          f"{cpu_database / args.files * 1000:.1f} ms = {per_lot * 1000:.1f} ms; with {os.cpu_count()} cores to itself this work would reach about "
+          f"{GUIDES * os.cpu_count() / per_lot:,.0f} guides/s (CPU-bound estimate, not the measured rate)")
     shutil.rmtree(work, ignore_errors=True)
     ok = job.result["accepted"] == args.files and rate >= TARGET and url.startswith("postgres")
     if ok:
