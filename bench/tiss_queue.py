@@ -162,7 +162,8 @@ def main() -> None:
     per_lot = (cpu_workers + cpu_database) / args.files
     print(f"CPU per lot: workers {cpu_workers / args.files * 1000:.1f} ms + database "
           f"{cpu_database / args.files * 1000:.1f} ms = {per_lot * 1000:.1f} ms; with {os.cpu_count()} cores to "
-          f"itself this work would reach about {GUIDES * os.cpu_count() / per_lot:,.0f} guides/s (CPU-bound estimate, not the measured rate)")
+          f"itself this work would reach about {GUIDES * os.cpu_count() / per_lot:,.0f} guides/s "
+          "(CPU-bound estimate, not the measured rate)")
     shutil.rmtree(work, ignore_errors=True)
     ok = job.result["accepted"] == args.files and rate >= TARGET and url.startswith("postgres")
     if ok:
