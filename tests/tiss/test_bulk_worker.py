@@ -134,3 +134,21 @@ def test_an_email_is_delivered_by_the_worker(worker_app):
         assert job.state == JobState.DONE, job.error
         outbox = Path(worker_app.config["MAIL_OUTBOX"])
         assert [p.name for p in outbox.glob("*.eml")] and f"job{job.id}" in next(outbox.glob("*.eml")).name
+
+
+def test_the_command_line_queues_a_job_and_follows_it(worker_app, tmp_path):
+    with worker_app.app_context():
+        clinic = Clinic()
+        db.session.commit()
+        paths = []
+        for i in range(3):
+            path = tmp_path / f"cli{i}.xml"
+            path.write_bytes(clinic.lot_file(count=2))
+            paths.append(str(path))
+        provider_id = clinic.provider.id
+    result = worker_app.test_cli_runner().invoke(args=["tiss", "import", *paths, "--provider", str(provider_id),
+                                                       "--wait"])
+    assert result.exit_code == 0, result.output
+    queued, finished = (line for line in result.output.splitlines() if line.startswith("{"))
+    assert '"files": 3' in queued and '"state": "queued"' in queued
+    assert '"state": "done"' in finished and '"accepted": 3' in finished and '"guides": 6' in finished
