@@ -70,6 +70,10 @@ def register_extensions(app: Flask) -> None:
     app.before_request(sessions.touch)
     init_headers(app)
 
+    from services.jobs.queue import celery_init_app
+
+    celery_init_app(app)
+
 
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, connection_record) -> None:

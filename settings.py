@@ -99,6 +99,15 @@ def load(instance_path: str) -> dict:
         # Audit chain checkpoints: signed with AUDIT_KEY (default: a key derived from SECRET_KEY), one every N links.
         "AUDIT_KEY": os.environ.get("AUDIT_KEY") or None,
         "AUDIT_CHECKPOINT_EVERY": int(os.environ.get("AUDIT_CHECKPOINT_EVERY", 1000)),
+        # Background jobs (services/jobs): Celery on Redis; with no broker, tasks run inline in the process
+        # that starts them, so a bare machine works. Finished jobs' files stay downloadable JOB_RESULT_HOURS.
+        "CELERY_BROKER_URL": os.environ.get("CELERY_BROKER_URL", ""),
+        "CELERY_RESULT_BACKEND": os.environ.get("CELERY_RESULT_BACKEND", ""),
+        "JOB_RESULT_HOURS": int(os.environ.get("JOB_RESULT_HOURS", 72)),
+        "JOB_FOLDER": os.environ.get("JOB_FOLDER", str(instance / "jobs")),
+        # Bulk TISS intake (several files or a zip): files per request, and a zip's unpacked size
+        "TISS_MAX_FILES": int(os.environ.get("TISS_MAX_FILES", 2000)),
+        "TISS_MAX_ZIP_BYTES": int(os.environ.get("TISS_MAX_ZIP_BYTES", 512 * 1024 * 1024)),
         # Reverse proxies in front of the app whose X-Forwarded-For/-Proto/-Host are trusted (0: none).
         "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", 0)),
     }

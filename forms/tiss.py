@@ -6,7 +6,8 @@ from wtforms.validators import ValidationError
 
 
 class TissUploadForm(FlaskForm):
-    files = MultipleFileField(_l("XML files"), description=_l("One or more TISS lot files (.xml)."))
+    files = MultipleFileField(_l("XML files"),
+                              description=_l("One or more TISS lot files (.xml), or a .zip of them."))
     provider = SelectField(_l("Provider"), coerce=int, choices=[], validate_choice=True,
                            description=_l("Staff only: accept only files of this provider (optional)."))
 
@@ -14,7 +15,5 @@ class TissUploadForm(FlaskForm):
         uploads = [f for f in (field.data or []) if getattr(f, "filename", "")]
         if not uploads:
             raise ValidationError(_l("Choose at least one .xml file."))
-        if any(not f.filename.lower().endswith(".xml") for f in uploads):
-            raise ValidationError(_l("Only .xml files are accepted."))
-        if len(uploads) > 50:
-            raise ValidationError(_l("Send at most 50 files at once."))
+        if any(not f.filename.lower().endswith((".xml", ".zip")) for f in uploads):
+            raise ValidationError(_l("Only .xml files (or a .zip of them) are accepted."))

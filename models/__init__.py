@@ -20,6 +20,7 @@ from models.drafts import Draft
 from models.glosas import Appeal, AppealItem, Glosa, GlosaCode
 from models.guides import Guide, GuideItem
 from models.invoices import Attachment, Invoice, RejectionReason
+from models.jobs import Job
 from models.lots import Lot, PaymentCalendarEntry
 from models.payer import PayerSettings
 from models.payments import (
@@ -45,4 +46,5 @@ __all__ = [
     "User", "UserSession",
     "AdjudicationFinding", "AdjudicationRule", "AdjudicationSettings", "HealthPlan", "LotAdjudication",
     "PlanWaitingPeriod", "PriorAuthorization", "Procedure", "ProcedureGroup", "WatchedProvider",
+    "User", "UserSession", "Job",
 ]

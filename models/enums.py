@@ -155,6 +155,15 @@ class TissChannel(LabeledEnum):
     WEB_SERVICE = "web_service", _l("Web service")
 
 
+class JobState(LabeledEnum):
+    """Where a background job is (services.jobs)."""
+
+    QUEUED = "queued", _l("Queued"), "secondary"
+    RUNNING = "running", _l("Running"), "info"
+    DONE = "done", _l("Done"), "success"
+    FAILED = "failed", _l("Failed"), "danger"
+
+
 class InvoiceStatus(LabeledEnum):
     DRAFT = "draft", _l("Loaded (draft)"), "secondary"
     SENT = "sent", _l("Sent"), "info"

@@ -95,6 +95,8 @@ MATRIX: dict[str, dict[Role, frozenset[str]]] = {
     "payment_order_line": _grant((C, CRUD), ((A, S), READ), (P, VIEW)),
     "payment_deduction": _grant((C, CRUD), ((A, S), READ), (P, VIEW)),
     "withholding_certificate": _grant(((A, C, S), READ), (P, VIEW)),
+    # Background jobs (bulk intake, exports, emails): everyone follows their own, staff everyone's
+    "job": _grant(((A, C, K, S, P), VIEW)),
 }
 
 # Where each provider-owned resource keeps its provider ("relationship.column" for
@@ -124,6 +126,10 @@ PROVIDER_SCOPED = {
     "payment_order": "provider_id",
     "withholding_certificate": "provider_id",
 }
+
+# Resources whose rows belong to the user who started them: provider users see only their own rows
+# (column named here), staff every row.
+USER_OWNED = {"job": "owner_id"}
 
 
 def can(user, action: str, resource: str) -> bool:

@@ -34,6 +34,8 @@ class TissSubmission(db.Model):
     channel: Mapped[TissChannel] = enum_column(TissChannel, default=TissChannel.UPLOAD,
                                                server_default=TissChannel.UPLOAD.value, index=True)
     service: Mapped[str | None] = mapped_column(sa.String(40), index=True, comment="web service called")
+    job_id: Mapped[int | None] = mapped_column(sa.ForeignKey("job.id", ondelete="SET NULL"), index=True,
+                                               comment="the bulk intake that received it")
 
     provider: Mapped[Provider | None] = relationship()
     uploaded_by: Mapped[User | None] = relationship()

@@ -9,6 +9,9 @@ reviewed, are kept). Only files older than a grace period are touched: a
 wizard in progress must keep its uploads.
 
 ``flask --app app housekeeping purge-uploads [--older-than-hours 48] [--dry-run]``
+
+Celery beat runs the housekeeping (``services.jobs.queue.BEAT_SCHEDULE``): these tasks are the
+commands' bodies, each safe to run twice.
 """
 from __future__ import annotations
 
@@ -18,11 +21,13 @@ from pathlib import Path
 
 import click
 import sqlalchemy as sa
+from celery import shared_task
 from flask import current_app
 from flask.cli import AppGroup
 
 from models import Attachment, AuditLog, TissSubmission
 from models.base import db
+from services.jobs import store
 
 # Upload folder → the tables whose rows name its files
 OWNERS = {"invoices": (Attachment,), "appeals": (Attachment,), "tiss": (TissSubmission,)}
@@ -73,3 +78,34 @@ def purge_uploads_command(older_than_hours: float, dry_run: bool) -> None:
     for kind, names in purge_uploads(older_than_hours, dry_run).items():
         click.echo(json.dumps({"folder": kind, "deleted" if not dry_run else "would_delete": len(names),
                                "files": names}))
+
+
+# Celery beat ----------------------------------------------------------------------------------
+@shared_task(name="housekeeping.purge_sessions", acks_late=True, reject_on_worker_lost=True)
+def purge_sessions_task() -> int:
+    from services import sessions
+
+    count = sessions.purge()
+    db.session.commit()
+    return count
+
+
+@shared_task(name="housekeeping.purge_uploads", acks_late=True, reject_on_worker_lost=True)
+def purge_uploads_task() -> int:
+    return sum(map(len, purge_uploads().values()))
+
+
+@shared_task(name="housekeeping.purge_job_files", acks_late=True, reject_on_worker_lost=True)
+def purge_job_files_task() -> int:
+    return store.purge_files()
+
+
+@shared_task(name="housekeeping.audit_checkpoint", acks_late=True, reject_on_worker_lost=True)
+def audit_checkpoint_task() -> int | None:
+    from models.audit_chain import checkpoint_now
+
+    connection = db.session.connection(
+        execution_options=None if db.session().in_transaction() else {"sqlite_begin": "IMMEDIATE"})
+    signed, _head = checkpoint_now(connection)
+    db.session.commit()
+    return signed

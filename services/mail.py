@@ -1,19 +1,26 @@
 """Outgoing email: real SMTP when MAIL_SERVER is set, else ``.eml`` files in the outbox folder.
 
 Messages are rendered in the recipient's language from ``templates/email/``
-(``<name>.txt`` body, first line ``Subject: ...``).
+(``<name>.txt`` body, first line ``Subject: ...``), where they are asked for; a background job
+(``email`` kind) delivers them once the transaction that asked commits, never inside a request,
+retrying a mail server that is away with backoff. Delivery is at least once: a re-run of a
+delivered email's job does nothing, and the outbox file is named by the job (rewritten, not doubled).
 """
 from __future__ import annotations
 
 import smtplib
 import ssl
 from datetime import datetime
+from email import message_from_bytes, policy
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
 
-from flask import current_app, render_template
+from flask import current_app, has_request_context, render_template
 from flask_babel import force_locale
+from flask_login import current_user
+
+from services.jobs import runner, store
 
 
 def _render(template: str, locale: str, **context) -> tuple[str, str]:
@@ -39,13 +46,14 @@ def build_message(to: str, template: str, locale: str | None = None, **context) 
     return message
 
 
-def deliver(message: EmailMessage) -> None:
+def deliver(message: EmailMessage, name: str | None = None) -> None:
+    """Hand ``message`` to the mail server (or write it to the outbox as ``name``.eml)."""
     config = current_app.config
     if not config.get("MAIL_SERVER"):
         outbox = Path(config["MAIL_OUTBOX"])
         outbox.mkdir(parents=True, exist_ok=True)
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
-        (outbox / f"{stamp}.eml").write_bytes(bytes(message))
+        (outbox / f"{name or stamp}.eml").write_bytes(bytes(message))
         return
     smtp_cls = smtplib.SMTP_SSL if config.get("MAIL_USE_SSL") else smtplib.SMTP
     with smtp_cls(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=10) as smtp:
@@ -61,5 +69,26 @@ def send_email(to, template: str, **context) -> EmailMessage:
     address = getattr(to, "email", to)
     locale = getattr(to, "locale", None) or context.pop("locale", None)
     message = build_message(address, template, locale, recipient=to, **context)
-    deliver(message)
+    deliver_later(message, template)
     return message
+
+
+def deliver_later(message: EmailMessage, template: str = "") -> None:
+    """Queue ``message`` for the ``email`` job (sent when the current transaction commits)."""
+    owner = current_user if has_request_context() and current_user.is_authenticated else None
+    store.enqueue(deliver_task, "email", owner, total=1, message=f"{message['To']}: {message['Subject']}",
+                  params={"eml": bytes(message).decode("utf-8", "surrogateescape"), "template": template})
+
+
+@runner.job_task("mail.deliver", max_retries=6)
+def deliver_task(self, job_id: int) -> None:
+    runner.run(self, job_id, _deliver_job)
+
+
+def _deliver_job(job) -> tuple[dict, None]:
+    message = message_from_bytes(job.params["eml"].encode("utf-8", "surrogateescape"), policy=policy.default)
+    stamp = job.created_at.strftime("%Y%m%d-%H%M%S-%f")
+    deliver(message, name=f"{stamp}-job{job.id}")
+    job.params = {"template": job.params.get("template", "")}  # links with tokens are not kept once sent
+    store.progress(job, 1)
+    return {"to": message["To"]}, None

@@ -7,7 +7,8 @@ web-service answer asks this module. The rule, read from the permission matrix:
 - staff with ``view``: every row (staff work for the payer, across providers);
 - a provider user: only rows owned by the provider it acts for now
   (``PROVIDER_SCOPED`` names the owning column); with no approved link: nothing;
-- a resource that holds provider data but has no owner column: nothing for providers.
+- a resource that holds provider data but has no owner column: nothing for providers;
+- a resource owned by users (``USER_OWNED``, e.g. jobs): a provider user sees only its own rows.
 """
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from sqlalchemy import false
 from models import Provider
 from models.base import db
 from models.errors import NotFound
-from models.permissions import PROVIDER_SCOPED, acts_for, can
+from models.permissions import PROVIDER_SCOPED, USER_OWNED, acts_for, can
 
 # Provider users may read these payer-wide resources (no provider owns their rows).
 PROVIDER_READABLE_UNSCOPED = frozenset({"dashboard"})
@@ -58,6 +59,9 @@ def visible(query, user, resource: str, model=None):
 
     ``model`` is the entity whose ownership applies (default: the query's first entity).
     """
+    if _own_rows_only(user, resource):
+        model = model or query.column_descriptions[0]["entity"]
+        return query.where(getattr(model, USER_OWNED[resource]) == user.id)
     allowed = provider_ids(user, resource)
     if allowed is ALL:
         return query
@@ -68,6 +72,11 @@ def visible(query, user, resource: str, model=None):
     for relationship in joins:
         query = query.join(relationship)
     return query.where(column == next(iter(allowed)) if len(allowed) == 1 else column.in_(sorted(allowed)))
+
+
+def _own_rows_only(user, resource: str) -> bool:
+    """A provider user reading a user-owned resource: only the rows it started."""
+    return resource in USER_OWNED and can(user, "view", resource) and user.is_provider
 
 
 def owner_id(obj, resource: str) -> int | None:
@@ -83,6 +92,8 @@ def may_see(user, obj, resource: str | None = None) -> bool:
     if obj is None:
         return False
     resource = resource or obj.__tablename__
+    if _own_rows_only(user, resource):
+        return getattr(obj, USER_OWNED[resource]) == user.id
     allowed = provider_ids(user, resource)
     if allowed is ALL:
         return True

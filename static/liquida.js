@@ -4,6 +4,8 @@
    data-confirm="text"   a form (on submit) or button (on click) that asks first
    data-disable-on-submit a form whose submit buttons are disabled once it is sent (no double posts)
    data-model-action="name" a Flask-Admin "with selected" action
+   data-job-status="url"  a background job's progress (templates/jobs/_widget.html), polled until it
+                          ends; the page then reloads to show the result
    Flask-Admin's javascript:void(0) links only open menus: their navigation is cancelled here. */
 (function () {
   'use strict';
@@ -41,4 +43,26 @@
     var href = element.getAttribute('href');
     if (href && href.trim().toLowerCase().indexOf('javascript:') === 0) { event.preventDefault(); }
   }, true);
+
+  function pollJob(box) {
+    var url = box.dataset.jobStatus;
+    fetch(url, {credentials: 'same-origin', headers: {'Accept': 'application/json'}})
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (status) {
+        if (!status) { return; }
+        var bar = box.querySelector('[data-job-bar]');
+        if (bar) { bar.max = status.total || 1; bar.value = status.done; bar.textContent = status.percent + '%'; }
+        var text = box.querySelector('[data-job-progress]');
+        if (text) { text.textContent = status.progress_text; }
+        if (status.finished) { window.location.reload(); return; }
+        setTimeout(function () { pollJob(box); }, 1500);
+      })
+      .catch(function () { setTimeout(function () { pollJob(box); }, 5000); });
+  }
+
+  document.addEventListener('DOMContentLoaded', function () {
+    document.querySelectorAll('[data-job-status]').forEach(function (box) {
+      setTimeout(function () { pollJob(box); }, 1000);
+    });
+  });
 })();

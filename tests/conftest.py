@@ -92,12 +92,13 @@ class _ConnectionBoundSession(FlaskSession):
 def _transaction(request):
     """Every test runs in a transaction rolled back at its end (commits become savepoints).
 
-    Browser tests (marker ``e2e``) talk to a live server with its own database instead.
+    Browser tests (marker ``e2e``) talk to a live server with its own database instead, and so do the
+    tests of a real Celery worker (marker ``worker``).
     Login-throttling counters start empty for every test.
     """
     if limiter.initialized:
         limiter.reset()
-    if request.node.get_closest_marker("e2e"):
+    if request.node.get_closest_marker("e2e") or request.node.get_closest_marker("worker"):
         yield
         return
     app = request.getfixturevalue("app")

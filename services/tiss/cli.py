@@ -1,4 +1,9 @@
-"""``flask --app app tiss import FILE... [--provider ID] [--readers N]``: the receiver for files from other channels.
+"""``flask --app app tiss import FILE... [--provider ID] [--inline [--readers N]] [--wait]``: the receiver for
+files from other channels.
+
+With a broker configured (``CELERY_BROKER_URL``) the files (``.xml`` or ``.zip``) are stored and queued as one
+bulk-intake job (``services.tiss.bulk``) that the workers receive; ``--wait`` follows it to the end. With
+``--inline`` (or no broker) this process receives them itself:
 
 Reading a file (parsing, schema, hash, guides) takes most of the time and needs
 no database, so ``--readers`` processes read files ahead while this process
@@ -10,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
 from collections import deque
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -25,7 +31,7 @@ from flask_babel import force_locale, get_locale
 from models import Provider
 from models.audit import acting_as
 from models.base import db
-from models.enums import TissChannel
+from models.enums import JobState, TissChannel
 
 tiss_cli = AppGroup("tiss", help="TISS XML exchange.")
 WINDOW_PER_READER = 4
@@ -37,13 +43,22 @@ WINDOW_PER_READER = 4
               help="Only accept files of this provider (id); default: the provider the file names.")
 @click.option("--readers", type=click.IntRange(min=0), default=None,
               help="Processes reading files ahead while this one stores them (0: read here too; "
-                   "default: one CPU fewer than the machine has, at most 8).")
-def import_files(files: tuple[Path, ...], provider_id: int | None, readers: int | None) -> None:
-    """Receive lot files as the upload page does; one JSON line per file, exit 1 when any failed."""
+                   "default: one CPU fewer than the machine has, at most 8). Only with --inline.")
+@click.option("--inline", is_flag=True, help="Receive the files in this process instead of queueing a job "
+                                             "(the default when no broker is configured).")
+@click.option("--wait", is_flag=True, help="Queued: follow the job until it ends, then print its figures.")
+def import_files(files: tuple[Path, ...], provider_id: int | None, readers: int | None, inline: bool,
+                 wait: bool) -> None:
+    """Receive lot files as the upload page does; one JSON line per file (inline) or the job's (queued),
+    exit 1 when any failed."""
+    from services.jobs.queue import is_inline
     from services.tiss.intake import record
 
     if provider_id is not None and db.session.get(Provider, provider_id) is None:
         raise click.BadParameter(f"no provider with id {provider_id}", param_hint="--provider")
+    if not inline and not is_inline(current_app):
+        _queue(files, provider_id, wait)
+        return
     limit = current_app.config.get("TISS_MAX_XML_BYTES")
     readers = min((os.cpu_count() or 1) - 1, 8) if readers is None else readers
     failed = 0
@@ -61,6 +76,39 @@ def import_files(files: tuple[Path, ...], provider_id: int | None, readers: int 
             failed += 0 if intake.accepted else 1
             click.echo(json.dumps(result, ensure_ascii=False, default=str))
     if failed:
+        sys.exit(1)
+
+
+def _queue(files: tuple[Path, ...], provider_id: int | None, wait: bool) -> None:
+    """Store the files and queue one bulk-intake job; with ``wait``, poll it until it ends."""
+    from models import Job
+    from services.tiss import bulk
+
+    handles = []
+    try:
+        handles = [path.open("rb") for path in files]
+        job = bulk.submit([bulk.Upload(path.name, handle) for path, handle in zip(files, handles)], None,
+                          provider_id=provider_id, channel=TissChannel.CLI)
+    except OSError as exc:
+        raise click.FileError(exc.filename or "", exc.strerror) from exc
+    except bulk.BulkError as exc:
+        raise click.ClickException(exc.message) from exc
+    finally:
+        for handle in handles:
+            handle.close()
+    click.echo(json.dumps({"job": job.id, "files": job.total, "state": job.state.value}))
+    if not wait:
+        return
+    while True:
+        db.session.expire_all()
+        job = db.session.get(Job, job.id)
+        if job.finished:
+            break
+        db.session.rollback()
+        time.sleep(1)
+    click.echo(json.dumps({"job": job.id, "state": job.state.value, "done": job.done, "total": job.total,
+                           "error": job.error, **{k: v for k, v in (job.result or {}).items() if k != "file"}}))
+    if job.state != JobState.DONE or (job.result or {}).get("refused"):
         sys.exit(1)
 
 

@@ -61,7 +61,7 @@ from models.enums import GlosaSource, GuideStatus, LotSource, LotStatus, Provide
 from models.rules.glosa_codes import description as glosa_description
 from models.rules.guide_checks import GuideFacts, ItemFacts, guide_occurrences
 from models.values import Competence
-from services import storage
+from services import bulk_sql, storage
 from services.adjudication.intake import IntakeFacts, adjudicate_lot, lot_received
 from services.lots import ZERO, LotError, attach_guides, max_guides_per_lot, open_lot, prices_for_competence
 from services.tiss import hashing, schemas, xmlsafe
@@ -149,12 +149,16 @@ class ReadFile:
     errors: list[TissError] = field(default_factory=list)
 
 
-def read_file(data: bytes, filename: str, max_bytes: int | None = None) -> ReadFile:
+def read_file(data: bytes, filename: str, max_bytes: int | None = None,
+              stored: storage.StoredFile | None = None) -> ReadFile:
     """Step 1 (size, well-formedness, DTD, schema) and the reading the later steps need; a bad file
-    comes back with ``errors``, it does not raise."""
+    comes back with ``errors``, it does not raise. ``stored``: the file is kept already (a bulk
+    intake stores what it receives before queueing it)."""
     limit = max_bytes or current_app.config.get("TISS_MAX_XML_BYTES", xmlsafe.DEFAULT_MAX_BYTES)
     filename = (filename or "lote.xml").replace("\\", "/").rsplit("/", 1)[-1][:255] or "lote.xml"
-    if len(data) > limit:
+    if stored is not None:
+        file = ReadFile(filename, len(data), stored.sha256, stored.stored_name)
+    elif len(data) > limit:
         digest = hashlib.sha256(data).hexdigest()
         file = ReadFile(filename, len(data), digest, f"discarded-{digest[:16]}-{secrets.token_hex(8)}")
     else:
@@ -261,9 +265,24 @@ def record(file: ReadFile, *, actor=None, provider_id: int | None = None, today:
     ``channel`` (and the web ``service``) are written on the history row; ``element_path``
     rewrites the elements the errors name (the web service names them in its own message).
     """
+    intake = record_uncommitted(file, actor=actor, provider_id=provider_id, today=today, channel=channel,
+                                service=service, element_path=element_path)
+    db.session.commit()
+    return intake
+
+
+def record_uncommitted(file: ReadFile, *, actor=None, provider_id: int | None = None, today: date | None = None,
+                       channel: TissChannel = TissChannel.UPLOAD, service: str | None = None,
+                       element_path: Callable[[str], str] | None = None, job_id: int | None = None) -> Intake:
+    """``record`` without the commit: a bulk intake (``job_id``) commits several files at once.
+
+    The checks and the lot's rows run in a savepoint: a refused file leaves nothing but its
+    history row, and files recorded before it in the same transaction stay.
+    """
     intake = Intake(filename=file.filename, size=file.size, version=file.version,
                     lot_number=file.header.lot_number if file.header else None,
                     hash_encoding=file.hash_encoding)
+    savepoint = db.session.begin_nested()
     try:
         if file.errors:
             raise _Failed(file.errors)
@@ -271,8 +290,10 @@ def record(file: ReadFile, *, actor=None, provider_id: int | None = None, today:
         intake.accepted = True
     except _Failed as failed:
         intake.errors = failed.errors
-    if not intake.accepted:
-        db.session.rollback()
+    if intake.accepted:
+        savepoint.commit()
+    else:
+        savepoint.rollback()
         intake.lot = intake.protocol = intake.total = intake.hash_encoding = None
         intake.glosas = []
     owner = provider_id or (intake.provider.id if intake.provider is not None else None)
@@ -292,11 +313,11 @@ def record(file: ReadFile, *, actor=None, provider_id: int | None = None, today:
         errors=_entries(intake, element_path),
         channel=channel,
         service=service,
+        job_id=job_id,
     )
     db.session.add(submission)
     db.session.flush()
     intake.submission, intake.submission_id = submission, submission.id
-    db.session.commit()
     return intake
 
 
@@ -367,8 +388,7 @@ def _check_and_store(intake: Intake, file: ReadFile, *, actor, provider_id, toda
     except LotError as exc:
         raise _Failed([TissError("1308", exc.message,
                                  element="/mensagemTISS/prestadorParaOperadora/loteGuias")]) from exc
-    except sa_exc.IntegrityError as exc:
-        db.session.rollback()
+    except sa_exc.IntegrityError as exc:  # the savepoint of record_uncommitted is rolled back
         raise _Failed([TissError("1308", _("The lot or one of its guides was received at the same time by "
                                            "another upload."),
                                  element="/mensagemTISS/prestadorParaOperadora/loteGuias")]) from exc
@@ -471,9 +491,9 @@ def _guide_checks(provider: Provider, guides: list[reader.GuideData], today: dat
     numbers = [g.number for g in guides]
     beneficiaries = {card: (row_id, bool(active)) for card, row_id, active in db.session.execute(
         sa.select(Beneficiary.card_number, Beneficiary.id, Beneficiary.active)
-        .where(Beneficiary.card_number.in_(cards)))} if cards else {}
+        .where(bulk_sql.any_of(Beneficiary.card_number, cards)))} if cards else {}
     existing = {g.number: g for g in db.session.scalars(
-        sa.select(Guide).where(Guide.provider_id == provider.id, Guide.number.in_(numbers))
+        sa.select(Guide).where(Guide.provider_id == provider.id, bulk_sql.any_of(Guide.number, numbers))
         .options(selectinload(Guide.items)))} if numbers else {}
     catalogue = {}
     for code, item_id, description, _owner in db.session.execute(
@@ -541,7 +561,7 @@ def _professionals(provider: Provider, guides: list[reader.GuideData]) -> dict[t
     if not wanted:
         return {}
     found = {(p.council, p.council_number, p.council_state): p for p in db.session.scalars(
-        sa.select(Professional).where(Professional.council_number.in_({k[1] for k in wanted})))}
+        sa.select(Professional).where(bulk_sql.any_of(Professional.council_number, {k[1] for k in wanted})))}
     for key, data in wanted.items():
         if key not in found:
             found[key] = Professional(provider_id=provider.id, name=(data.name or f"{key[0]} {key[1]}")[:120],
@@ -564,31 +584,37 @@ def _audit_received(lot: Lot, guide_ids: dict[int, int], plan: _Plan, item_count
 
 
 def _insert_guides(lot: Lot, rows: list[dict]) -> dict[str, int]:
-    """Insert new guides of ``lot`` (one executemany); their ids by guide number."""
-    if rows:
+    """Insert new guides of ``lot`` (one COPY on PostgreSQL, else one executemany); their ids by guide number."""
+    if rows and bulk_sql.is_postgresql():
+        bulk_sql.copy_rows(Guide.__table__, rows)
+    elif rows:
         db.session.execute(sa.insert(Guide.__table__), rows)
     return dict(db.session.execute(sa.select(Guide.number, Guide.id).where(Guide.lot_id == lot.id)).all())
 
 
 def _insert_items(rows: list[dict], *, want_ids: bool) -> list[int]:
-    """Insert items of guides that hold no other item (one executemany); with ``want_ids``, their ids
-    in the order of ``rows`` (only glosas need them: the common case skips the query).
+    """Insert items of guides that hold no other item (one COPY on PostgreSQL, else one executemany);
+    with ``want_ids``, their ids in the order of ``rows`` (only glosas need them: the common case skips
+    the query on SQLite).
 
-    executemany runs the INSERTs one after the other, so within a guide the
-    new ids ascend in the order of ``rows``. (Plain executemany is the fastest
+    COPY and executemany insert the rows one after the other, so within a guide
+    the new ids ascend in the order of ``rows``. (Plain executemany is the fastest
     bulk path on both drivers; ``INSERT … RETURNING`` over many rows costs one
     statement per row on SQLite when asked to keep the order, and twice the
     time of executemany with psycopg.)
     """
     if not rows:
         return []
-    db.session.execute(sa.insert(GuideItem.__table__), rows)
+    if bulk_sql.is_postgresql():
+        bulk_sql.copy_rows(GuideItem.__table__, rows)
+    else:
+        db.session.execute(sa.insert(GuideItem.__table__), rows)
     if not want_ids:
         return []
     new_ids: dict[int, list[int]] = {}
     for item_id, guide_id in db.session.execute(
             sa.select(GuideItem.id, GuideItem.guide_id)
-            .where(GuideItem.guide_id.in_({row["guide_id"] for row in rows})).order_by(GuideItem.id)):
+            .where(bulk_sql.any_of(GuideItem.guide_id, {row["guide_id"] for row in rows})).order_by(GuideItem.id)):
         new_ids.setdefault(guide_id, []).append(item_id)
     if sum(map(len, new_ids.values())) != len(rows):
         raise RuntimeError("guide items: the guides hold other items than the ones just inserted")

@@ -1,4 +1,5 @@
 """The administrator's outbox screen lists and shows the .eml files; nobody else sees it."""
+from models.base import db
 from models.enums import Role
 from services.mail import send_email
 
@@ -7,6 +8,7 @@ def test_admin_reads_the_outbox_and_follows_links(app, client, login_as, outbox)
     login_as(Role.ADMIN)
     with app.test_request_context():
         send_email("alguien@prestador.example", "account_exists", login_link="http://localhost/login", reset_link="http://localhost/forgot-password")
+        db.session.commit()  # delivered by a job once the transaction that asked commits
     page = client.get("/admin/outbox/")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
@@ -35,6 +37,7 @@ def test_script_in_an_email_is_shown_as_text(app, client, login_as, outbox):
     with app.test_request_context():
         send_email(evil, "account_exists", login_link="http://localhost/login\"><script>",
                    reset_link="javascript:alert(1)")
+        db.session.commit()
     name = next(p.name for p in outbox.glob("*.eml"))
     html = client.get(f"/admin/outbox/{name}").get_data(as_text=True)
     assert "<script>alert(1)" not in html and "&lt;script&gt;" in html

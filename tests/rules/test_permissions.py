@@ -1,7 +1,7 @@
 from types import SimpleNamespace
 
 from models.enums import Role
-from models.permissions import MATRIX, PROVIDER_SCOPED, can
+from models.permissions import MATRIX, PROVIDER_SCOPED, USER_OWNED, can
 
 
 def user(role, active=True):
@@ -26,7 +26,7 @@ def test_every_resource_a_provider_sees_is_scoped_to_its_provider():
     unscoped = {"dashboard"}
     for resource, grants in MATRIX.items():
         if Role.PROVIDER in grants and resource not in unscoped:
-            assert resource in PROVIDER_SCOPED, resource
+            assert resource in PROVIDER_SCOPED or resource in USER_OWNED, resource
 
 
 def test_separation_of_duties():

@@ -22,16 +22,21 @@ def test_provider_uploads_and_gets_protocol_pdf_and_answer(client, clinic, make_
     good = clinic.lot_file(count=2)
     bad = clinic.lot_file([clinic.guide(card="0000000000")])
     response = upload(client, [("good.xml", good), ("bad.xml", bad)])
-    html = response.get_data(as_text=True)
-    assert response.status_code == 200, html
+    assert response.status_code == 302  # two files: a background job (inline without a broker), followed here
+    widget = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert 'data-job-state="done"' in widget and "2 of 2 files" in widget
+    job_id = int(response.headers["Location"].rsplit("=", 1)[1])
+    html = client.get(f"/admin/jobs/{job_id}").get_data(as_text=True)
     assert 'data-accepted="true"' in html and 'data-accepted="false"' in html
-    assert 'data-error="1001"' in html
+    assert "1001" in html and "1 files accepted (2 guides), 1 refused." in html
     from sqlalchemy import select
 
     from models import TissSubmission
     accepted, refused = sorted(db.session.scalars(select(TissSubmission).where(
         TissSubmission.provider_id == clinic.provider.id)), key=lambda s: not s.accepted)
-    assert f'data-protocol="{accepted.protocol_number}"' in html
+    assert str(accepted.protocol_number) in html
+    page = client.get(f"/admin/tiss/submission/{refused.id}").get_data(as_text=True)
+    assert 'data-error="1001"' in page
     pdf = client.get(f"/admin/tiss/submission/{accepted.id}/report.pdf")
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
     assert client.get(f"/admin/tiss/submission/{refused.id}/report.pdf").data.startswith(b"%PDF")
@@ -98,7 +103,7 @@ def test_text_values_are_escaped(client, clinic, make_user, login):
 def test_non_xml_name_is_refused_next_to_the_field(client, clinic, make_user, login):
     login(make_user(Role.PROVIDER, providers=[clinic.provider]))
     html = upload(client, [("lot.pdf", b"%PDF-1.4")]).get_data(as_text=True)
-    assert "Only .xml files are accepted." in html
+    assert "Only .xml files (or a .zip of them) are accepted." in html
 
 
 def test_history_rows_name_their_channel(client, clinic, make_user, login, tmp_path, app):

@@ -45,6 +45,7 @@ from views.admin.configuration import (
 from views.admin.dashboard import DashboardView
 from views.admin.invoice_wizard import InvoiceWizardView
 from views.admin.invoices import InvoiceListView
+from views.admin.jobs import JobsView
 from views.admin.lot_pages import BillingRunView, GuideEditView, LotBuilderView, LotTrackingView, NfReportView
 from views.admin.lots import AppealItemView, AppealView, GlosaView, GuideItemView, GuideView, LotView
 from views.admin.payment_desk import PaymentDeskView
@@ -96,6 +97,7 @@ PAGES = [
     (TissWsLoginView, _l("New web-service login"), PROVIDERS, "tiss_ws_login", "/admin/tiss-ws-login"),
     (OutboxView, _l("Outbox"), CONFIGURATION, "outbox", "/admin/outbox"),
     (AdjudicationPageView, _l("Adjudication"), CONFIGURATION, "adjudication", "/admin/adjudication"),
+    (JobsView, _l("Background jobs"), None, "jobs", "/admin/jobs"),
 ]
 
 # CRUD screens of every entity: (view, model, menu name, menu); endpoint = table name, except

@@ -17,13 +17,17 @@ from models.base import db
 from models.enums import Country, ProviderStatus
 from models.permissions import can
 from services import visibility
+from services.jobs import store as jobs_store
 from services.pdf import pdf_context, pdf_response, render_pdf
+from services.tiss import bulk
 from services.tiss.answers import answer_filename, answer_message, guide_summaries
 from services.tiss.errors import TissError
 from services.tiss.export import ExportError, export_filename, export_lot
 from services.tiss.intake import STORAGE_KIND, receive
 from services.tiss.ws.lot import SERVICE as LOT_SERVICE
+from views import refusals
 from views.admin.base import ProviderScopedView, SecurePage
+from views.admin.jobs import jobs_context
 from views.downloads import send_bytes, send_stored
 
 
@@ -81,19 +85,27 @@ class TissUploadView(SecurePage):
             return redirect(url_for("tiss_submission.index_view"))
         form = self._form()
         results = []
+        job = jobs_store.get_job(current_user, request.args["job"]) if request.args.get("job") else None
         if form.validate_on_submit():
             provider_id = (visibility.acting_provider(current_user).id if current_user.is_provider
                            else (form.provider.data or None))
-            limit = current_app.config["TISS_MAX_XML_BYTES"]
-            for upload in form.files.data:
-                if not getattr(upload, "filename", ""):
-                    continue
-                data = upload.stream.read(limit + 1)
-                intake = receive(data, upload.filename, actor=current_user._get_current_object(),
-                                 provider_id=provider_id)
+            uploads = [upload for upload in form.files.data if getattr(upload, "filename", "")]
+            actor = current_user._get_current_object()
+            if len(uploads) == 1 and uploads[0].filename.lower().endswith(".xml"):  # one file: answered at once
+                data = uploads[0].stream.read(current_app.config["TISS_MAX_XML_BYTES"] + 1)
+                intake = receive(data, uploads[0].filename, actor=actor, provider_id=provider_id)
                 results.append(result_context(intake.submission))
-        return self.render("tiss/upload.html", form=form, results=results,
-                           max_mb=current_app.config["TISS_MAX_XML_BYTES"] // (1024 * 1024))
+            else:  # several files or a zip: a background job, followed on this page
+                try:
+                    job = bulk.submit([bulk.Upload(u.filename, u.stream) for u in uploads], actor,
+                                      provider_id=provider_id)
+                except bulk.BulkError as exc:
+                    refusals.show(exc, form=form)
+                else:
+                    return redirect(url_for(".index", job=job.id))
+        return self.render("tiss/upload.html", form=form, results=results, job=job,
+                           max_mb=current_app.config["TISS_MAX_XML_BYTES"] // (1024 * 1024),
+                           **jobs_context())
 
     @expose("/submission/<int:submission_id>")
     def submission(self, submission_id: int):

@@ -1,0 +1,57 @@
+"""Many rows at once on PostgreSQL: ``copy_rows`` inserts them, ``any_of`` looks them up.
+
+``copy_rows``: ``executemany`` sends one INSERT per row (a 100-guide TISS lot is ~600 rows); COPY
+streams them all in one statement, several times cheaper for the client and the server alike. Rows are
+written as given: columns left out take their Python-side defaults here (as a Core insert would) or
+the database's (ids from their sequence, in the rows' order). Core-level, like the inserts it replaces:
+no ORM events, so the caller writes the audit event that covers the rows.
+
+``any_of``: ``column = ANY(:array)`` instead of ``column IN (:p1, … :p100)``. psycopg prepares a
+statement run five times, and PostgreSQL then switches to a generic plan, which for an IN list of a
+hundred parameters next to ``provider_id = $1`` is a scan of the provider's rows: measured 130–190 ms
+instead of 0.3 ms for a lot's guide numbers once 20k guides are stored. One array parameter keeps the
+index lookup in the generic plan too.
+"""
+from __future__ import annotations
+
+import enum
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
+
+from models.base import db
+
+
+def is_postgresql() -> bool:
+    return db.session.get_bind().dialect.name == "postgresql"
+
+
+def any_of(column, values):
+    """``column IN values`` as an array parameter on PostgreSQL (see above), a plain IN elsewhere."""
+    values = list(values)
+    if is_postgresql():
+        return column == sa.any_(sa.bindparam(None, values, type_=postgresql.ARRAY(column.type)))
+    return column.in_(values)
+
+
+def copy_rows(table: sa.Table, rows: list[dict]) -> None:
+    """Insert ``rows`` into ``table`` with one COPY (PostgreSQL); ids come from the column's default
+    (its sequence), in the order of ``rows``."""
+    if not rows:
+        return
+    given = list(rows[0])
+    defaults = {column.name: column.default for column in table.columns
+                if column.name not in given and column.default is not None
+                and (column.default.is_scalar or column.default.is_callable)}
+    names = [*given, *defaults]
+    fixed = [default.arg if default.is_scalar else default.arg(None) for default in defaults.values()]
+    quoted = ", ".join(f'"{name}"' for name in names)
+    cursor = db.session.connection().connection.driver_connection.cursor()
+    with cursor, cursor.copy(f'COPY "{table.name}" ({quoted}) FROM STDIN') as copy:
+        for row in rows:
+            copy.write_row([*(_plain(row[name]) for name in given), *fixed])
+
+
+def _plain(value):
+    """Enums as their stored value (psycopg would write an Enum's name)."""
+    return value.value if isinstance(value, enum.Enum) else value
