@@ -22,6 +22,7 @@ from models.permissions import can
 from models.rules import analysis as rules
 from models.rules.analysis import Totals
 from models.workflow import transition
+from services.analysis_totals import lot_totals
 from services.visibility import parse_id, visible
 
 EDITABLE = (LotStatus.IN_ANALYSIS,)
@@ -240,7 +241,7 @@ def finish(lot: Lot, actor) -> None:
 
 
 def lot_released_total(lot: Lot) -> Decimal:
-    return statement(lot).totals.released
+    return lot_totals([lot.id]).get(lot.id, Totals()).released
 
 
 # Invoice debits (IOMA) -------------------------------------------------------

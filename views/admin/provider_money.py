@@ -43,7 +43,8 @@ class MyDocumentsView(SecurePage):
     @expose("/")
     def index(self):
         provider = _provider()
-        return self.render("money/my_documents.html", provider=provider, docs=reports.documents(provider),
+        docs = reports.documents(provider, request.args.get("after"))
+        return self.render("money/my_documents.html", provider=provider, docs=docs,
                            balance=reports.balance(provider), currency=provider.currency)
 
     @expose("/order/<int:order_id>.pdf")
@@ -67,7 +68,8 @@ class MyWithholdingsView(SecurePage):
     @expose("/")
     def index(self):
         provider = _provider()
-        return self.render("money/my_withholdings.html", provider=provider, certs=reports.certificates(provider),
+        certs = reports.certificates(provider, request.args.get("after"))
+        return self.render("money/my_withholdings.html", provider=provider, certs=certs,
                            currency=provider.currency)
 
     @expose("/<int:cert_id>.pdf")
@@ -84,7 +86,8 @@ class StatementsView(SecurePage):
     @expose("/")
     def index(self):
         provider = _provider()
-        return self.render("money/statements.html", provider=provider, orders=reports.orders(provider),
+        orders = reports.orders(provider, request.args.get("after"))
+        return self.render("money/statements.html", provider=provider, orders=orders,
                            currency=provider.currency)
 
     @expose("/<int:order_id>")
