@@ -7,6 +7,7 @@ from flask_admin import expose
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from models import Glosa, GuideItem, Invoice, Lot
 from models.base import db
@@ -42,10 +43,12 @@ class AccountAuditView(SecurePage):
                 query = query.where(Lot.status == LotStatus(wanted))
             except ValueError:
                 abort(400)
-        lots = db.session.scalars(query.order_by(Lot.protocol_number.desc()).limit(200)).all()
+        lots = db.session.scalars(query.options(selectinload(Lot.provider))
+                                 .order_by(Lot.protocol_number.desc()).limit(200)).all()
         invoices = []
         if can(current_user, "debit", "invoice"):
             invoices = db.session.scalars(select(Invoice).where(Invoice.status.in_(analysis.DEBITABLE))
+                                          .options(selectinload(Invoice.provider))
                                           .order_by(Invoice.last_movement_at).limit(100)).all()
         return self.render("money/audit_index.html", lots=lots, statuses=statuses, wanted=wanted, invoices=invoices)
 
