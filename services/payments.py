@@ -7,8 +7,6 @@ Amounts come from the rules in ``models.rules.withholdings`` (the tax rules are
 """
 from __future__ import annotations
 
-import csv
-import io
 import secrets
 from collections import defaultdict
 from datetime import date
@@ -43,7 +41,7 @@ from models.rules import withholdings as wh
 from models.sequences import next_value
 from models.workflow import transition
 from services import payables as payables_svc
-from services.csv_export import neutralise_cell
+from services.csv_export import csv_lines
 
 ZERO = Decimal("0.00")
 OPEN_ORDER = (PaymentOrderStatus.DRAFT, PaymentOrderStatus.PENDING_APPROVAL, PaymentOrderStatus.APPROVED)
@@ -320,25 +318,26 @@ def payment_type(line: PaymentOrderLine) -> str:
 
 
 # Export for the tax office ---------------------------------------------------
-def certificates_between(start: date, end: date) -> list[WithholdingCertificate]:
-    return list(db.session.scalars(select(WithholdingCertificate).where(
+def certificates_between(start: date, end: date):
+    """The period's certificates, read from the database in chunks as they are consumed."""
+    return db.session.scalars(select(WithholdingCertificate).where(
         WithholdingCertificate.issued_at >= start, WithholdingCertificate.issued_at <= end).options(
         selectinload(WithholdingCertificate.provider),
         selectinload(WithholdingCertificate.deduction).selectinload(PaymentDeduction.order),
         selectinload(WithholdingCertificate.deduction).selectinload(PaymentDeduction.rule),
-    ).order_by(WithholdingCertificate.issued_at, WithholdingCertificate.number)))
+    ).order_by(WithholdingCertificate.issued_at, WithholdingCertificate.number).execution_options(yield_per=1000))
+
+
+def withholdings_rows(start: date, end: date):
+    """The tax office's export, row by row (header first): stream it, never build it whole."""
+    yield ["certificate_number", "issued_at", "tax", "tax_code", "regime", "retained_tax_id",
+           "retained_name", "tax_condition", "payment_order", "base_amount", "rate", "amount"]
+    for c in certificates_between(start, end):
+        d = c.deduction
+        yield (f"{c.number:08d}", c.issued_at.isoformat(), c.tax.value, d.code or (d.rule.tax_code if d.rule else ""),
+               c.regime_code or "", c.provider.tax_id, c.provider.legal_name, c.provider.tax_condition.label,
+               f"{d.order.number:08d}", str(c.base_amount), str(d.rate or ""), str(c.amount))
 
 
 def withholdings_csv(start: date, end: date) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["certificate_number", "issued_at", "tax", "tax_code", "regime", "retained_tax_id",
-                     "retained_name", "tax_condition", "payment_order", "base_amount", "rate", "amount"])
-    for c in certificates_between(start, end):
-        d = c.deduction
-        writer.writerow([neutralise_cell(v) for v in (
-            f"{c.number:08d}", c.issued_at.isoformat(), c.tax.value, d.code or (d.rule.tax_code if d.rule else ""),
-            c.regime_code or "", c.provider.tax_id, c.provider.legal_name, c.provider.tax_condition.label,
-            f"{d.order.number:08d}", str(c.base_amount), str(d.rate or ""), str(c.amount),
-        )])
-    return out.getvalue()
+    return "".join(csv_lines(withholdings_rows(start, end)))

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Response, abort, flash, redirect, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_admin import expose
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -19,6 +19,7 @@ from services.actions import actions_for
 from services.visibility import parse_id
 from views import documents, refusals
 from views.admin.base import SecurePage
+from views.admin.export import csv_response
 from views.admin.pages import parse_date, period_args
 
 
@@ -166,6 +167,5 @@ class PaymentDeskView(SecurePage):
     def withholdings_csv(self):
         self.require("export", "withholding_certificate")
         start, end = period_args(31)
-        return Response(payments.withholdings_csv(start, end), mimetype="text/csv",
-                        headers={"Content-Disposition": f'attachment; filename="withholdings-{start}-{end}.csv"'})
+        return csv_response(payments.withholdings_rows(start, end), f"withholdings-{start}-{end}.csv")
 

@@ -5,33 +5,21 @@ Every page works on ``services.visibility.provider_in_view``: a provider user's 
 (another id → 404); staff may pass ``provider_id`` to see what a provider sees."""
 from __future__ import annotations
 
-import csv
-import io
-
-from flask import Response, abort, request
+from flask import abort, request
 from flask_admin import expose
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from models import Invoice, PaymentOrder, WithholdingCertificate
 from services import payments, reports, visibility
-from services.csv_export import neutralise_cell
 from views import documents
 from views.admin.base import SecurePage
+from views.admin.export import csv_response
 from views.admin.pages import period_args
 
 
 def _provider():
     return visibility.provider_in_view(current_user, request.args.get("provider_id"))
-
-
-def _csv(rows, filename: str) -> Response:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    for row in rows:
-        writer.writerow([neutralise_cell(v) for v in row])
-    return Response(out.getvalue(), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
 class MyDocumentsView(SecurePage):
@@ -123,7 +111,7 @@ class ReportsView(SecurePage):
                       line.paid_on.isoformat() if line.paid_on else ""] for line in rep.lots]
             rows += [["invoice", i.display_number, i.period_label, i.status.label, i.amount, "", i.debited_amount,
                       i.net_amount, ""] for i in rep.invoices]
-            return _csv(rows, f"report-{start}-{end}.csv")
+            return csv_response(rows, f"report-{start}-{end}.csv")
         return self.render("money/report_period.html", rep=rep, start=start, end=end, currency=provider.currency,
                            provider_arg=request.args.get("provider_id"))
 
@@ -140,7 +128,7 @@ class ReportsView(SecurePage):
             rows += [[x.patient, x.card, x.guide, x.protocol, x.day.isoformat() if x.day else "",
                       x.totals.informed, x.totals.glosa, x.totals.released] for x in ex.lines]
             rows.append([_("Gross total"), "", "", "", "", ex.totals.informed, ex.totals.glosa, ex.totals.released])
-            return _csv(rows, f"extract-{start}-{end}.csv")
+            return csv_response(rows, f"extract-{start}-{end}.csv")
         return self.render("money/report_extract.html", ex=ex, start=start, end=end, currency=provider.currency,
                            provider_arg=request.args.get("provider_id"))
 
