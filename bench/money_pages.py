@@ -127,16 +127,18 @@ def build(scale: float, providers: int) -> dict:
     # Payment orders: one per provider and month of its entered invoices, paid; lines pay those invoices.
     step("payment orders", """
         INSERT INTO payment_order (number, provider_id, payment_date, status, gross_amount, deductions_amount,
-                                   net_amount, method, paid_at, version_id, created_at, updated_at)
-        SELECT nextval('payment_order_seq'), provider_id, m + 40, 'paid', 0, 0, 0, 'transfer', m + 41, 1, now(), now()
+                                   net_amount, method, bank_name, paid_at, version_id, created_at, updated_at)
+        SELECT nextval('payment_order_seq'), provider_id, m + 40, 'paid', 0, 0, 0, 'transfer', 'bench', m + 41, 1,
+               now(), now()
         FROM (SELECT DISTINCT provider_id, date_trunc('month', invoice_date)::date AS m FROM invoice
-              WHERE status = 'entered') x""")
+              WHERE status = 'entered' AND point_of_sale = 7) x""")
     step("payment order lines", """
         INSERT INTO payment_order_line (order_id, kind, invoice_id, amount)
         SELECT o.id, 'invoice', i.id, i.amount - i.debited_amount
         FROM invoice i JOIN payment_order o
           ON o.provider_id = i.provider_id AND o.payment_date = date_trunc('month', i.invoice_date)::date + 40
-        WHERE i.status = 'entered' LIMIT :n""", n=n_lines)
+             AND o.bank_name = 'bench'
+        WHERE i.status = 'entered' AND i.point_of_sale = 7 LIMIT :n""", n=n_lines)
     step("order totals", """
         UPDATE payment_order o SET gross_amount = t.gross, net_amount = t.gross
         FROM (SELECT order_id, sum(amount) AS gross FROM payment_order_line GROUP BY order_id) t
@@ -159,7 +161,7 @@ def build(scale: float, providers: int) -> dict:
     step("guides", """
         INSERT INTO guide (provider_id, number, guide_type, status, authorization_number, beneficiary_id,
                            emission_date, execution_date, lot_id, total_amount, version_id, created_at, updated_at)
-        SELECT l.provider_id, 'MG' || l.id || '-' || g, 'sp_sadt', 'in_lot', 'A' || g, :ben,
+        SELECT l.provider_id, 'MG' || l.id || '-' || g, 'sp_sadt', 'authorized', 'A' || g, :ben,
                l.sent_at::date - 5, l.sent_at::date - 5, l.id, 125, 1, now(), now()
         FROM lot l CROSS JOIN generate_series(1, 100) AS g WHERE l.number LIKE 'ML%'""", ben=ben)
     step("guide items", """

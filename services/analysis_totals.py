@@ -18,10 +18,12 @@ from models.rules.analysis import Totals
 ZERO = Decimal("0.00")
 
 
-def _item_values(lot_ids: list[int]):
-    """One row per item of the lots: its lot, guide and the four values."""
+def _item_values(lot_ids: list[int], guide_ids: list[int] | None = None):
+    """One row per item of the lots (only of ``guide_ids`` when given): its lot, guide and the four values."""
+    glosa_filter = Glosa.guide_id.in_(guide_ids) if guide_ids is not None else Glosa.lot_id.in_(lot_ids)
+    guide_filter = Guide.id.in_(guide_ids) if guide_ids is not None else Guide.lot_id.in_(lot_ids)
     glosas = (sa.select(Glosa.guide_item_id, sa.func.sum(Glosa.amount).label("glosa"))
-              .where(Glosa.lot_id.in_(lot_ids), Glosa.guide_item_id.is_not(None))
+              .where(glosa_filter, Glosa.guide_item_id.is_not(None))
               .group_by(Glosa.guide_item_id).subquery())
     processed = sa.func.coalesce(GuideItem.processed_amount, GuideItem.total_amount)
     glosa = sa.func.coalesce(glosas.c.glosa, 0)
@@ -31,18 +33,18 @@ def _item_values(lot_ids: list[int]):
                       glosa.label("glosa"), released.label("released"))
             .join(GuideItem, GuideItem.guide_id == Guide.id)
             .outerjoin(glosas, glosas.c.guide_item_id == GuideItem.id)
-            .where(Guide.lot_id.in_(lot_ids))).subquery()
+            .where(guide_filter)).subquery()
 
 
 def _totals(informed, processed, glosa, released) -> Totals:
     return Totals(to_money(informed or 0), to_money(processed or 0), to_money(glosa or 0), to_money(released or 0))
 
 
-def _grouped(lot_ids: Iterable[int], key: str) -> dict[int, Totals]:
+def _grouped(lot_ids: Iterable[int], key: str, guide_ids: list[int] | None = None) -> dict[int, Totals]:
     lot_ids = sorted(set(lot_ids))
-    if not lot_ids:
+    if not lot_ids or guide_ids == []:
         return {}
-    items = _item_values(lot_ids)
+    items = _item_values(lot_ids, guide_ids)
     rows = db.session.execute(sa.select(
         items.c[key], sa.func.sum(items.c.informed), sa.func.sum(items.c.processed), sa.func.sum(items.c.glosa),
         sa.func.sum(items.c.released)).group_by(items.c[key]))
@@ -54,6 +56,6 @@ def lot_totals(lot_ids: Iterable[int]) -> dict[int, Totals]:
     return _grouped(lot_ids, "lot_id")
 
 
-def guide_totals(lot_ids: Iterable[int]) -> dict[int, Totals]:
-    """Per guide id of the given lots: the guide's four totals."""
-    return _grouped(lot_ids, "guide_id")
+def guide_totals(lot_ids: Iterable[int], guide_ids: Iterable[int] | None = None) -> dict[int, Totals]:
+    """Per guide id of the given lots (only ``guide_ids`` when given): the guide's four totals."""
+    return _grouped(lot_ids, "guide_id", sorted(set(guide_ids)) if guide_ids is not None else None)

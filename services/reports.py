@@ -166,17 +166,29 @@ class Extract:
     end: date
     lines: list[ExtractLine]
     totals: Totals
+    next_cursor: str | None = None  # the screen shows a page of guides at a time
 
 
-def extract(provider: Provider, start: date, end: date) -> Extract:
-    """Extrato sintético: patients and individual values of the period, and the gross total
-    (the lots, their guides with beneficiaries, and the guides' totals: three queries)."""
+EXTRACT_PAGE = 100
+
+
+def extract(provider: Provider, start: date, end: date, cursor: str | None = None,
+            size: int | None = None) -> Extract:
+    """Extrato sintético: patients and individual values of the period, and the gross total of the
+    period. With ``size``, ``size`` guides after ``cursor`` (the screen); without, every guide (PDF, CSV).
+    Four queries whatever the period: lots, the period's totals, a page of guides, their totals."""
     lots = {lot.id: lot for lot in _lots_between(provider, start, end)}
-    totals = guide_totals(lots)
-    guides = db.session.scalars(select(Guide).where(Guide.lot_id.in_(list(lots))).options(
-        selectinload(Guide.beneficiary)).order_by(Guide.lot_id, Guide.number)).all() if lots else []
-    order = {lot_id: i for i, lot_id in enumerate(lots)}
+    totals = sum_totals(lot_totals(lots).values())
+    query = select(Guide).where(Guide.lot_id.in_(list(lots))).options(selectinload(Guide.beneficiary))
+    after = keyset.decode(cursor, int, str)
+    if after is not None:
+        query = query.where(or_(Guide.lot_id > after[0], and_(Guide.lot_id == after[0], Guide.number > after[1])))
+    query = query.order_by(Guide.lot_id, Guide.number)
+    guides = db.session.scalars(query.limit(size + 1) if size else query).all() if lots else []
+    more = size is not None and len(guides) > size
+    guides = guides[:size] if size else guides
+    by_guide = guide_totals(lots, [g.id for g in guides])
     lines = [ExtractLine(g.beneficiary.name, g.beneficiary.card_number, g.number, lots[g.lot_id].protocol_number,
-                         g.execution_date or g.emission_date, totals.get(g.id, Totals()))
-             for g in sorted(guides, key=lambda g: (order[g.lot_id], g.number))]
-    return Extract(provider, start, end, lines, sum_totals(line.totals for line in lines))
+                         g.execution_date or g.emission_date, by_guide.get(g.id, Totals())) for g in guides]
+    next_cursor = keyset.encode(guides[-1].lot_id, guides[-1].number) if more else None
+    return Extract(provider, start, end, lines, totals, next_cursor)

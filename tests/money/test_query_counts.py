@@ -214,3 +214,20 @@ def test_account_audit_lot_is_flat(client, login, clerk, money_setup):
     small = queries_for(client, f"/admin/account-audit/lot/{small_lot.id}")
     large = queries_for(client, f"/admin/account-audit/lot/{large_lot.id}")
     assert_flat(small, large, "account audit lot")
+
+
+def test_extract_pages_through_every_guide_with_the_period_total(client, login, provider_user, money_setup):
+    provider, user, items = provider_user
+    for _ in range(3):
+        _lot(provider, items, 90, LotStatus.RELEASED, money_setup["1705"])  # 270 guides, 10.00 glosa each
+    db.session.commit()
+    login(user)
+    url, guides, pages = f"/admin/reports/extract?{PERIOD}", [], 0
+    while url:
+        page = client.get(url).get_data(as_text=True)
+        pages += 1
+        assert "R$\xa051,300.00" in page  # 270 × (150 + 2 × 25 - 10 glosa), on every page
+        guides += [cell.split("<", 1)[0] for cell in page.split('<td>G')[1:]]
+        url = page.split('rel="next" href="', 1)[1].split('"', 1)[0].replace("&amp;", "&") \
+            if 'rel="next"' in page else None
+    assert pages == 3 and len(guides) == 270 and len(set(guides)) == 270

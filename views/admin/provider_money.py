@@ -119,8 +119,10 @@ class ReportsView(SecurePage):
     def extract(self):
         provider = _provider()
         start, end = period_args()
-        ex = reports.extract(provider, start, end)
         fmt = request.args.get("format")
+        paged = fmt not in ("pdf", "csv")
+        ex = reports.extract(provider, start, end, request.args.get("after") if paged else None,
+                             reports.EXTRACT_PAGE if paged else None)
         if fmt == "pdf":
             return documents.extract_pdf(ex)
         if fmt == "csv":
