@@ -530,7 +530,7 @@ def nf_report(user, start: date, end: date, *, provider: Provider | None = None)
         .where(Lot.status != LotStatus.CANCELLED,
                Lot.sent_at >= datetime.combine(start, datetime.min.time()),
                Lot.sent_at < datetime.combine(end + timedelta(days=1), datetime.min.time()))
-        .order_by(Lot.sent_at, Lot.id)
+        .options(selectinload(Lot.provider)).order_by(Lot.sent_at, Lot.id)
     )
     query = visible(query, user, "lot", Lot)
     if provider is not None:
