@@ -22,7 +22,7 @@ from models.permissions import can
 from models.rules import analysis as rules
 from models.rules.analysis import Totals
 from models.workflow import transition
-from services.analysis_totals import lot_totals
+from services.analysis_totals import guide_totals, lot_totals
 from services.visibility import parse_id, visible
 
 EDITABLE = (LotStatus.IN_ANALYSIS,)
@@ -151,6 +151,34 @@ def guide_statement(guide: Guide) -> GuideRow:
                                     .options(selectinload(Glosa.code)).order_by(Glosa.id)):
         by_item[glosa.guide_item_id].append(glosa)
     return _guide_row(guide, by_item)
+
+
+@dataclass
+class GuideSummary:
+    guide: Guide
+    totals: Totals
+    glosa_codes: list[str]
+
+
+@dataclass
+class LotSummary:
+    lot: Lot
+    guides: list[GuideSummary]
+    totals: Totals
+
+
+def lot_summary(lot: Lot) -> LotSummary:
+    """The lot's statement one line per guide (totals added up by the database, items not loaded):
+    what the lot page shows; each guide's items are on its own page (``guide_statement``)."""
+    guides = db.session.scalars(select(Guide).where(Guide.lot_id == lot.id).options(
+        selectinload(Guide.beneficiary)).order_by(Guide.number)).all()
+    totals = guide_totals([lot.id])
+    codes: dict[int, list[str]] = defaultdict(list)
+    for guide_id, code in db.session.execute(select(Glosa.guide_id, GlosaCode.code).join(GlosaCode).where(
+            Glosa.lot_id == lot.id).order_by(Glosa.id)):
+        codes[guide_id].append(code)
+    rows = [GuideSummary(g, totals.get(g.id, Totals()), codes.get(g.id, [])) for g in guides]
+    return LotSummary(lot, rows, rules.sum_totals(r.totals for r in rows))
 
 
 # Editing -------------------------------------------------------------------

@@ -58,8 +58,8 @@ class AccountAuditView(SecurePage):
     @expose("/lot/<int:lot_id>")
     def lot(self, lot_id):
         """The lot's statement, read-only: each guide links to its own page where it is analysed."""
-        lot = self._lot(lot_id)
-        return self.render("money/audit_lot.html", lot=lot, st=analysis.statement(lot), editable=self._editable(lot),
+        lot = self._lot(lot_id, with_guides=False)
+        return self.render("money/audit_lot.html", lot=lot, st=analysis.lot_summary(lot), editable=self._editable(lot),
                            targets=[t.value for t in allowed_targets(lot, current_user)],
                            currency=lot.provider.currency)
 
