@@ -231,3 +231,25 @@ def test_extract_pages_through_every_guide_with_the_period_total(client, login, 
         url = page.split('rel="next" href="', 1)[1].split('"', 1)[0].replace("&amp;", "&") \
             if 'rel="next"' in page else None
     assert pages == 3 and len(guides) == 270 and len(set(guides)) == 270
+
+
+def test_nf_report_pages_with_the_totals_of_the_whole_period(client, login, clerk, money_setup, monkeypatch):
+    from services import lots as lot_svc
+
+    monkeypatch.setattr(lot_svc, "NF_PAGE", 20)
+    provider, items = _br_provider("Clínica NF Ltda")
+    for i in range(45):
+        _lot(provider, items, 1, LotStatus.RELEASED if i % 3 else LotStatus.RECEIVED,
+             sent=datetime(2026, 2, 1 + i % 28, 10, i))
+    db.session.commit()
+    login(clerk)
+    url, protocols, pages = f"/admin/nf-report/?{PERIOD}&provider={provider.id}", [], 0
+    while url:
+        page = client.get(url).get_data(as_text=True)
+        pages += 1
+        # 45 lots × 200.00 presented; 30 analysed lots × 200.00 released (the items carry no released value yet)
+        assert 'id="nf-presented">R$\xa09,000.00' in page
+        protocols += [row.split("<", 1)[0] for row in page.split("<tr><td>")[1:]]
+        url = page.split('rel="next" href="', 1)[1].split('"', 1)[0].replace("&amp;", "&") \
+            if 'rel="next"' in page else None
+    assert pages == 3 and len(protocols) == 45 and len(set(protocols)) == 45
