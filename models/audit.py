@@ -220,6 +220,17 @@ def _write_audit_rows(session: Session, flush_context) -> None:
     append_rows(session, rows)
 
 
+def bulk_row(entity: str, entity_id: int | None, action: AuditAction, changes: dict | None,
+             reason: str | None = None) -> dict:
+    """The audit row the flush listener would write, for set-based writes that bypass the ORM
+    (multi-row INSERT/UPDATE): ``changes`` is a snapshot (create) or {field: [old, new]}."""
+    actor_id, actor_label, ip = _current_actor()
+    if action == AuditAction.CREATE and changes:
+        changes = {k: _field(k, v) for k, v in changes.items() if k not in SKIPPED_FIELDS and v is not None}
+    return {"at": utcnow(), "actor_id": actor_id, "actor_label": actor_label, "entity": entity,
+            "entity_id": entity_id, "action": action.value, "changes": changes or None, "reason": reason, "ip": ip}
+
+
 def record_event(entity: str, entity_id: int | None, name: str, reason: str | None = None, **details) -> None:
     """Record something that is not a row change (login, lockout, email sent…)."""
     actor_id, actor_label, ip = _current_actor()

@@ -37,6 +37,10 @@ class Invoice(TimestampMixin, db.Model):
         sa.CheckConstraint("period_month BETWEEN 1 AND 12", name="period_month_range"),
         sa.Index("ix_invoice_provider_status_movement", "provider_id", "status", "last_movement_at"),
         sa.Index("ix_invoice_status_movement", "status", "last_movement_at"),
+        sa.Index("ix_invoice_provider_date", "provider_id", "invoice_date"),
+        # Mis comprobantes: debit notes, newest first.
+        sa.Index("ix_invoice_provider_debited", "provider_id", "last_movement_at", "id",
+                 sqlite_where=sa.text("debited_amount > 0"), postgresql_where=sa.text("debited_amount > 0")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

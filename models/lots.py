@@ -27,6 +27,10 @@ class Lot(TimestampMixin, db.Model):
             postgresql_where=sa.text("status != 'cancelled'"),
         ),
         sa.Index("ix_lot_provider_competence", "provider_id", "competence"),
+        # Reports by period and the NF report filter on the send date first; payables on the status.
+        sa.Index("ix_lot_provider_sent", "provider_id", "sent_at"),
+        sa.Index("ix_lot_sent_at", "sent_at"),
+        sa.Index("ix_lot_provider_status", "provider_id", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -49,6 +49,13 @@ class WithholdingRule(db.Model):
 
 class PaymentOrder(TimestampMixin, db.Model):
     __tablename__ = "payment_order"
+    __table_args__ = (
+        # Mis comprobantes (by the date shown: paid or scheduled), statements and the desk's open orders.
+        sa.Index("ix_payment_order_provider_day", "provider_id", sa.func.coalesce(sa.text("paid_at"),
+                                                                                 sa.text("payment_date")), "id"),
+        sa.Index("ix_payment_order_provider_date", "provider_id", "payment_date", "number"),
+        sa.Index("ix_payment_order_status_date", "status", "payment_date", "number"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[int] = mapped_column(sa.BigInteger, unique=True)
@@ -134,6 +141,7 @@ class WithholdingCertificate(db.Model):
     """Certificado de retención issued for one withholding."""
 
     __tablename__ = "withholding_certificate"
+    __table_args__ = (sa.Index("ix_withholding_certificate_provider_issued", "provider_id", "issued_at", "number"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[int] = mapped_column(sa.BigInteger, unique=True)

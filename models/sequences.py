@@ -38,3 +38,23 @@ def next_value(name: str) -> int:
         session.flush()
         value = 1
     return value
+
+
+def next_values(name: str, count: int) -> list[int]:
+    """``count`` fresh numbers of the sequence at once (bulk documents), in increasing order."""
+    if name not in SEQUENCES:
+        raise ValueError(f"unknown sequence {name!r}")
+    if count <= 0:
+        return []
+    session = db.session
+    if session.get_bind().dialect.name == "postgresql":
+        return sorted(session.execute(sa.text(f"SELECT nextval('{name}_seq') FROM generate_series(1, :n)"),
+                                      {"n": count}).scalars())
+    last = session.execute(
+        sa.update(Counter).where(Counter.name == name).values(value=Counter.value + count).returning(Counter.value)
+    ).scalar()
+    if last is None:
+        session.add(Counter(name=name, value=count))
+        session.flush()
+        last = count
+    return list(range(last - count + 1, last + 1))

@@ -23,6 +23,7 @@ from models.rules import analysis as rules
 from models.rules.analysis import Totals
 from models.values import parse_money, parse_quantity
 from models.workflow import transition
+from services.analysis_totals import guide_totals, lot_totals
 from services.visibility import parse_id, visible
 
 EDITABLE = (LotStatus.IN_ANALYSIS,)
@@ -59,15 +60,26 @@ def lots_query(user):
     return query.where(Lot.status.in_(PROVIDER_VISIBLE)) if user.is_provider else query
 
 
-def lot_for(user, lot_id) -> Lot:
-    """The lot with its guides and items, when ``user`` may read its analysis; else ``NotFound``."""
+def lot_for(user, lot_id, with_guides: bool = True) -> Lot:
+    """The lot (with its guides and items unless ``with_guides`` is False), when ``user`` may read its
+    analysis; else ``NotFound``."""
     key = parse_id(lot_id)
-    lot = db.session.scalar(lots_query(user).where(Lot.id == key).options(
-        selectinload(Lot.guides).selectinload(Guide.items), selectinload(Lot.guides).selectinload(Guide.beneficiary)
-    )) if key is not None else None
+    options = (selectinload(Lot.guides).selectinload(Guide.items),
+               selectinload(Lot.guides).selectinload(Guide.beneficiary)) if with_guides else ()
+    lot = db.session.scalar(lots_query(user).where(Lot.id == key).options(*options)) if key is not None else None
     if lot is None:
         raise NotFound()
     return lot
+
+
+def guide_of(lot: Lot, guide_id) -> Guide:
+    """One guide of the lot with its items and beneficiary (the analysis edits a guide at a time)."""
+    key = parse_id(guide_id)
+    guide = db.session.scalar(select(Guide).where(Guide.id == key, Guide.lot_id == lot.id).options(
+        selectinload(Guide.items), selectinload(Guide.beneficiary))) if key is not None else None
+    if guide is None:
+        raise NotFound()
+    return guide
 
 
 def glosas_by_item(lot: Lot) -> dict[int, list[Glosa]]:
@@ -114,19 +126,58 @@ class LotStatement:
     totals: Totals
 
 
+def _guide_row(guide: Guide, by_item: dict[int, list[Glosa]]) -> GuideRow:
+    items = []
+    for item in guide.items:
+        glosas = by_item.get(item.id, [])
+        processed = item.processed_amount if item.processed_amount is not None else item.total_amount
+        items.append(ItemRow(item, glosas, rules.item_totals(item.total_amount, processed,
+                                                              [g.amount for g in glosas])))
+    return GuideRow(guide, items, rules.sum_totals(i.totals for i in items))
+
+
 def statement(lot: Lot) -> LotStatement:
     """Demonstrativo de análise de conta: per item, guide and lot, the four values."""
     by_item = glosas_by_item(lot)
-    guides = []
-    for guide in lot.guides:
-        items = []
-        for item in guide.items:
-            glosas = by_item.get(item.id, [])
-            processed = item.processed_amount if item.processed_amount is not None else item.total_amount
-            items.append(ItemRow(item, glosas, rules.item_totals(item.total_amount, processed,
-                                                                  [g.amount for g in glosas])))
-        guides.append(GuideRow(guide, items, rules.sum_totals(i.totals for i in items)))
+    guides = [_guide_row(guide, by_item) for guide in lot.guides]
     return LotStatement(lot, guides, rules.sum_totals(g.totals for g in guides))
+
+
+def guide_statement(guide: Guide) -> GuideRow:
+    """The statement of one guide (its items and their glosas only)."""
+    by_item: dict[int, list[Glosa]] = defaultdict(list)
+    for glosa in db.session.scalars(select(Glosa).where(Glosa.guide_id == guide.id)
+                                    .options(selectinload(Glosa.code)).order_by(Glosa.id)):
+        by_item[glosa.guide_item_id].append(glosa)
+    return _guide_row(guide, by_item)
+
+
+@dataclass
+class GuideSummary:
+    guide: Guide
+    totals: Totals
+    glosa_codes: list[str]
+
+
+@dataclass
+class LotSummary:
+    lot: Lot
+    guides: list[GuideSummary]
+    totals: Totals
+
+
+def lot_summary(lot: Lot) -> LotSummary:
+    """The lot's statement one line per guide (totals added up by the database, items not loaded):
+    what the lot page shows; each guide's items are on its own page (``guide_statement``)."""
+    guides = db.session.scalars(select(Guide).where(Guide.lot_id == lot.id).options(
+        selectinload(Guide.beneficiary)).order_by(Guide.number)).all()
+    totals = guide_totals([lot.id])
+    codes: dict[int, list[str]] = defaultdict(list)
+    for guide_id, code in db.session.execute(select(Glosa.guide_id, GlosaCode.code).join(GlosaCode).where(
+            Glosa.lot_id == lot.id).order_by(Glosa.id)):
+        codes[guide_id].append(code)
+    rows = [GuideSummary(g, totals.get(g.id, Totals()), codes.get(g.id, [])) for g in guides]
+    return LotSummary(lot, rows, rules.sum_totals(r.totals for r in rows))
 
 
 # Editing -------------------------------------------------------------------
@@ -236,7 +287,7 @@ def finish(lot: Lot, actor) -> None:
 
 
 def lot_released_total(lot: Lot) -> Decimal:
-    return statement(lot).totals.released
+    return lot_totals([lot.id]).get(lot.id, Totals()).released
 
 
 # Invoice debits (IOMA) -------------------------------------------------------

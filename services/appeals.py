@@ -174,14 +174,8 @@ def history(appeal: Appeal) -> list[AuditLog]:
 
 
 def unpaid_accepted(provider_id: int) -> list[Appeal]:
-    from models import PaymentOrderLine
+    from services.payables import payable_appeals
 
-    paid = select(PaymentOrderLine.appeal_id).where(PaymentOrderLine.appeal_id.is_not(None))
     return list(db.session.scalars(
-        select(Appeal).where(
-            Appeal.provider_id == provider_id,
-            Appeal.status.in_((AppealStatus.ACCEPTED, AppealStatus.PARTIALLY_ACCEPTED)),
-            Appeal.accepted_amount > 0, Appeal.id.not_in(paid),
-        ).order_by(Appeal.id)
-    ))
+        select(Appeal).where(Appeal.provider_id == provider_id, *payable_appeals()).order_by(Appeal.id)))
 

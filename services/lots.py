@@ -39,7 +39,7 @@ from models.rules.guide_checks import Occurrence, facts_from_guide, guide_occurr
 from models.sequences import next_value
 from models.values import Competence, InvalidValue
 from models.workflow import transition
-from services import analysis
+from services import analysis, keyset
 from services.visibility import visible
 
 ZERO = Decimal("0.00")
@@ -498,30 +498,76 @@ def providers_with_lots() -> list[Provider]:
         sa.select(Provider).where(Provider.id.in_(sa.select(Lot.provider_id))).order_by(Provider.legal_name)))
 
 
-def nf_report(user, start: date, end: date, *, provider: Provider | None = None) -> list[NfRow]:
-    """Lots ``user`` may see sent in [start, end] (not cancelled): value presented and released, per lot."""
-    guides_q = (
-        sa.select(Guide.lot_id, sa.func.count(sa.distinct(Guide.id)).label("guides"),
-                  sa.func.coalesce(sa.func.sum(GuideItem.released_amount), 0).label("released"))
-        .join(GuideItem, GuideItem.guide_id == Guide.id, isouter=True)
-        .where(Guide.lot_id.is_not(None)).group_by(Guide.lot_id).subquery()
-    )
-    query = (
-        sa.select(Lot, guides_q.c.guides, guides_q.c.released)
-        .join(guides_q, guides_q.c.lot_id == Lot.id, isouter=True)
-        .where(Lot.status != LotStatus.CANCELLED,
-               Lot.sent_at >= datetime.combine(start, datetime.min.time()),
-               Lot.sent_at < datetime.combine(end + timedelta(days=1), datetime.min.time()))
-        .order_by(Lot.sent_at, Lot.id)
-    )
+NF_PAGE = 100
+
+
+def _nf_lots(user, start: date, end: date, provider: Provider | None):
+    """Lots ``user`` may see sent in [start, end], not cancelled (index on the send date)."""
+    query = sa.select(Lot).where(
+        Lot.status != LotStatus.CANCELLED,
+        Lot.sent_at >= datetime.combine(start, datetime.min.time()),
+        Lot.sent_at < datetime.combine(end + timedelta(days=1), datetime.min.time()))
     query = visible(query, user, "lot", Lot)
-    if provider is not None:
-        query = query.where(Lot.provider_id == provider.id)
+    return query.where(Lot.provider_id == provider.id) if provider is not None else query
+
+
+def _nf_sums(lot_ids):
+    """Per lot: how many guides and the value released (its items only)."""
+    return (sa.select(Guide.lot_id.label("lot_id"), sa.func.count(sa.distinct(Guide.id)).label("guides"),
+                      sa.func.coalesce(sa.func.sum(GuideItem.released_amount), 0).label("released"))
+            .join(GuideItem, GuideItem.guide_id == Guide.id, isouter=True)
+            .where(Guide.lot_id.in_(lot_ids)).group_by(Guide.lot_id))
+
+
+def _nf_rows(lots: list[Lot]) -> list[NfRow]:
+    sums = {row.lot_id: row for row in db.session.execute(_nf_sums([lot.id for lot in lots]))} if lots else {}
     rows = []
-    for lot, guides, released in db.session.execute(query):
-        rows.append(NfRow(lot=lot, guides=guides or 0, presented=to_money(lot.total_amount),
-                          released=to_money(released or 0) if lot.status in ANALYSED_STATUSES else None))
+    for lot in lots:
+        row = sums.get(lot.id)
+        rows.append(NfRow(lot=lot, guides=row.guides if row else 0, presented=to_money(lot.total_amount),
+                          released=to_money(row.released if row else 0) if lot.status in ANALYSED_STATUSES
+                          else None))
     return rows
+
+
+def nf_report(user, start: date, end: date, *, provider: Provider | None = None) -> list[NfRow]:
+    """Every lot of the period with its values presented and released (the PDF).
+
+    The period filters first, then only those lots' guides and items are added up: the cost follows
+    the lots of the period, not the whole items table."""
+    query = _nf_lots(user, start, end, provider).options(selectinload(Lot.provider)).order_by(Lot.sent_at, Lot.id)
+    return _nf_rows(db.session.scalars(query).all())
+
+
+def nf_page(user, start: date, end: date, *, provider: Provider | None = None, cursor: str | None = None,
+            size: int | None = None) -> keyset.Page[NfRow]:
+    """``size`` (``NF_PAGE``) lots of the period after ``cursor`` (the screen), in send order."""
+    size = size or NF_PAGE
+    query = _nf_lots(user, start, end, provider).options(selectinload(Lot.provider))
+    after = keyset.decode(cursor, datetime, int)
+    if after is not None:
+        query = query.where(sa.or_(Lot.sent_at > after[0], sa.and_(Lot.sent_at == after[0], Lot.id > after[1])))
+    lots = db.session.scalars(query.order_by(Lot.sent_at, Lot.id).limit(size + 1)).all()
+    more = len(lots) > size
+    lots = lots[:size]
+    return keyset.Page(_nf_rows(lots), keyset.encode(lots[-1].sent_at, lots[-1].id) if more else None)
+
+
+def nf_period_totals(user, start: date, end: date, *, provider: Provider | None = None) -> dict[str, Decimal]:
+    """The totals of every lot of the period (what ``nf_totals`` gives for all rows), in one query."""
+    lots = _nf_lots(user, start, end, provider).with_only_columns(
+        Lot.id, Lot.status, Lot.total_amount).subquery()
+    sums = _nf_sums(sa.select(lots.c.id)).subquery()
+    analysed = lots.c.status.in_([s.value for s in ANALYSED_STATUSES])
+    released = sa.func.coalesce(sums.c.released, 0)
+    row = db.session.execute(sa.select(
+        sa.func.coalesce(sa.func.sum(lots.c.total_amount), 0),
+        sa.func.coalesce(sa.func.sum(sa.case((analysed, released), else_=0)), 0),
+        sa.func.coalesce(sa.func.sum(sa.case((analysed, lots.c.total_amount - released), else_=0)), 0),
+        sa.func.coalesce(sa.func.sum(sums.c.guides), 0),
+    ).select_from(lots.outerjoin(sums, sums.c.lot_id == lots.c.id))).one()
+    return {"presented": to_money(row[0]), "released": to_money(row[1]), "glosa": to_money(row[2]),
+            "guides": int(row[3])}
 
 
 def nf_totals(rows: list[NfRow]) -> dict[str, Decimal]:

@@ -8,14 +8,15 @@ from datetime import date, datetime, time
 from decimal import Decimal
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import and_, false, func, or_, select, true
 from sqlalchemy.orm import selectinload
 
 from models import Guide, Invoice, Lot, PaymentOrder, Provider, WithholdingCertificate
-from models.base import db
+from models.base import db, to_money
 from models.enums import InvoiceStatus, PaymentOrderStatus
 from models.rules.analysis import Totals, sum_totals
-from services import analysis, payments
+from services import keyset, payables, payments
+from services.analysis_totals import guide_totals, lot_totals
 
 ZERO = Decimal("0.00")
 
@@ -33,40 +34,68 @@ class Document:
     args: dict
 
 
-def documents(provider: Provider) -> list[Document]:
-    out = []
-    orders = db.session.scalars(select(PaymentOrder).where(
-        PaymentOrder.provider_id == provider.id, PaymentOrder.status != PaymentOrderStatus.CANCELLED))
-    for o in orders:
-        out.append(Document(o.paid_at or o.payment_date, f"{o.number:08d}", _("Payment order"), o.gross_amount,
-                            o.net_amount if o.status == PaymentOrderStatus.PAID else None, o.status,
-                            "provider_money.statement_pdf", {"order_id": o.id}))
-    debited = db.session.scalars(select(Invoice).where(Invoice.provider_id == provider.id, Invoice.debited_amount > 0))
-    for inv in debited:
-        out.append(Document(inv.last_movement_at.date(), inv.display_number, _("Debit note"), inv.debited_amount,
-                            None, inv.status, "provider_money.debit_note_pdf", {"invoice_id": inv.id}))
-    out.sort(key=lambda d: (d.day, d.number), reverse=True)
-    return out
+DOCS_PAGE = 50
+ORDER_RANK, DEBIT_RANK = 1, 0  # at the same moment, orders are listed before debit notes
+
+
+def _order_document(o: PaymentOrder) -> Document:
+    return Document(o.paid_at or o.payment_date, f"{o.number:08d}", _("Payment order"), o.gross_amount,
+                    o.net_amount if o.status == PaymentOrderStatus.PAID else None, o.status,
+                    "provider_money.statement_pdf", {"order_id": o.id})
+
+
+def _debit_document(inv: Invoice) -> Document:
+    return Document(inv.last_movement_at.date(), inv.display_number, _("Debit note"), inv.debited_amount,
+                    None, inv.status, "provider_money.debit_note_pdf", {"invoice_id": inv.id})
+
+
+def documents(provider: Provider, cursor: str | None = None, size: int = DOCS_PAGE) -> keyset.Page[Document]:
+    """Mis comprobantes, newest first, ``size`` at a time: payment orders (by the day paid, or due)
+    and debit notes (by their last movement), each read through its own index and merged."""
+    after = keyset.decode(cursor, datetime, int, int)
+    order_day = func.coalesce(PaymentOrder.paid_at, PaymentOrder.payment_date)
+    orders_q = select(PaymentOrder).where(PaymentOrder.provider_id == provider.id,
+                                          PaymentOrder.status != PaymentOrderStatus.CANCELLED)
+    debits_q = select(Invoice).where(Invoice.provider_id == provider.id, Invoice.debited_amount > 0)
+    if after is not None:
+        moment, rank, last_id = after
+        if moment.time() != time.min:  # orders fall on midnights: every order of that day comes after
+            orders_q = orders_q.where(order_day <= moment.date())
+        else:
+            orders_q = orders_q.where(or_(order_day < moment.date(), and_(
+                order_day == moment.date(),
+                true() if ORDER_RANK < rank else (PaymentOrder.id < last_id) if ORDER_RANK == rank else false())))
+        debits_q = debits_q.where(or_(Invoice.last_movement_at < moment, and_(
+            Invoice.last_movement_at == moment,
+            true() if DEBIT_RANK < rank else (Invoice.id < last_id) if DEBIT_RANK == rank else false())))
+    orders = db.session.scalars(orders_q.order_by(order_day.desc(), PaymentOrder.id.desc()).limit(size + 1))
+    debits = db.session.scalars(debits_q.order_by(Invoice.last_movement_at.desc(), Invoice.id.desc())
+                                .limit(size + 1))
+    keyed = [((datetime.combine(o.paid_at or o.payment_date, time.min), ORDER_RANK, o.id), _order_document(o))
+             for o in orders]
+    keyed += [((inv.last_movement_at, DEBIT_RANK, inv.id), _debit_document(inv)) for inv in debits]
+    keyed.sort(key=lambda pair: pair[0], reverse=True)
+    more = len(keyed) > size
+    keyed = keyed[:size]
+    return keyset.Page([doc for _key, doc in keyed], keyset.encode(*keyed[-1][0]) if more else None)
 
 
 def balance(provider: Provider) -> Decimal:
     """Saldo: what the payer owes the provider now (payable documents plus unpaid orders' net)."""
-    pending = payments.payables(provider).total
-    open_orders = db.session.scalars(select(PaymentOrder.net_amount).where(
+    open_orders = db.session.scalar(select(func.coalesce(func.sum(PaymentOrder.net_amount), 0)).where(
         PaymentOrder.provider_id == provider.id, PaymentOrder.status.in_(payments.OPEN_ORDER)))
-    return pending + sum(open_orders, ZERO)
+    return payables.outstanding(provider) + to_money(open_orders)
 
 
-def certificates(provider: Provider) -> list[WithholdingCertificate]:
-    return list(db.session.scalars(select(WithholdingCertificate).where(
-        WithholdingCertificate.provider_id == provider.id).order_by(WithholdingCertificate.issued_at.desc(),
-                                                                    WithholdingCertificate.number.desc())))
+def certificates(provider: Provider, cursor: str | None = None, size: int = DOCS_PAGE) -> keyset.Page:
+    query = select(WithholdingCertificate).where(WithholdingCertificate.provider_id == provider.id)
+    return keyset.newest_first(query, WithholdingCertificate.issued_at, WithholdingCertificate.number, cursor, size)
 
 
-def orders(provider: Provider) -> list[PaymentOrder]:
-    return list(db.session.scalars(select(PaymentOrder).where(
-        PaymentOrder.provider_id == provider.id, PaymentOrder.status != PaymentOrderStatus.CANCELLED
-    ).order_by(PaymentOrder.payment_date.desc(), PaymentOrder.number.desc())))
+def orders(provider: Provider, cursor: str | None = None, size: int = DOCS_PAGE) -> keyset.Page:
+    query = select(PaymentOrder).where(PaymentOrder.provider_id == provider.id,
+                                       PaymentOrder.status != PaymentOrderStatus.CANCELLED)
+    return keyset.newest_first(query, PaymentOrder.payment_date, PaymentOrder.number, cursor, size)
 
 
 # Reports by period -----------------------------------------------------------
@@ -89,12 +118,14 @@ class PeriodReport:
     invoice_debited: Decimal
 
 
+def _sent_between(start: date, end: date):
+    return Lot.sent_at >= datetime.combine(start, time.min), Lot.sent_at <= datetime.combine(end, time.max)
+
+
 def _lots_between(provider: Provider, start: date, end: date) -> list[Lot]:
-    return list(db.session.scalars(select(Lot).where(
-        Lot.provider_id == provider.id, Lot.sent_at >= datetime.combine(start, time.min),
-        Lot.sent_at <= datetime.combine(end, time.max)).options(
-        selectinload(Lot.guides).selectinload(Guide.items), selectinload(Lot.guides).selectinload(Guide.beneficiary),
-    ).order_by(Lot.sent_at, Lot.id)))
+    """The provider's lots sent in the period (index on provider and send date), without their guides."""
+    return list(db.session.scalars(select(Lot).where(Lot.provider_id == provider.id, *_sent_between(start, end))
+                                   .order_by(Lot.sent_at, Lot.id)))
 
 
 def _paid_on(lot_ids: list[int]) -> dict[int, date]:
@@ -106,9 +137,11 @@ def _paid_on(lot_ids: list[int]) -> dict[int, date]:
 
 
 def period_report(provider: Provider, start: date, end: date) -> PeriodReport:
+    """Lots sent and invoices dated in the period with their totals, in four queries whatever their number."""
     lots = _lots_between(provider, start, end)
     paid = _paid_on([lot.id for lot in lots])
-    lines = [LotLine(lot, analysis.statement(lot).totals, paid.get(lot.id)) for lot in lots]
+    totals = lot_totals(lot.id for lot in lots)
+    lines = [LotLine(lot, totals.get(lot.id, Totals()), paid.get(lot.id)) for lot in lots]
     invoices = list(db.session.scalars(select(Invoice).where(
         Invoice.provider_id == provider.id, Invoice.invoice_date >= start, Invoice.invoice_date <= end,
         Invoice.status != InvoiceStatus.DRAFT).order_by(Invoice.invoice_date, Invoice.id)))
@@ -133,14 +166,29 @@ class Extract:
     end: date
     lines: list[ExtractLine]
     totals: Totals
+    next_cursor: str | None = None  # the screen shows a page of guides at a time
 
 
-def extract(provider: Provider, start: date, end: date) -> Extract:
-    """Extrato sintético: patients and individual values of the period, and the gross total."""
-    lines = []
-    for lot in _lots_between(provider, start, end):
-        for row in analysis.statement(lot).guides:
-            g = row.guide
-            lines.append(ExtractLine(g.beneficiary.name, g.beneficiary.card_number, g.number, lot.protocol_number,
-                                     g.execution_date or g.emission_date, row.totals))
-    return Extract(provider, start, end, lines, sum_totals(line.totals for line in lines))
+EXTRACT_PAGE = 100
+
+
+def extract(provider: Provider, start: date, end: date, cursor: str | None = None,
+            size: int | None = None) -> Extract:
+    """Extrato sintético: patients and individual values of the period, and the gross total of the
+    period. With ``size``, ``size`` guides after ``cursor`` (the screen); without, every guide (PDF, CSV).
+    Four queries whatever the period: lots, the period's totals, a page of guides, their totals."""
+    lots = {lot.id: lot for lot in _lots_between(provider, start, end)}
+    totals = sum_totals(lot_totals(lots).values())
+    query = select(Guide).where(Guide.lot_id.in_(list(lots))).options(selectinload(Guide.beneficiary))
+    after = keyset.decode(cursor, int, str)
+    if after is not None:
+        query = query.where(or_(Guide.lot_id > after[0], and_(Guide.lot_id == after[0], Guide.number > after[1])))
+    query = query.order_by(Guide.lot_id, Guide.number)
+    guides = db.session.scalars(query.limit(size + 1) if size else query).all() if lots else []
+    more = size is not None and len(guides) > size
+    guides = guides[:size] if size else guides
+    by_guide = guide_totals(lots, [g.id for g in guides])
+    lines = [ExtractLine(g.beneficiary.name, g.beneficiary.card_number, g.number, lots[g.lot_id].protocol_number,
+                         g.execution_date or g.emission_date, by_guide.get(g.id, Totals())) for g in guides]
+    next_cursor = keyset.encode(guides[-1].lot_id, guides[-1].number) if more else None
+    return Extract(provider, start, end, lines, totals, next_cursor)

@@ -109,7 +109,8 @@ def test_provider_pages_and_scoping(client, login, make_user, br_lot, money_setu
     assert client.get("/admin/reports/extract?start=2026-01-01&end=2026-03-31&format=pdf").data.startswith(b"%PDF")
     csv = client.get("/admin/reports/?start=2026-01-01&end=2026-03-31&format=csv").get_data(as_text=True)
     assert "released" in csv
-    analysis_page = client.get(f"/admin/account-audit/lot/{br_lot.id}").get_data(as_text=True)
+    analysis_page = client.get(f"/admin/account-audit/lot/{br_lot.id}/guide/{br_lot.guides[0].id}").get_data(
+        as_text=True)
     assert "&lt;script&gt;" in analysis_page and "<script>x" not in analysis_page
     # appeal through the screen
     glosa_id = analysis.glosas_by_item(br_lot)[br_lot.guides[0].items[0].id][0].id
@@ -122,6 +123,7 @@ def test_provider_pages_and_scoping(client, login, make_user, br_lot, money_setu
     for url in (f"/admin/provider-money/order/{order.id}.pdf", f"/admin/my-withholdings/{cert.id}.pdf",
                 f"/admin/statements/{order.id}", f"/admin/statements/{order.id}.pdf",
                 f"/admin/account-audit/lot/{br_lot.id}", f"/admin/account-audit/lot/{br_lot.id}/statement.pdf",
+                f"/admin/account-audit/lot/{br_lot.id}/guide/{br_lot.guides[0].id}",
                 f"/admin/appeals-desk/new/{br_lot.id}", "/admin/appeals-desk/1",
                 f"/admin/provider-money/?provider_id={br_lot.provider_id}",
                 f"/admin/reports/?provider_id={br_lot.provider_id}",

@@ -7,6 +7,7 @@ from flask_admin import expose
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from models import Glosa, GuideItem, Invoice, Lot
 from models.base import db
@@ -19,6 +20,7 @@ from services import lots as lot_svc
 from services.adjudication import analysis as adjudication
 from services.adjudication import invoices as invoice_flags
 from services.adjudication import page as adjudication_page
+from services.visibility import parse_id
 from views import documents, refusals
 from views.admin.base import SecurePage
 
@@ -26,10 +28,12 @@ from views.admin.base import SecurePage
 class AccountAuditView(SecurePage):
     resource = "lot"
 
-    def _lot(self, lot_id: int) -> Lot:
-        return analysis.lot_for(current_user, lot_id)
+    def _lot(self, lot_id: int, with_guides: bool = True) -> Lot:
+        return analysis.lot_for(current_user, lot_id, with_guides)
 
-    def _back(self, lot: Lot, anchor: str = ""):
+    def _back(self, lot: Lot, anchor: str = "", guide_id: int | None = None):
+        if guide_id is not None:
+            return redirect(url_for(".guide", lot_id=lot.id, guide_id=guide_id) + anchor)
         return redirect(url_for(".lot", lot_id=lot.id) + anchor)
 
     @expose("/")
@@ -45,20 +49,21 @@ class AccountAuditView(SecurePage):
                 query = query.where(Lot.status == LotStatus(wanted))
             except ValueError:
                 abort(400)
-        lots = db.session.scalars(query.order_by(Lot.protocol_number.desc()).limit(200)).all()
+        lots = db.session.scalars(query.options(selectinload(Lot.provider))
+                                 .order_by(Lot.protocol_number.desc()).limit(200)).all()
         invoices = []
         if can(current_user, "debit", "invoice"):
             invoices = db.session.scalars(select(Invoice).where(Invoice.status.in_(analysis.DEBITABLE))
+                                          .options(selectinload(Invoice.provider))
                                           .order_by(Invoice.last_movement_at).limit(100)).all()
         return self.render("money/audit_index.html", lots=lots, statuses=statuses, wanted=wanted, invoices=invoices,
                            duplicate_periods=invoice_flags.duplicate_periods(invoices))
 
     @expose("/lot/<int:lot_id>")
     def lot(self, lot_id):
-        lot = self._lot(lot_id)
-        editable = lot.status in analysis.EDITABLE and can(current_user, "create", "glosa")
-        return self.render("money/audit_lot.html", lot=lot, st=analysis.statement(lot), editable=editable,
-                           codes=analysis.active_codes() if editable else [],
+        """The lot's statement, read-only: each guide links to its own page where it is analysed."""
+        lot = self._lot(lot_id, with_guides=False)
+        return self.render("money/audit_lot.html", lot=lot, st=analysis.lot_summary(lot), editable=self._editable(lot),
                            targets=[t.value for t in allowed_targets(lot, current_user)],
                            currency=lot.provider.currency, **adjudication_page.context(lot, current_user))
 
@@ -73,11 +78,26 @@ class AccountAuditView(SecurePage):
         return self._run(lot, adjudication.remove, lot, finding_id, request.form.get("reason"), current_user,
                          ok=_("Automatic glosa removed."), anchor="#automatic-glosas")
 
+    @expose("/lot/<int:lot_id>/guide/<int:guide_id>")
+    def guide(self, lot_id, guide_id):
+        """One guide of the lot, with the forms that analyse its items (a small page, whatever the lot's size)."""
+        lot = analysis.lot_for(current_user, lot_id, with_guides=False)
+        guide = analysis.guide_of(lot, guide_id)
+        editable = self._editable(lot)
+        selected = parse_id(request.args.get("item"))  # the one item whose glosa form is open
+        return self.render("money/audit_guide.html", lot=lot, g=analysis.guide_statement(guide), editable=editable,
+                           codes=analysis.active_codes() if editable else [], currency=lot.provider.currency,
+                           selected_item=selected)
+
+    @staticmethod
+    def _editable(lot: Lot) -> bool:
+        return lot.status in analysis.EDITABLE and can(current_user, "create", "glosa")
+
     @expose("/lot/<int:lot_id>/statement.pdf")
     def lot_pdf(self, lot_id):
         return documents.analysis_pdf(self._lot(lot_id))
 
-    def _run(self, lot, fn, *args, ok: str | None = None, anchor: str = ""):
+    def _run(self, lot, fn, *args, ok: str | None = None, anchor: str = "", guide_id: int | None = None):
         try:
             fn(*args)
             db.session.commit()
@@ -86,7 +106,7 @@ class AccountAuditView(SecurePage):
         except CodedError as exc:
             db.session.rollback()
             refusals.show(exc)
-        return self._back(lot, anchor)
+        return self._back(lot, anchor, guide_id)
 
     @expose("/lot/<int:lot_id>/status", methods=("POST",))
     def lot_status(self, lot_id):
@@ -107,56 +127,53 @@ class AccountAuditView(SecurePage):
     @expose("/lot/<int:lot_id>/item/<int:item_id>/quantity", methods=("POST",))
     def item_quantity(self, lot_id, item_id):
         self.require("create", "glosa")
-        lot = self._lot(lot_id)
+        lot = self._lot(lot_id, with_guides=False)
         item = self._item(lot, item_id)
         return self._run(lot, analysis.set_executed_quantity, item, request.form.get("executed_quantity"),
-                         anchor=f"#item-{item.id}")
+                         anchor=f"#item-{item.id}", guide_id=item.guide_id)
 
     @expose("/lot/<int:lot_id>/item/<int:item_id>/glosa", methods=("POST",))
     def item_glosa(self, lot_id, item_id):
         self.require("create", "glosa")
-        lot = self._lot(lot_id)
+        lot = self._lot(lot_id, with_guides=False)
         item = self._item(lot, item_id)
 
         def add():
             analysis.add_glosa(item, request.form.get("amount"), analysis.get_code(request.form.get("code_id")),
                                request.form.get("reason"), current_user)
-        return self._run(lot, add, anchor=f"#item-{item.id}")
+        return self._run(lot, add, anchor=f"#item-{item.id}", guide_id=item.guide_id)
 
     @expose("/lot/<int:lot_id>/glosa/<int:glosa_id>/delete", methods=("POST",))
     def glosa_delete(self, lot_id, glosa_id):
         self.require("delete", "glosa")
-        lot = self._lot(lot_id)
+        lot = self._lot(lot_id, with_guides=False)
         glosa = db.session.get(Glosa, glosa_id)
         if glosa is None or glosa.lot_id != lot.id:
             abort(404)
-        return self._run(lot, analysis.remove_glosa, glosa, anchor=f"#item-{glosa.guide_item_id}")
+        return self._run(lot, analysis.remove_glosa, glosa, anchor=f"#item-{glosa.guide_item_id}",
+                         guide_id=glosa.guide_id)
 
     def _guide(self, lot, guide_id):
-        guide = next((g for g in lot.guides if g.id == guide_id), None)
-        if guide is None:
-            abort(404)
-        return guide
+        return analysis.guide_of(lot, guide_id)
 
     @expose("/lot/<int:lot_id>/guide/<int:guide_id>/glosa", methods=("POST",))
     def guide_glosa(self, lot_id, guide_id):
         self.require("create", "glosa")
-        lot = self._lot(lot_id)
+        lot = self._lot(lot_id, with_guides=False)
         guide = self._guide(lot, guide_id)
 
         def run():
             analysis.glosa_guide(guide, analysis.get_code(request.form.get("code_id")), request.form.get("reason"),
                                  current_user)
-        return self._run(lot, run, ok=_("Guide %(number)s disallowed.", number=guide.number),
-                         anchor=f"#guide-{guide.id}")
+        return self._run(lot, run, ok=_("Guide %(number)s disallowed.", number=guide.number), guide_id=guide.id)
 
     @expose("/lot/<int:lot_id>/guide/<int:guide_id>/accept", methods=("POST",))
     def guide_accept(self, lot_id, guide_id):
         self.require("delete", "glosa")
-        lot = self._lot(lot_id)
+        lot = self._lot(lot_id, with_guides=False)
         guide = self._guide(lot, guide_id)
         return self._run(lot, analysis.accept_guide, guide, ok=_("Guide %(number)s accepted.", number=guide.number),
-                         anchor=f"#guide-{guide.id}")
+                         guide_id=guide.id)
 
     # IOMA invoices --------------------------------------------------------------
     def _invoice(self, invoice_id) -> Invoice:

@@ -23,6 +23,7 @@ from models.permissions import can
 from services import formatting, visibility
 from services.csv_export import neutralise_cell
 from views import refusals
+from views.admin.export import StreamedCsvExport
 from views.admin.filters import FilterConverter
 from views.admin.form_converter import ModelConverter
 
@@ -46,7 +47,7 @@ def _money_formatter(view, context, model, name):
     return formatting.money(value, currency)
 
 
-class SecureModelView(ModelView):
+class SecureModelView(StreamedCsvExport, ModelView):
     """A CRUD screen whose every capability comes from the permission matrix."""
 
     resource: str | None = None
@@ -54,7 +55,6 @@ class SecureModelView(ModelView):
     can_set_page_size = True
     page_size_options = (10, 25, 50, 100)
     can_view_details = True
-    export_max_rows = 50_000
     export_types = ["csv"]
     column_display_pk = False
     filter_converter = FilterConverter()  # filters accept what their menu sends (views.admin.filters)

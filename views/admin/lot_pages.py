@@ -508,12 +508,13 @@ class NfReportView(_Page):
         end = parse_date_or_none(request.args.get("end")) or today
         provider = (visibility.provider_in_view(current_user, request.args.get("provider"))
                     if current_user.is_provider or request.args.get("provider") else None)
-        rows = lot_svc.nf_report(current_user, start, end, provider=provider)
-        totals = lot_svc.nf_totals(rows)
-        providers = [] if current_user.is_provider else lot_svc.providers_with_lots()
-        ctx = {"rows": rows, "totals": totals, "start": start, "end": end,
-               "provider_id": provider.id if provider else None, "provider": provider}
+        ctx = {"start": start, "end": end, "provider_id": provider.id if provider else None, "provider": provider}
         if request.args.get("format") == "pdf":
-            pdf = render_pdf("nf_report.html", **pdf_context(**ctx))
+            rows = lot_svc.nf_report(current_user, start, end, provider=provider)
+            pdf = render_pdf("nf_report.html", **pdf_context(rows=rows, totals=lot_svc.nf_totals(rows), **ctx))
             return pdf_response(pdf, f"valores-nf-{start.isoformat()}-{end.isoformat()}.pdf")
-        return self.render("lots/nf_report.html", providers=providers, **ctx)
+        page = lot_svc.nf_page(current_user, start, end, provider=provider, cursor=request.args.get("after"))
+        totals = lot_svc.nf_period_totals(current_user, start, end, provider=provider)
+        providers = [] if current_user.is_provider else lot_svc.providers_with_lots()
+        return self.render("lots/nf_report.html", providers=providers, rows=page.rows, totals=totals,
+                           next_cursor=page.next_cursor, **ctx)

@@ -3,11 +3,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Response, abort, flash, redirect, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_admin import expose
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
 from models import PaymentOrder, Provider, WithholdingCertificate
 from models.base import db
@@ -16,10 +15,12 @@ from models.errors import CodedError
 from models.permissions import can
 from models.rules.withholdings import ADJUSTMENT_CODES
 from models.values import parse_date, parse_date_or_none
-from services import payments
+from services import bulk_orders, payables, payments
 from services.actions import actions_for
+from services.visibility import parse_id
 from views import documents, refusals
 from views.admin.base import SecurePage
+from views.admin.export import csv_response
 from views.admin.pages import period_args
 
 
@@ -28,13 +29,28 @@ class PaymentDeskView(SecurePage):
 
     @expose("/")
     def index(self):
-        open_orders = db.session.scalars(
-            select(PaymentOrder).where(PaymentOrder.status.in_(payments.OPEN_ORDER))
-            .order_by(PaymentOrder.payment_date, PaymentOrder.number)).all()
+        page = payables.desk_page(parse_id(request.args.get("after")))
+        orders, next_orders = payments.open_orders_page(parse_id(request.args.get("orders_after")))
         start, end = period_args(31)
-        return self.render("money/desk_index.html", providers=payments.providers_with_payables(),
-                           orders=open_orders, start=start, end=end,
+        return self.render("money/desk_index.html", page=page, orders=orders, next_orders=next_orders,
+                           start=start, end=end, today=date.today(),
                            can_create=can(current_user, "create", "payment_order"))
+
+    @expose("/bulk", methods=("POST",))
+    def bulk(self):
+        """Draft orders for the providers ticked on the desk, each paying all its documents."""
+        self.require("create", "payment_order")
+        ids = [i for i in (parse_id(v) for v in request.form.getlist("provider")[:bulk_orders.MAX_PROVIDERS + 1])
+               if i is not None]
+        try:
+            result = bulk_orders.create_orders(ids, parse_date(request.form.get("payment_date")), current_user)
+            db.session.commit()
+            flash(_("%(orders)s payment orders created for %(documents)s documents.",
+                    orders=len(result.order_ids), documents=result.documents), "success")
+        except CodedError as exc:
+            db.session.rollback()
+            refusals.show(exc)
+        return redirect(url_for(".index"))
 
     @expose("/new/<int:provider_id>", methods=("GET", "POST"))
     def new(self, provider_id):
@@ -152,6 +168,5 @@ class PaymentDeskView(SecurePage):
     def withholdings_csv(self):
         self.require("export", "withholding_certificate")
         start, end = period_args(31)
-        return Response(payments.withholdings_csv(start, end), mimetype="text/csv",
-                        headers={"Content-Disposition": f'attachment; filename="withholdings-{start}-{end}.csv"'})
+        return csv_response(payments.withholdings_rows(start, end), f"withholdings-{start}-{end}.csv")
 

@@ -5,33 +5,21 @@ Every page works on ``services.visibility.provider_in_view``: a provider user's 
 (another id → 404); staff may pass ``provider_id`` to see what a provider sees."""
 from __future__ import annotations
 
-import csv
-import io
-
-from flask import Response, abort, request
+from flask import abort, request
 from flask_admin import expose
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from models import Invoice, PaymentOrder, WithholdingCertificate
 from services import payments, reports, visibility
-from services.csv_export import neutralise_cell
 from views import documents
 from views.admin.base import SecurePage
+from views.admin.export import csv_response
 from views.admin.pages import period_args
 
 
 def _provider():
     return visibility.provider_in_view(current_user, request.args.get("provider_id"))
-
-
-def _csv(rows, filename: str) -> Response:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    for row in rows:
-        writer.writerow([neutralise_cell(v) for v in row])
-    return Response(out.getvalue(), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
 class MyDocumentsView(SecurePage):
@@ -43,7 +31,8 @@ class MyDocumentsView(SecurePage):
     @expose("/")
     def index(self):
         provider = _provider()
-        return self.render("money/my_documents.html", provider=provider, docs=reports.documents(provider),
+        docs = reports.documents(provider, request.args.get("after"))
+        return self.render("money/my_documents.html", provider=provider, docs=docs,
                            balance=reports.balance(provider), currency=provider.currency)
 
     @expose("/order/<int:order_id>.pdf")
@@ -67,7 +56,8 @@ class MyWithholdingsView(SecurePage):
     @expose("/")
     def index(self):
         provider = _provider()
-        return self.render("money/my_withholdings.html", provider=provider, certs=reports.certificates(provider),
+        certs = reports.certificates(provider, request.args.get("after"))
+        return self.render("money/my_withholdings.html", provider=provider, certs=certs,
                            currency=provider.currency)
 
     @expose("/<int:cert_id>.pdf")
@@ -84,7 +74,8 @@ class StatementsView(SecurePage):
     @expose("/")
     def index(self):
         provider = _provider()
-        return self.render("money/statements.html", provider=provider, orders=reports.orders(provider),
+        orders = reports.orders(provider, request.args.get("after"))
+        return self.render("money/statements.html", provider=provider, orders=orders,
                            currency=provider.currency)
 
     @expose("/<int:order_id>")
@@ -120,7 +111,7 @@ class ReportsView(SecurePage):
                       line.paid_on.isoformat() if line.paid_on else ""] for line in rep.lots]
             rows += [["invoice", i.display_number, i.period_label, i.status.label, i.amount, "", i.debited_amount,
                       i.net_amount, ""] for i in rep.invoices]
-            return _csv(rows, f"report-{start}-{end}.csv")
+            return csv_response(rows, f"report-{start}-{end}.csv")
         return self.render("money/report_period.html", rep=rep, start=start, end=end, currency=provider.currency,
                            provider_arg=request.args.get("provider_id"))
 
@@ -128,8 +119,10 @@ class ReportsView(SecurePage):
     def extract(self):
         provider = _provider()
         start, end = period_args()
-        ex = reports.extract(provider, start, end)
         fmt = request.args.get("format")
+        paged = fmt not in ("pdf", "csv")
+        ex = reports.extract(provider, start, end, request.args.get("after") if paged else None,
+                             reports.EXTRACT_PAGE if paged else None)
         if fmt == "pdf":
             return documents.extract_pdf(ex)
         if fmt == "csv":
@@ -137,7 +130,7 @@ class ReportsView(SecurePage):
             rows += [[x.patient, x.card, x.guide, x.protocol, x.day.isoformat() if x.day else "",
                       x.totals.informed, x.totals.glosa, x.totals.released] for x in ex.lines]
             rows.append([_("Gross total"), "", "", "", "", ex.totals.informed, ex.totals.glosa, ex.totals.released])
-            return _csv(rows, f"extract-{start}-{end}.csv")
+            return csv_response(rows, f"extract-{start}-{end}.csv")
         return self.render("money/report_extract.html", ex=ex, start=start, end=end, currency=provider.currency,
                            provider_arg=request.args.get("provider_id"))
 

@@ -1,0 +1,140 @@
+"""Payment orders for many providers at once: every payable document of each provider in one draft
+order, with the same withholdings as ``services.payments.create_order``.
+
+Set-based: the payables, month histories and rules are read in a fixed number of grouped queries,
+the withholdings computed by the pure rules (``models.rules.withholdings``), and orders, lines and
+deductions written with multi-row INSERTs; the invoices move Accepted → Entered in one UPDATE.
+The audit log gets the same rows the ORM would have written (creates and transitions), through
+``models.audit.append_rows``. Two clerks paying the same document: the unique line indexes refuse the
+second transaction. Flushes; the caller commits.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from models import Invoice, PaymentDeduction, PaymentOrder, PaymentOrderLine, Provider
+from models.audit import append_rows, bulk_row
+from models.base import db, utcnow
+from models.enums import AuditAction, DeductionKind, InvoiceStatus, PaymentLineKind, PaymentOrderStatus
+from models.errors import CodedError
+from models.permissions import can
+from models.rules import withholdings as wh
+from models.sequences import next_values
+from services import payables as payables_svc
+from services import payments
+
+MAX_PROVIDERS = 2000
+CHUNK = 5000  # ids per UPDATE (PostgreSQL takes at most 65,535 parameters)
+LINE_COLUMN = {PaymentLineKind.INVOICE: "invoice_id", PaymentLineKind.LOT: "lot_id",
+               PaymentLineKind.APPEAL: "appeal_id"}
+
+
+class BulkOrderError(CodedError):
+    MESSAGES = {
+        "forbidden_create": _l("You are not allowed to create payment orders."),
+        "required": _l("This field is required."),
+        "selection": _l("Select at least one provider with documents to pay."),
+        "too_many": _l("Too many providers at once."),
+        "conflict": _l("Some documents changed meanwhile; reload the page and try again."),
+    }
+
+
+@dataclass
+class BulkResult:
+    order_ids: list[int]
+    documents: int
+
+
+def create_orders(provider_ids: list[int], payment_date: date, actor) -> BulkResult:
+    """One draft order per provider paying all its payable documents; providers with nothing
+    payable are skipped. Deductions that would leave a negative net cannot happen (withholdings
+    are a fraction of the gross)."""
+    if not can(actor, "create", "payment_order"):
+        raise BulkOrderError("forbidden_create")
+    if payment_date is None:
+        raise BulkOrderError("required", "payment_date")
+    provider_ids = list(dict.fromkeys(provider_ids))
+    if len(provider_ids) > MAX_PROVIDERS:
+        raise BulkOrderError("too_many")
+    providers = db.session.scalars(sa.select(Provider).where(Provider.id.in_(provider_ids))).all()
+    found = payables_svc.payables_of(providers)
+    if not found:
+        raise BulkOrderError("selection", "selection")
+    rules = payments.rules_by_country()
+    history = payments.month_histories([p.provider for p in found.values()], payment_date, rules=rules)
+    plans = []
+    for pid, due in found.items():
+        provider = due.provider
+        rows = wh.compute_withholdings(rules.get(provider.country, []), wh.ProviderData.of(provider), due.total,
+                                       payment_date, history.get(pid, {}))
+        plans.append((due, wh.order_totals([p.amount for p in due.all], rows)))
+    order_ids = _write(plans, payment_date, actor)
+    return BulkResult(order_ids, sum(len(due.all) for due, _totals in plans))
+
+
+def _insert(model, rows: list[dict], returning: bool = False) -> list[int]:
+    if not rows:
+        return []
+    stmt = sa.insert(model.__table__)
+    if not returning:
+        db.session.execute(stmt, rows)
+        return []
+    result = db.session.execute(stmt.returning(model.__table__.c.id, sort_by_parameter_order=True), rows)
+    return list(result.scalars())
+
+
+def _write(plans, payment_date: date, actor) -> list[int]:
+    numbers = next_values("payment_order", len(plans))
+    orders = [{
+        "number": number, "provider_id": due.provider.id, "payment_date": payment_date,
+        "status": PaymentOrderStatus.DRAFT, "gross_amount": totals.gross, "deductions_amount": totals.deductions,
+        "net_amount": totals.net, "created_by_id": actor.id, "version_id": 1,
+    } for number, (due, totals) in zip(numbers, plans, strict=True)]
+    order_ids = _insert(PaymentOrder, orders, returning=True)
+    lines, deductions = [], []
+    for order_id, (due, totals) in zip(order_ids, plans, strict=True):
+        for p in due.all:
+            line = {"order_id": order_id, "kind": p.kind, "amount": p.amount, "invoice_id": None, "lot_id": None,
+                    "appeal_id": None}
+            line[LINE_COLUMN[p.kind]] = p.obj.id
+            lines.append(line)
+        deductions += [{"order_id": order_id, "kind": DeductionKind.WITHHOLDING, "code": w.tax_code,
+                        "rule_id": w.rule_id, "description": w.description, "base_amount": w.base, "rate": w.rate,
+                        "amount": w.amount} for w in totals.withholdings]
+    line_ids = _insert(PaymentOrderLine, lines, returning=True)
+    deduction_ids = _insert(PaymentDeduction, deductions, returning=True)
+    invoices = [p.obj for due, _totals in plans for p in due.invoices]
+    _enter_invoices(invoices)
+    audit = [bulk_row("payment_order", i, AuditAction.CREATE, {**row, "id": i})
+             for i, row in zip(order_ids, orders, strict=True)]
+    audit += [bulk_row("payment_order_line", i, AuditAction.CREATE, {**row, "id": i})
+              for i, row in zip(line_ids, lines, strict=True)]
+    audit += [bulk_row("payment_deduction", i, AuditAction.CREATE, {**row, "id": i})
+              for i, row in zip(deduction_ids, deductions, strict=True)]
+    audit += [bulk_row("invoice", inv.id, AuditAction.TRANSITION,
+                       {"status": [InvoiceStatus.ACCEPTED.value, InvoiceStatus.ENTERED.value]}) for inv in invoices]
+    append_rows(db.session(), audit)
+    return order_ids
+
+
+def _enter_invoices(invoices: list[Invoice]) -> None:
+    """Accepted → Entered in one UPDATE; a row changed meanwhile (no longer Accepted) refuses all."""
+    if not invoices:
+        return
+    ids = [inv.id for inv in invoices]
+    table = Invoice.__table__
+    changed = 0
+    for start in range(0, len(ids), CHUNK):
+        changed += db.session.execute(
+            sa.update(table).where(table.c.id.in_(ids[start:start + CHUNK]),
+                                   table.c.status == InvoiceStatus.ACCEPTED.value)
+            .values(status=InvoiceStatus.ENTERED.value, last_movement_at=utcnow(),
+                    version_id=table.c.version_id + 1)).rowcount
+    if changed != len(ids):
+        raise BulkOrderError("conflict")
+    for invoice in invoices:
+        db.session.expire(invoice)

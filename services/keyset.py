@@ -1,0 +1,55 @@
+"""Seek (keyset) pagination for the money pages: the next page starts after the last row shown,
+found through the index on the sort columns, so the last page costs what the first does.
+
+A cursor is the sort key of the last row shown, written as text for a URL (``2026-03-10~123``);
+anything unreadable in it reads as "from the start", never as an error.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Generic, TypeVar
+
+import sqlalchemy as sa
+
+from models.base import db
+
+T = TypeVar("T")
+SEP = "~"
+
+
+@dataclass
+class Page(Generic[T]):
+    rows: list[T]
+    next_cursor: str | None  # None on the last page
+
+
+def encode(*parts) -> str:
+    return SEP.join(p.isoformat() if isinstance(p, date | datetime) else str(p) for p in parts)
+
+
+def decode(cursor: str | None, *kinds) -> tuple | None:
+    """The cursor's parts converted by ``kinds`` (date, datetime, int), or None when unreadable."""
+    if not cursor or len(cursor) > 100:
+        return None
+    parts = cursor.split(SEP)
+    if len(parts) != len(kinds):
+        return None
+    try:
+        return tuple(kind.fromisoformat(p) if kind in (date, datetime) else kind(p) for kind, p in zip(
+            kinds, parts, strict=True))
+    except (TypeError, ValueError):
+        return None
+
+
+def newest_first(query, day_column, number_column, cursor: str | None, size: int, day_kind=date) -> Page:
+    """``query`` ordered by (day, number) descending, ``size`` rows after ``cursor``."""
+    after = decode(cursor, day_kind, int)
+    if after is not None:
+        day, number = after
+        query = query.where(sa.or_(day_column < day, sa.and_(day_column == day, number_column < number)))
+    rows = db.session.scalars(query.order_by(day_column.desc(), number_column.desc()).limit(size + 1)).all()
+    more = len(rows) > size
+    rows = rows[:size]
+    last = rows[-1] if rows and more else None
+    return Page(rows, encode(getattr(last, day_column.key), getattr(last, number_column.key)) if last else None)

@@ -1,0 +1,255 @@
+"""No query per row on the money pages: each page sends as many SQL statements with 50 rows as with 5.
+
+Each test builds 5 rows, counts the statements of one GET, adds 45 rows and counts again
+(tests/query_count.py). A page that loads a provider, a total or a glosa per row fails here."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+import pytest
+
+from models import Glosa, PaymentDeduction, PaymentOrder, WithholdingCertificate
+from models.base import db
+from models.enums import (
+    Country,
+    DeductionKind,
+    GuideType,
+    InvoiceStatus,
+    ItemKind,
+    LotStatus,
+    PaymentOrderStatus,
+    Role,
+    Tax,
+    TaxCondition,
+)
+from models.sequences import next_value
+from seed import factories as f
+from services import bulk_orders
+from tests.helpers import argentine_provider, invoice_for
+from tests.query_count import assert_flat, queries_for
+
+PERIOD = "start=2026-01-01&end=2026-03-31"
+
+
+def _br_provider(name: str):
+    provider = f.make_provider(name, country=Country.BR, tax_condition=TaxCondition.LUCRO_PRESUMIDO,
+                               service_codes=("CONSULTA",), iss_rate=Decimal("3.0000"))
+    table = f.make_price_table(f"T {name}", provider, [
+        ("10101012", "Consulta", ItemKind.PROCEDURE, "150.00"), ("40304361", "Hemograma", ItemKind.PROCEDURE, "25.00"),
+    ])
+    db.session.flush()
+    return provider, table.items
+
+
+def _lot(provider, items, guides: int, status: LotStatus, code=None, sent=datetime(2026, 2, 1, 10)):
+    made = []
+    for _ in range(guides):
+        n = f.unique_suffix()
+        ben = f.make_beneficiary(f"66{n:09d}", f"Paciente {n}")
+        made.append(f.make_guide(provider, f"G{n}", GuideType.CONSULTA, ben, date(2026, 1, 5),
+                                 [(items[0], 1), (items[1], 2)], execution=date(2026, 1, 5)))
+    db.session.flush()
+    lot = f.make_lot(provider, made, "2026-01", status, sent_at=sent)
+    db.session.flush()
+    if code is not None:
+        for guide in made:
+            db.session.add(Glosa(provider_id=provider.id, lot_id=lot.id, guide_id=guide.id,
+                                 guide_item_id=guide.items[0].id, code_id=code.id, amount=Decimal("10.00")))
+    return lot
+
+
+@pytest.fixture
+def clerk(make_user):
+    return make_user(Role.CLERK)
+
+
+# Payment desk --------------------------------------------------------------------------------------------
+def _desk_rows(count: int, clerk, codes):
+    """``count`` AR providers with an accepted invoice, ``count`` BR providers with a released lot,
+    and ``count`` open orders (bulk-created for more AR providers)."""
+    for _ in range(count):
+        invoice_for(argentine_provider(f"Prestador {f.unique_suffix()}"), status=InvoiceStatus.ACCEPTED)
+        provider, items = _br_provider(f"Clínica {f.unique_suffix()}")
+        _lot(provider, items, 1, LotStatus.RELEASED, codes["1705"])
+    to_order = [invoice_for(argentine_provider(f"Ordem {f.unique_suffix()}"), status=InvoiceStatus.ACCEPTED).provider_id
+                for _ in range(count)]
+    db.session.flush()
+    bulk_orders.create_orders(to_order, date(2026, 3, 10), clerk)
+    db.session.commit()
+
+
+def test_payment_desk_index_is_flat(client, login, clerk, money_setup):
+    _desk_rows(5, clerk, money_setup)
+    login(clerk)
+    small = queries_for(client, "/admin/payment-desk/")
+    _desk_rows(45, clerk, money_setup)
+    large = queries_for(client, "/admin/payment-desk/")
+    page = client.get("/admin/payment-desk/").get_data(as_text=True)
+    assert page.count("data-new-order") == 50 and 'id="next-providers"' in page  # 100 payable: a page of 50
+    assert page.count("data-order-number") == 50 and 'id="next-orders"' not in page  # exactly one page
+    assert_flat(small, large, "payment desk")
+    assert not any(" NOT IN " in s.upper() for s in large), "payables must use NOT EXISTS"
+
+
+# The provider's pages ------------------------------------------------------------------------------------
+def _paid_orders(provider, count: int, start: int = 0):
+    rule_less = []
+    for i in range(count):
+        day = date(2026, 1, 1 + (start + i) % 28)
+        order = PaymentOrder(number=next_value("payment_order"), provider_id=provider.id, payment_date=day,
+                             paid_at=day, status=PaymentOrderStatus.PAID, gross_amount=Decimal("100.00"),
+                             deductions_amount=Decimal("3.00"), net_amount=Decimal("97.00"))
+        deduction = PaymentDeduction(kind=DeductionKind.WITHHOLDING, code="04", description="ISS",
+                                     base_amount=Decimal("100.00"), rate=Decimal("3.0000"), amount=Decimal("3.00"))
+        order.deductions.append(deduction)
+        db.session.add(order)
+        db.session.add(WithholdingCertificate(
+            number=next_value("certificate"), deduction=deduction, provider_id=provider.id, issued_at=day,
+            tax=Tax.ISS, base_amount=Decimal("100.00"), amount=Decimal("3.00"), signer_name="A",
+            signer_position="B", verification_code=f"V{f.unique_suffix():010d}"))
+        rule_less.append(order)
+    db.session.commit()
+    return rule_less
+
+
+def _debit_notes(provider, count: int):
+    for _ in range(count):
+        invoice_for(provider, status=InvoiceStatus.REJECTED, debited_amount=Decimal("5.00"))
+    db.session.commit()
+
+
+@pytest.fixture
+def provider_user(make_user, money_setup):
+    provider, items = _br_provider("Clínica Própria Ltda")
+    db.session.commit()
+    return provider, make_user(Role.PROVIDER, providers=[provider]), items
+
+
+@pytest.mark.parametrize("url", ["/admin/provider-money/", "/admin/statements/", "/admin/my-withholdings/"])
+def test_provider_money_pages_are_flat(client, login, provider_user, url):
+    provider, user, _items = provider_user
+    _paid_orders(provider, 5)
+    _debit_notes(provider, 5)
+    login(user)
+    small = queries_for(client, url)
+    _paid_orders(provider, 45, start=5)
+    _debit_notes(provider, 45)
+    large = queries_for(client, url)
+    assert_flat(small, large, url)
+
+
+def test_my_documents_pages_through_every_document_once(client, login, provider_user):
+    provider, user, _items = provider_user
+    orders = _paid_orders(provider, 60)
+    _debit_notes(provider, 50)  # moved today: newer than January's orders
+    login(user)
+    seen, url = [], "/admin/provider-money/"
+    for _ in range(10):
+        page = client.get(url).get_data(as_text=True)
+        seen += [chunk.split('"', 1)[0] for chunk in page.split('data-number="')[1:]]
+        if 'rel="next"' not in page:
+            break
+        url = page.split('id="next-page" rel="next" href="', 1)[1].split('"', 1)[0].replace("&amp;", "&")
+    assert len(seen) == 110 and len(set(seen)) == 110  # 3 pages of 50, nothing twice, nothing lost
+    assert all("-" in number for number in seen[:50]) and seen[50:] == [
+        f"{o.number:08d}" for o in sorted(orders, key=lambda o: (o.paid_at, o.id), reverse=True)]
+
+
+# Reports by period, extract, NF report -------------------------------------------------------------------
+@pytest.mark.parametrize("url", [f"/admin/reports/?{PERIOD}", f"/admin/reports/extract?{PERIOD}",
+                                 f"/admin/nf-report/?{PERIOD}"])
+def test_provider_reports_are_flat(client, login, provider_user, money_setup, url):
+    provider, user, items = provider_user
+    for _ in range(5):
+        _lot(provider, items, 2, LotStatus.RELEASED, money_setup["1705"])
+    db.session.commit()
+    login(user)
+    small = queries_for(client, url)
+    for _ in range(45):
+        _lot(provider, items, 2, LotStatus.RELEASED, money_setup["1705"])
+    db.session.commit()
+    large = queries_for(client, url)
+    assert_flat(small, large, url)
+
+
+def test_staff_nf_report_is_flat(client, login, clerk, money_setup):
+    def lots(count):
+        for _ in range(count):
+            provider, items = _br_provider(f"Clínica {f.unique_suffix()}")
+            _lot(provider, items, 2, LotStatus.RELEASED, money_setup["1705"])
+        db.session.commit()
+
+    lots(5)
+    login(clerk)
+    small = queries_for(client, f"/admin/nf-report/?{PERIOD}")
+    lots(45)
+    large = queries_for(client, f"/admin/nf-report/?{PERIOD}")
+    assert_flat(small, large, "NF report (staff)")
+
+
+# Account audit ------------------------------------------------------------------------------------------
+def test_account_audit_index_is_flat(client, login, clerk, money_setup):
+    def rows(count):
+        for _ in range(count):
+            provider, items = _br_provider(f"Clínica {f.unique_suffix()}")
+            _lot(provider, items, 1, LotStatus.IN_ANALYSIS)
+            invoice_for(argentine_provider(f"Prestador {f.unique_suffix()}"), status=InvoiceStatus.IN_AUDIT)
+        db.session.commit()
+
+    rows(5)
+    login(clerk)
+    small = queries_for(client, "/admin/account-audit/?status=in_analysis")
+    rows(45)
+    large = queries_for(client, "/admin/account-audit/?status=in_analysis")
+    assert_flat(small, large, "account audit index")
+
+
+def test_account_audit_lot_is_flat(client, login, clerk, money_setup):
+    provider, items = _br_provider("Clínica Auditada Ltda")
+    small_lot = _lot(provider, items, 5, LotStatus.IN_ANALYSIS, money_setup["1705"])
+    large_lot = _lot(provider, items, 50, LotStatus.IN_ANALYSIS, money_setup["1702"])
+    db.session.commit()
+    login(clerk)
+    small = queries_for(client, f"/admin/account-audit/lot/{small_lot.id}")
+    large = queries_for(client, f"/admin/account-audit/lot/{large_lot.id}")
+    assert_flat(small, large, "account audit lot")
+
+
+def test_extract_pages_through_every_guide_with_the_period_total(client, login, provider_user, money_setup):
+    provider, user, items = provider_user
+    for _ in range(3):
+        _lot(provider, items, 90, LotStatus.RELEASED, money_setup["1705"])  # 270 guides, 10.00 glosa each
+    db.session.commit()
+    login(user)
+    url, guides, pages = f"/admin/reports/extract?{PERIOD}", [], 0
+    while url:
+        page = client.get(url).get_data(as_text=True)
+        pages += 1
+        assert "R$\xa051,300.00" in page  # 270 × (150 + 2 × 25 - 10 glosa), on every page
+        guides += [cell.split("<", 1)[0] for cell in page.split('<td>G')[1:]]
+        url = page.split('rel="next" href="', 1)[1].split('"', 1)[0].replace("&amp;", "&") \
+            if 'rel="next"' in page else None
+    assert pages == 3 and len(guides) == 270 and len(set(guides)) == 270
+
+
+def test_nf_report_pages_with_the_totals_of_the_whole_period(client, login, clerk, money_setup, monkeypatch):
+    from services import lots as lot_svc
+
+    monkeypatch.setattr(lot_svc, "NF_PAGE", 20)
+    provider, items = _br_provider("Clínica NF Ltda")
+    for i in range(45):
+        _lot(provider, items, 1, LotStatus.RELEASED if i % 3 else LotStatus.RECEIVED,
+             sent=datetime(2026, 2, 1 + i % 28, 10, i))
+    db.session.commit()
+    login(clerk)
+    url, protocols, pages = f"/admin/nf-report/?{PERIOD}&provider={provider.id}", [], 0
+    while url:
+        page = client.get(url).get_data(as_text=True)
+        pages += 1
+        # 45 lots × 200.00 presented; 30 analysed lots × 200.00 released (the items carry no released value yet)
+        assert 'id="nf-presented">R$\xa09,000.00' in page
+        protocols += [row.split("<", 1)[0] for row in page.split("<tr><td>")[1:]]
+        url = page.split('rel="next" href="', 1)[1].split('"', 1)[0].replace("&amp;", "&") \
+            if 'rel="next"' in page else None
+    assert pages == 3 and len(protocols) == 45 and len(set(protocols)) == 45
