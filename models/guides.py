@@ -23,6 +23,10 @@ class Guide(TimestampMixin, db.Model):
         sa.UniqueConstraint("provider_id", "number"),
         sa.Index("ix_guide_provider_type_emission", "provider_id", "guide_type", "emission_date"),
         sa.Index("ix_guide_provider_execution", "provider_id", "execution_date"),
+        # list paging (views/admin/paging.py) and search
+        sa.Index("ix_guide_emission_id", "emission_date", "id"),
+        sa.Index("ix_guide_provider_emission_id", "provider_id", "emission_date", "id"),
+        sa.Index("ix_guide_number", "number"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -64,6 +68,10 @@ class GuideItem(db.Model):
     """A procedure, material, medicine or fee billed in a guide, with its analysis values."""
 
     __tablename__ = "guide_item"
+    __table_args__ = (
+        sa.Index("ix_guide_item_guide_id_id", "guide_id", "id"),
+        sa.Index("ix_guide_item_code", "code"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     guide_id: Mapped[int] = mapped_column(sa.ForeignKey("guide.id", ondelete="CASCADE"), index=True)

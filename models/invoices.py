@@ -37,6 +37,11 @@ class Invoice(TimestampMixin, db.Model):
         sa.CheckConstraint("period_month BETWEEN 1 AND 12", name="period_month_range"),
         sa.Index("ix_invoice_provider_status_movement", "provider_id", "status", "last_movement_at"),
         sa.Index("ix_invoice_status_movement", "status", "last_movement_at"),
+        # list paging (views/admin/paging.py) and search
+        sa.Index("ix_invoice_movement_id", "last_movement_at", "id"),
+        sa.Index("ix_invoice_provider_movement_id", "provider_id", "last_movement_at", "id"),
+        sa.Index("ix_invoice_invoice_date_id", "invoice_date", "id"),
+        sa.Index("ix_invoice_cae", "cae"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

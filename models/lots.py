@@ -27,6 +27,8 @@ class Lot(TimestampMixin, db.Model):
             postgresql_where=sa.text("status != 'cancelled'"),
         ),
         sa.Index("ix_lot_provider_competence", "provider_id", "competence"),
+        sa.Index("ix_lot_provider_id_id", "provider_id", "id"),
+        sa.Index("ix_lot_number", "number"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -19,6 +19,7 @@ from models.permissions import can
 from services import formatting, visibility
 from services.csv_export import neutralise_cell
 from views import refusals
+from views.admin.paging import SeekPagingMixin
 
 
 def _type_formatters(base: dict) -> dict:
@@ -37,8 +38,9 @@ def _money_formatter(view, context, model, name):
     return formatting.money(value, currency)
 
 
-class SecureModelView(ModelView):
-    """A CRUD screen whose every capability comes from the permission matrix."""
+class SecureModelView(SeekPagingMixin, ModelView):
+    """A CRUD screen whose every capability comes from the permission matrix; lists page by seeking
+    (``views.admin.paging``), so they cost the same at any size."""
 
     resource: str | None = None
     page_size = 25
@@ -99,13 +101,10 @@ class SecureModelView(ModelView):
             return self.can_delete
         return super().is_action_allowed(name)
 
-    # Rows: what services.visibility lets the user see (list, count, details, edit, delete, export and
-    # actions all start from these three) --------------------------------------------------
+    # Rows: what services.visibility lets the user see (list, capped count, details, edit, delete, export
+    # and actions all start from these two) --------------------------------------------------
     def get_query(self):
         return visibility.visible(super().get_query(), current_user, self.resource, self.model)
-
-    def get_count_query(self):
-        return visibility.visible(super().get_count_query(), current_user, self.resource, self.model)
 
     def get_one(self, id):
         """The row, or 404 alike for a malformed id, a missing row and one the user may not see."""
