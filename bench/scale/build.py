@@ -170,7 +170,7 @@ def build_volume(url: str, scale: float, today: date | None = None) -> dict:
                                authorization_valid_to, beneficiary_id, emission_date, execution_date, lot_id,
                                total_amount, version_id, created_at, updated_at)
             SELECT s.provider_id, 'G' || i, CASE WHEN g.k % 2 = 0 THEN 'consulta' ELSE 'sp_sadt' END, 'authorized',
-                   'A' || i, e.day, e.day + 60, b.first + (i * 7919) % {n['beneficiaries']}, e.day, e.day, l.id,
+                   'A' || i, e.day, e.day + 60, b.first + (i::bigint * 7919) % {n['beneficiaries']}, e.day, e.day, l.id,
                    {GUIDE_TOTAL}, 1, e.day, e.day
             FROM generate_series(1, {n['guides']}) AS i
             CROSS JOIN LATERAL (SELECT (i - 1) / {GUIDES_PER_LOT} + 1 AS k) AS g
