@@ -74,13 +74,14 @@ def make_app(url: str, baseline: bool):
 
     os.environ["DATABASE_URL"] = url
     tmp = tempfile.mkdtemp(prefix="liquida-bench-")
-    app = create_app({"SECRET_KEY": "bench", "RATELIMIT_ENABLED": False, "SESSION_COOKIE_SECURE": False,
+    app = create_app({"SECRET_KEY": "bench", "RATELIMIT_ENABLED": False, "WTF_CSRF_ENABLED": False,
+                      "SESSION_COOKIE_SECURE": False,
                       "REMEMBER_COOKIE_SECURE": False, "UPLOAD_FOLDER": tmp, "MAIL_OUTBOX": tmp})
     if baseline:
         plain = Admin(app, name="baseline", url="/baseline", endpoint="baseline")
         for endpoint, model, search in BASELINE:
             view = type(f"Plain{model}", (ModelView,), {"column_searchable_list": search})
-            plain.add_view(view(getattr(models, model), db.session, endpoint=f"baseline_{endpoint}"))
+            plain.add_view(view(getattr(models, model), db, endpoint=f"baseline_{endpoint}"))
     return app
 
 

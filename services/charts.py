@@ -15,6 +15,7 @@ from datetime import date, datetime, time
 from decimal import Decimal
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from models import Glosa, GlosaCode, Invoice, Lot, PayerSettings, PaymentOrder, Provider
 from models.base import db
@@ -126,7 +127,8 @@ def drill_rows(user, country: Country, kind: str, month: str | None = None, key:
         start = date(year, mon, 1)
         end = date(year + (mon // 12), mon % 12 + 1, 1)
     if kind == "disallowed" or kind in ("provider", "reason"):
-        q = _scope(select(Glosa), Glosa, user, country).order_by(Glosa.created_at.desc()).limit(limit)
+        q = _scope(select(Glosa), Glosa, user, country).order_by(Glosa.created_at.desc(), Glosa.id.desc()).options(
+            joinedload(Glosa.code), joinedload(Glosa.lot), joinedload(Glosa.invoice)).limit(limit)
         if start:
             q = q.where(Glosa.created_at >= datetime.combine(start, time.min),
                         Glosa.created_at < datetime.combine(end, time.min))

@@ -26,6 +26,7 @@ from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import InstrumentedAttribute
 
 COUNT_CAP = 1_000
+EAGER_IDS = 1_000  # a search through a relationship inlines up to this many matching ids
 CURSOR_ARGS = ("after", "before", "last")
 
 
@@ -93,11 +94,17 @@ def match(column, term: str, mode: str | None):
     return column == term
 
 
-def through(path: list, condition):
-    """``condition`` on the far end of many-to-one ``path`` as ``fk IN (SELECT pk …)`` hops."""
+def through(session, path: list, condition):
+    """``condition`` on the far end of many-to-one ``path`` as ``fk IN (…)`` hops: the matching ids
+    themselves when there are few (so the list's own indexes combine, e.g. ``code = x OR guide_id IN
+    (3, 7)``), else the subquery (a common name: the list walks its sort index and checks each row)."""
     for relationship in reversed(path):
         (local, remote), = relationship.property.local_remote_pairs
-        condition = local.in_(sa.select(remote).where(condition))
+        matching = sa.select(remote).where(condition)
+        ids = session.scalars(matching.limit(EAGER_IDS + 1)).all()
+        if not ids:
+            return None
+        condition = local.in_(ids) if len(ids) <= EAGER_IDS else local.in_(matching)
     return condition
 
 
@@ -114,8 +121,10 @@ class SeekPagingMixin:
             for name in self.column_searchable_list or ():
                 attr, path = tools.get_field_with_path(self.model, name)
                 condition = match(attr, term[:100], self.column_search_modes.get(name))
+                if condition is not None and path:
+                    condition = through(query.session, path, condition)
                 if condition is not None:
-                    options.append(through(path, condition))
+                    options.append(condition)
             clause = sa.or_(*options) if options else sa.false()
             query = query.filter(clause)
             if count_query is not None:
