@@ -27,6 +27,7 @@ class Guide(TimestampMixin, db.Model):
         sa.Index("ix_guide_emission_id", "emission_date", "id"),
         sa.Index("ix_guide_provider_emission_id", "provider_id", "emission_date", "id"),
         sa.Index("ix_guide_number", "number"),
+        sa.Index("ix_guide_provider_id_id", "provider_id", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -32,6 +32,7 @@ INDEXES = [
     ("guide", "ix_guide_emission_id", ["emission_date", "id"]),
     ("guide", "ix_guide_provider_emission_id", ["provider_id", "emission_date", "id"]),
     ("guide", "ix_guide_number", ["number"]),
+    ("guide", "ix_guide_provider_id_id", ["provider_id", "id"]),
     ("guide_item", "ix_guide_item_guide_id_id", ["guide_id", "id"]),
     ("guide_item", "ix_guide_item_code", ["code"]),
     ("invoice", "ix_invoice_movement_id", ["last_movement_at", "id"]),

@@ -63,3 +63,18 @@ def test_malformed_cursors_fall_back_to_the_first_page(client, login_as, benefic
     login_as(Role.CLERK)
     for bad in ("after=%5B1", "before=garbage", "after=%5B%22x%22%2C%22y%22%5D", "last=2"):
         assert client.get(f"/admin/beneficiary/?{bad}").status_code == 200
+
+
+def test_provider_guide_items_page_through_its_own_guides_only(client, login_as):
+    from tests.helpers import brazilian_provider_with_guides
+
+    mine, guides = brazilian_provider_with_guides("Clínica Seek", guides=30)
+    brazilian_provider_with_guides("Clínica Alheia", guides=5)
+    login_as(Role.PROVIDER, providers=(mine,))
+    expected = sorted((i.id for g in guides for i in g.items), reverse=True)
+    url, seen = "/admin/guide_item/?page_size=10", []
+    while url and len(seen) < 1000:
+        html = client.get(url).get_data(as_text=True)
+        seen += [int(x) for x in dict.fromkeys(re.findall(r'details/\?id=(\d+)', html))]
+        url = pager(html, "next")
+    assert seen == expected  # guide by guide, newest first; nobody else's items

@@ -1,8 +1,11 @@
 """CRUD screens of the TISS flow: guides, lots, received XML files, glosas and appeals."""
 from flask import url_for
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from markupsafe import Markup
 
+from models import GuideItem
+from services import guides as guide_svc
 from views.admin.base import ProviderScopedView
 
 
@@ -88,6 +91,9 @@ class AppealView(ProviderScopedView):
 
 
 class GuideItemView(ProviderScopedView):
+    """Items in guide order, newest guide first. A provider's page is read from its next guides
+    (index ``guide (provider_id, id)``), not by walking all items until enough are the provider's."""
+
     column_list = ("guide", "kind", "code", "description", "quantity", "unit_price", "total_amount",
                    "released_amount")
     column_labels = {
@@ -98,8 +104,15 @@ class GuideItemView(ProviderScopedView):
     column_searchable_list = ("code", "guide.number")
     column_search_modes = {"code": "exact", "guide.number": "exact"}
     column_filters = ("kind",)
-    column_default_sort = ("id", True)
+    column_default_sort = ("guide_id", True)
     column_sortable_list = (("guide", "guide_id"),)
+
+    def seek_narrow(self, query, cursor, newer: bool, size: int):
+        if not current_user.is_provider:
+            return query
+        # the cursor's own guide (its remaining items) and enough guides after it to tell there is more
+        ids = guide_svc.next_guide_ids(current_user, cursor[0] if cursor else None, newer, size + 2)
+        return query.filter(GuideItem.guide_id.in_(ids))
     form_excluded_columns = ("executed_quantity", "processed_amount", "released_amount")
     form_ajax_refs = {"guide": {"fields": ("number",), "page_size": 10}}
 

@@ -196,8 +196,8 @@ class SeekPagingMixin:
         last = not after and not before and request.args.get("last") == "1"
         backwards = bool(before or last)  # read in the reverse order, then flip the rows
         newer = desc != backwards  # rows come in descending order
-        query = base
         cursor = after or before
+        query = base if search or filters else self.seek_narrow(base, cursor, newer, size)
         if cursor:
             key = sa.tuple_(field, pk)
             bound = sa.tuple_(sa.literal(cursor[0], column.type), sa.literal(cursor[1]))
@@ -215,6 +215,10 @@ class SeekPagingMixin:
             has_prev, has_next = after is not None, more
         g.seek_pager = self._pager_links(rows, field.key, has_prev, has_next)
         return count, rows
+
+    def seek_narrow(self, query, cursor, newer: bool, size: int):
+        """A view's chance to bound an unfiltered page further (see GuideItemView); the query as is here."""
+        return query
 
     def _pager_links(self, rows, key: str, has_prev, has_next) -> dict:
         base = self._get_list_url(self._get_list_extra_args())
