@@ -119,8 +119,9 @@ def glosa_by_reason(user, country: Country, limit: int = 10) -> list[dict]:
 
 
 def drill_rows(user, country: Country, kind: str, month: str | None = None, key: int | None = None,
-               limit: int = 500):
-    """The rows behind a bar: glosas, lots/invoices billed or orders paid in a month; glosas of a provider or code."""
+               limit: int = 100):
+    """The newest rows behind a bar (up to ``limit``): glosas, lots/invoices billed or orders paid in a month;
+    glosas of a provider or code."""
     start = end = None
     if month:
         year, mon = map(int, month.split("-"))
@@ -151,5 +152,8 @@ def drill_rows(user, country: Country, kind: str, month: str | None = None, key:
             lots = lots.where(Lot.sent_at >= datetime.combine(start, time.min),
                               Lot.sent_at < datetime.combine(end, time.min))
             invoices = invoices.where(Invoice.invoice_date >= start, Invoice.invoice_date < end)
-        return "billed", (list(db.session.scalars(lots.limit(limit))), list(db.session.scalars(invoices.limit(limit))))
+        lots = lots.order_by(Lot.sent_at.desc(), Lot.id.desc()).options(joinedload(Lot.provider)).limit(limit)
+        invoices = invoices.order_by(Invoice.invoice_date.desc(), Invoice.id.desc()).options(
+            joinedload(Invoice.provider)).limit(limit)
+        return "billed", (list(db.session.scalars(lots)), list(db.session.scalars(invoices)))
     raise ValueError(kind)
