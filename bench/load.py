@@ -137,7 +137,32 @@ def serve(url: str, workers: int, threads: int) -> subprocess.Popen:
     raise SystemExit("gunicorn did not answer /healthz")
 
 
-def run(users: int, seconds: int, emails: dict) -> tuple[float, float, float, int]:
+def _ticks(pid) -> int:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return int(fields[11]) + int(fields[12])
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
+def cpu_seconds(server_pid: int, database: str) -> tuple[float, float]:
+    """CPU time (user + system) used so far by gunicorn's workers and by PostgreSQL's backends of
+    ``database``: what the pages cost, whatever else the machine does (on a shared machine, requests/s and
+    latency mostly measure the other processes)."""
+    web = sum(_ticks(child) for child in Path(f"/proc/{server_pid}/task/{server_pid}/children").read_text().split())
+    db = 0
+    for proc in Path("/proc").glob("[0-9]*"):
+        try:
+            title = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if title.startswith("postgres:") and f" {database} " in title:
+            db += _ticks(proc.name)
+    tick = os.sysconf("SC_CLK_TCK")
+    return web / tick, db / tick
+
+
+def run(users: int, seconds: int, emails: dict, server_pid: int, database: str) -> tuple[float, float, float, int]:
     env = Environment(user_classes=user_classes(emails), host=f"http://127.0.0.1:{PORT}")
     runner = env.create_local_runner()
     Clicker.logged_in[0] = 0
@@ -147,7 +172,10 @@ def run(users: int, seconds: int, emails: dict) -> tuple[float, float, float, in
         gevent.sleep(1)
     print(f"\n  {Clicker.logged_in[0]} users logged in after {time.monotonic() - start:.0f} s", flush=True)
     env.stats.reset_all()
+    web, db = cpu_seconds(server_pid, database)
     gevent.sleep(seconds)
+    web_after, db_after = cpu_seconds(server_pid, database)
+    web, db = web_after - web, db_after - db
     runner.quit()
     total = env.stats.total
     print(f"  {users} users clicking, {seconds} s measured")
@@ -159,6 +187,10 @@ def run(users: int, seconds: int, emails: dict) -> tuple[float, float, float, in
     p95 = total.get_response_time_percentile(0.95)
     print(f"  {'all':28} {total.num_requests:9d} {total.total_rps:7.1f} {total.median_response_time:6.0f}ms "
           f"{p95:6.0f}ms {total.num_failures:7d}")
+    if total.num_requests:
+        per = (web + db) / total.num_requests
+        print(f"  CPU: gunicorn {web:.1f} s + PostgreSQL {db:.1f} s for {total.num_requests} requests = "
+              f"{per * 1000:.0f} ms per request → about {1 / per:.0f} requests/s per free core for this mix")
     return total.total_rps, total.median_response_time, p95, total.num_failures
 
 
@@ -177,10 +209,14 @@ def main() -> int:
     try:
         print(f"  gunicorn: {args.workers} workers × {args.threads} threads on 127.0.0.1:{PORT}", flush=True)
         for users in counts:
-            results[users] = run(users, args.time, {k: list(v) for k, v in emails.items()})
+            results[users] = run(users, args.time, {k: list(v) for k, v in emails.items()}, server.pid,
+                                 args.database_url.rsplit("/", 1)[-1])
     finally:
         os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
+        try:
+            server.wait(timeout=60)
+        except subprocess.TimeoutExpired:  # requests still queued after the graceful timeout
+            os.killpg(server.pid, signal.SIGKILL)
     print("\n  load average:", " ".join(f"{x:.2f}" for x in os.getloadavg()))
     rps, _median, p95, errors = results[counts[0]]
     ceiling = counts[0] / 2
