@@ -46,6 +46,15 @@ def _database_url(instance_path: Path) -> str:
     return url
 
 
+def _engine_options() -> dict:
+    """The connection pool per process: ``DB_POOL_SIZE`` / ``DB_MAX_OVERFLOW`` (README: sizes per core count)."""
+    options = {"pool_pre_ping": True}
+    for variable, key in (("DB_POOL_SIZE", "pool_size"), ("DB_MAX_OVERFLOW", "max_overflow")):
+        if os.environ.get(variable):
+            options[key] = int(os.environ[variable])
+    return options
+
+
 def load(instance_path: str) -> dict:
     """Build the Flask config mapping from the environment."""
     instance = Path(instance_path)
@@ -55,7 +64,7 @@ def load(instance_path: str) -> dict:
     return {
         "SECRET_KEY": _secret_key(instance),
         "SQLALCHEMY_DATABASE_URI": _database_url(instance),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SQLALCHEMY_ENGINE_OPTIONS": _engine_options(),
         "UPLOAD_FOLDER": str(upload_folder),
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_CONTENT_LENGTH", 64 * 1024 * 1024)),
         "MAX_PDF_BYTES": int(os.environ.get("MAX_PDF_BYTES", 10 * 1024 * 1024)),

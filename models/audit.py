@@ -33,7 +33,10 @@ _actor: ContextVar[tuple[int | None, str] | None] = ContextVar("audit_actor", de
 class AuditLog(db.Model):
     __tablename__ = "audit_log"
     __audited__ = False
-    __table_args__ = (sa.Index("ix_audit_log_entity", "entity", "entity_id"),)
+    __table_args__ = (
+        sa.Index("ix_audit_log_entity", "entity", "entity_id"),
+        sa.Index("ix_audit_log_actor_label", "actor_label"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

@@ -15,6 +15,7 @@ from models.providers import Professional, Provider, ServiceType
 
 class Authorization(TimestampMixin, db.Model):
     __tablename__ = "authorization"
+    __table_args__ = (sa.Index("ix_authorization_provider_number", "provider_id", "number"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(sa.String(20), unique=True, comment="número de trámite")

@@ -39,6 +39,8 @@ class Glosa(TimestampMixin, db.Model):
     __table_args__ = (
         sa.CheckConstraint("amount > 0", name="amount_positive"),
         sa.CheckConstraint("(guide_id IS NULL) <> (invoice_id IS NULL)", name="one_target"),
+        sa.Index("ix_glosa_created_id", "created_at", "id"),
+        sa.Index("ix_glosa_provider_created_id", "provider_id", "created_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -27,6 +27,11 @@ class Guide(TimestampMixin, db.Model):
         sa.Index("ix_guide_beneficiary_execution", "beneficiary_id", "execution_date"),
         # Re-evaluation and rule simulation walk a period in execution-date order (keyset)
         sa.Index("ix_guide_execution_id", "execution_date", "id"),
+        # list paging (views/admin/paging.py) and search
+        sa.Index("ix_guide_emission_id", "emission_date", "id"),
+        sa.Index("ix_guide_provider_emission_id", "provider_id", "emission_date", "id"),
+        sa.Index("ix_guide_number", "number"),
+        sa.Index("ix_guide_provider_id_id", "provider_id", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -68,6 +73,10 @@ class GuideItem(db.Model):
     """A procedure, material, medicine or fee billed in a guide, with its analysis values."""
 
     __tablename__ = "guide_item"
+    __table_args__ = (
+        sa.Index("ix_guide_item_guide_id_id", "guide_id", "id"),
+        sa.Index("ix_guide_item_code", "code"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     guide_id: Mapped[int] = mapped_column(sa.ForeignKey("guide.id", ondelete="CASCADE"), index=True)

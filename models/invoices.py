@@ -41,6 +41,11 @@ class Invoice(TimestampMixin, db.Model):
         # Mis comprobantes: debit notes, newest first.
         sa.Index("ix_invoice_provider_debited", "provider_id", "last_movement_at", "id",
                  sqlite_where=sa.text("debited_amount > 0"), postgresql_where=sa.text("debited_amount > 0")),
+        # list paging (views/admin/paging.py) and search
+        sa.Index("ix_invoice_movement_id", "last_movement_at", "id"),
+        sa.Index("ix_invoice_provider_movement_id", "provider_id", "last_movement_at", "id"),
+        sa.Index("ix_invoice_invoice_date_id", "invoice_date", "id"),
+        sa.Index("ix_invoice_cae", "cae"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

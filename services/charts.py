@@ -4,8 +4,9 @@ and per reason; the rows behind each bar.
 Every figure is in ONE currency (the providers of one country): sums of pesos
 and reais mean nothing. Providers see their own provider's currency; staff see
 the payer's by default and may switch when the payer has providers of both
-countries. Grouped in Python (portable between SQLite and PostgreSQL) over the
-last months only; provider users only ever see their own provider's figures.
+countries. Totals come from the monthly rollups the database keeps as work happens
+(``services.rollups``: a few rows per provider and month, whatever the volume); the rows behind a bar
+are read page-size at a time off indexes. Provider users only ever see their own provider's figures.
 """
 from __future__ import annotations
 
@@ -14,14 +15,18 @@ from datetime import date, datetime, time
 from decimal import Decimal
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from models import Glosa, GlosaCode, Invoice, Lot, PayerSettings, PaymentOrder, Provider
 from models.base import db
 from models.enums import CURRENCIES, Country, InvoiceStatus, LotStatus, PaymentOrderStatus
 from models.values import Competence
+from services import rollups
 from services.visibility import visible
 
 ZERO = Decimal("0.00")
+BILLED_LOTS_EXCLUDE = (LotStatus.CANCELLED,)
+BILLED_INVOICES_EXCLUDE = (InvoiceStatus.DRAFT, InvoiceStatus.REJECTED)
 COUNTRY_OF_CURRENCY = {currency: country for country, currency in CURRENCIES.items()}
 
 
@@ -64,25 +69,17 @@ def monthly_amounts(user, country: Country, today: date | None = None, months: i
     since = _since(keys)
     rows = {k: {"month": k, "billed": ZERO, "disallowed": ZERO, "paid": ZERO} for k in keys}
 
-    def add(kind, when, amount):
-        key = str(Competence.of(when)) if when else None
-        if key in rows and amount:
-            rows[key][kind] += amount
+    def add(kind, cells):
+        for month, _count, amount in cells:
+            key = str(Competence.of(month))
+            if key in rows:
+                rows[key][kind] += amount
 
-    for when, amount in db.session.execute(_scope(select(Lot.sent_at, Lot.total_amount).where(
-            Lot.sent_at >= datetime.combine(since, time.min), Lot.status != LotStatus.CANCELLED), Lot, user, country)):
-        add("billed", when, amount)
-    for when, amount in db.session.execute(_scope(select(Invoice.invoice_date, Invoice.amount).where(
-            Invoice.invoice_date >= since, Invoice.status.not_in((InvoiceStatus.DRAFT, InvoiceStatus.REJECTED))),
-            Invoice, user, country)):
-        add("billed", when, amount)
-    for when, amount in db.session.execute(_scope(select(Glosa.created_at, Glosa.amount).where(
-            Glosa.created_at >= datetime.combine(since, time.min)), Glosa, user, country)):
-        add("disallowed", when, amount)
-    for when, amount in db.session.execute(_scope(select(PaymentOrder.paid_at, PaymentOrder.net_amount).where(
-            PaymentOrder.paid_at >= since, PaymentOrder.status == PaymentOrderStatus.PAID), PaymentOrder, user,
-            country)):
-        add("paid", when, amount)
+    by_month = {"group_by": ("month",), "country": country, "since": since}
+    add("billed", rollups.totals(user, "lot", exclude=BILLED_LOTS_EXCLUDE, **by_month))
+    add("billed", rollups.totals(user, "invoice", exclude=BILLED_INVOICES_EXCLUDE, **by_month))
+    add("disallowed", rollups.totals(user, "glosa", **by_month))
+    add("paid", rollups.totals(user, "payment_order", buckets=(PaymentOrderStatus.PAID,), **by_month))
     return [rows[k] for k in keys]
 
 
@@ -90,14 +87,13 @@ def glosa_rate_by_provider(user, country: Country, limit: int = 10) -> list[dict
     """Share of the billed value disallowed, per provider (highest first)."""
     billed: dict = defaultdict(lambda: ZERO)
     glosas: dict = defaultdict(lambda: ZERO)
-    for pid, amount in db.session.execute(_scope(select(Lot.provider_id, Lot.total_amount).where(
-            Lot.status != LotStatus.CANCELLED), Lot, user, country)):
-        billed[pid] += amount or ZERO
-    for pid, amount in db.session.execute(_scope(select(Invoice.provider_id, Invoice.amount).where(
-            Invoice.status.not_in((InvoiceStatus.DRAFT, InvoiceStatus.REJECTED))), Invoice, user, country)):
-        billed[pid] += amount or ZERO
-    for pid, amount in db.session.execute(_scope(select(Glosa.provider_id, Glosa.amount), Glosa, user, country)):
-        glosas[pid] += amount
+    by_provider = {"group_by": ("provider_id",), "country": country}
+    for entity, exclude in (("lot", BILLED_LOTS_EXCLUDE), ("invoice", BILLED_INVOICES_EXCLUDE)):
+        for pid, _count, amount in rollups.totals(user, entity, exclude=exclude, **by_provider):
+            billed[pid] += amount
+    for pid, _count, amount in rollups.totals(user, "glosa", **by_provider):
+        if amount:
+            glosas[pid] += amount
     names = dict(db.session.execute(
         select(Provider.id, Provider.legal_name).where(Provider.id.in_(list(glosas)))).all())
     out = [{"id": pid, "label": names.get(pid, str(pid)), "value": glosas[pid],
@@ -109,8 +105,9 @@ def glosa_rate_by_provider(user, country: Country, limit: int = 10) -> list[dict
 
 def glosa_by_reason(user, country: Country, limit: int = 10) -> list[dict]:
     total: dict = defaultdict(lambda: ZERO)
-    for code_id, amount in db.session.execute(_scope(select(Glosa.code_id, Glosa.amount), Glosa, user, country)):
-        total[code_id] += amount
+    for bucket, _count, amount in rollups.totals(user, "glosa", group_by=("bucket",), country=country):
+        if amount:
+            total[int(bucket)] += amount
     codes = {c.id: c for c in db.session.scalars(select(GlosaCode).where(GlosaCode.id.in_(list(total))))}
     grand = sum(total.values(), ZERO)
     out = [{"id": cid, "label": f"{codes[cid].code} {codes[cid].description}" if cid in codes else str(cid),
@@ -121,15 +118,17 @@ def glosa_by_reason(user, country: Country, limit: int = 10) -> list[dict]:
 
 
 def drill_rows(user, country: Country, kind: str, month: str | None = None, key: int | None = None,
-               limit: int = 500):
-    """The rows behind a bar: glosas, lots/invoices billed or orders paid in a month; glosas of a provider or code."""
+               limit: int = 100):
+    """The newest rows behind a bar (up to ``limit``): glosas, lots/invoices billed or orders paid in a month;
+    glosas of a provider or code."""
     start = end = None
     if month:
         year, mon = map(int, month.split("-"))
         start = date(year, mon, 1)
         end = date(year + (mon // 12), mon % 12 + 1, 1)
     if kind == "disallowed" or kind in ("provider", "reason"):
-        q = _scope(select(Glosa), Glosa, user, country).order_by(Glosa.created_at.desc()).limit(limit)
+        q = _scope(select(Glosa), Glosa, user, country).order_by(Glosa.created_at.desc(), Glosa.id.desc()).options(
+            joinedload(Glosa.code), joinedload(Glosa.lot), joinedload(Glosa.invoice)).limit(limit)
         if start:
             q = q.where(Glosa.created_at >= datetime.combine(start, time.min),
                         Glosa.created_at < datetime.combine(end, time.min))
@@ -152,5 +151,8 @@ def drill_rows(user, country: Country, kind: str, month: str | None = None, key:
             lots = lots.where(Lot.sent_at >= datetime.combine(start, time.min),
                               Lot.sent_at < datetime.combine(end, time.min))
             invoices = invoices.where(Invoice.invoice_date >= start, Invoice.invoice_date < end)
-        return "billed", (list(db.session.scalars(lots.limit(limit))), list(db.session.scalars(invoices.limit(limit))))
+        lots = lots.order_by(Lot.sent_at.desc(), Lot.id.desc()).options(joinedload(Lot.provider)).limit(limit)
+        invoices = invoices.order_by(Invoice.invoice_date.desc(), Invoice.id.desc()).options(
+            joinedload(Invoice.provider)).limit(limit)
+        return "billed", (list(db.session.scalars(lots)), list(db.session.scalars(invoices)))
     raise ValueError(kind)

@@ -17,6 +17,7 @@ from models.enums import (
     ProviderStatus,
     Role,
 )
+from services import rollups
 from services.visibility import visible
 
 
@@ -29,8 +30,16 @@ class Queue:
     args: dict
 
 
+# Big tables: counted from the monthly rollups (services.rollups), not row by row.
+ROLLED_UP = {Invoice: InvoiceStatus, Lot: LotStatus, PaymentOrder: PaymentOrderStatus}
+
+
 def status_counts(model, user) -> dict:
     """Rows of ``model`` that ``user`` may see, counted by status."""
+    if model in ROLLED_UP:
+        return {ROLLED_UP[model](bucket): count
+                for bucket, count, _amount in rollups.totals(user, model.__tablename__, group_by=("bucket",))
+                if count}
     query = select(model.status, func.count()).select_from(model).group_by(model.status)
     return dict(db.session.execute(visible(query, user, model.__tablename__, model)).all())
 

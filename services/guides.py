@@ -21,6 +21,7 @@ from models.errors import CodedError
 from models.permissions import acts_for, can
 from models.values import Competence, parse_money, parse_quantity
 from services.lots import recompute_guide_total
+from services.visibility import visible
 
 MAX_QUANTITY = Decimal("99999.9999")
 MAX_UNIT_PRICE = Decimal("999999.99")  # TISS item values are decimal(8,2)
@@ -234,3 +235,12 @@ def contracted_guide_types(provider) -> list[GuideType]:
     """The provider's contracted service types that are TISS guide types (the builder's "Tipo")."""
     types = {st.guide_type for st in provider.service_types if st.guide_type is not None}
     return [t for t in GuideType if t in types]
+
+
+def next_guide_ids(user, from_id: int | None, newer: bool, limit: int) -> list[int]:
+    """Ids of the next ``limit`` guides ``user`` may see from guide ``from_id`` on (included), newest first
+    when ``newer``: a provider's page of guide items starts from these (index ``guide (provider_id, id)``)."""
+    query = visible(sa.select(Guide.id), user, "guide", Guide)
+    if from_id is not None:
+        query = query.where(Guide.id <= from_id if newer else Guide.id >= from_id)
+    return list(db.session.scalars(query.order_by(Guide.id.desc() if newer else Guide.id.asc()).limit(limit)))

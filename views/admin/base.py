@@ -26,6 +26,7 @@ from views import refusals
 from views.admin.export import StreamedCsvExport
 from views.admin.filters import FilterConverter
 from views.admin.form_converter import ModelConverter
+from views.admin.paging import SeekPagingMixin
 
 log = logging.getLogger(__name__)
 MAX_PAGE = 100_000
@@ -47,8 +48,9 @@ def _money_formatter(view, context, model, name):
     return formatting.money(value, currency)
 
 
-class SecureModelView(StreamedCsvExport, ModelView):
-    """A CRUD screen whose every capability comes from the permission matrix."""
+class SecureModelView(SeekPagingMixin, StreamedCsvExport, ModelView):
+    """A CRUD screen whose every capability comes from the permission matrix; lists page by seeking
+    (``views.admin.paging``), so they cost the same at any size."""
 
     resource: str | None = None
     page_size = 25
@@ -110,13 +112,10 @@ class SecureModelView(StreamedCsvExport, ModelView):
             return self.can_delete
         return super().is_action_allowed(name)
 
-    # Rows: what services.visibility lets the user see (list, count, details, edit, delete, export and
-    # actions all start from these three) --------------------------------------------------
+    # Rows: what services.visibility lets the user see (list, capped count, details, edit, delete, export
+    # and actions all start from these two) --------------------------------------------------
     def get_query(self):
         return visibility.visible(super().get_query(), current_user, self.resource, self.model)
-
-    def get_count_query(self):
-        return visibility.visible(super().get_count_query(), current_user, self.resource, self.model)
 
     def get_one(self, id):
         """The row, or 404 alike for a malformed id, a missing row and one the user may not see."""

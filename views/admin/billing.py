@@ -20,9 +20,10 @@ class InvoiceRecordView(ProviderScopedView):
         "authorization.number": _l("Procedure no."), "provider.legal_name": _l("Provider"),
     }
     column_searchable_list = ("cae", "authorization.number", "provider.legal_name")
+    column_search_modes = {"cae": "exact", "authorization.number": "exact", "provider.legal_name": "name"}
     column_filters = ("status", "billing_type", "period_year", "period_month", "invoice_date", "voucher_type")
     column_default_sort = ("last_movement_at", True)
-    column_sortable_list = ("last_movement_at", "amount", "status", "invoice_date")
+    column_sortable_list = ("last_movement_at", "invoice_date")
     column_details_exclude_list = ("qr_data", "version_id")
     column_export_list = (
         "id", "provider.legal_name", "authorization.number", "voucher_type", "point_of_sale", "number",
@@ -41,8 +42,10 @@ class AuthorizationView(ProviderScopedView):
         "service_type.name": _l("Service type"),
     }
     column_searchable_list = ("number", "beneficiary.name", "beneficiary.card_number")
+    column_search_modes = {"number": "exact", "beneficiary.name": "name", "beneficiary.card_number": "exact"}
     column_filters = ("status", "valid_from", "valid_to", "service_type.name")
     column_default_sort = ("number", True)
+    column_sortable_list = ("number",)
     form_ajax_refs = {
         "provider": {"fields": ("legal_name", "provider_number"), "page_size": 10},
         "beneficiary": {"fields": ("name", "card_number"), "page_size": 10},
@@ -60,8 +63,10 @@ class BeneficiaryView(SecureModelView):
         "coverage_end": _l("Excluded on"), "suspended_from": _l("Suspended from"), "suspended_to": _l("Suspended to"),
     }
     column_searchable_list = ("card_number", "name", "document")
+    column_search_modes = {"card_number": "exact", "name": "name", "document": "exact"}
     column_filters = ("affiliation_type", "active", "plan")
     column_default_sort = "card_number"
+    column_sortable_list = ("card_number",)
 
 
 class AuthorizationOrderView(ProviderScopedView):

@@ -103,7 +103,8 @@ class AuditLogView(SecureModelView):
         "action": _l("Action"), "changes": _l("Changes"), "reason": _l("Reason"), "ip": _l("IP"),
     }
     column_formatters = {"changes": _changes}
-    column_searchable_list = ("actor_label", "entity", "reason")
+    column_searchable_list = ("actor_label", "entity")
+    column_search_modes = {"actor_label": "exact", "entity": "exact"}
     column_filters = ("entity", "entity_id", "action", "at", "actor_label")
     column_default_sort = ("id", True)
-    simple_list_pager = True
+    column_sortable_list = ("id",)

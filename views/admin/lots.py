@@ -1,8 +1,11 @@
 """CRUD screens of the TISS flow: guides, lots, received XML files, glosas and appeals."""
 from flask import url_for
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from markupsafe import Markup
 
+from models import GuideItem
+from services import guides as guide_svc
 from views.admin.base import ProviderScopedView
 
 
@@ -23,8 +26,10 @@ class GuideView(ProviderScopedView):
     }
     column_formatters = {"number": _guide_link}
     column_searchable_list = ("number", "beneficiary.name", "beneficiary.card_number")
-    column_filters = ("status", "guide_type", "emission_date", "execution_date")
+    column_search_modes = {"number": "exact", "beneficiary.name": "name", "beneficiary.card_number": "exact"}
+    column_filters = ("status", "guide_type", "emission_date")
     column_default_sort = ("emission_date", True)
+    column_sortable_list = ("emission_date",)
     form_excluded_columns = ("status", "version_id", "created_at", "updated_at", "lot", "total_amount")
     form_ajax_refs = {
         "provider": {"fields": ("legal_name", "provider_number"), "page_size": 10},
@@ -47,9 +52,11 @@ class LotView(ProviderScopedView):
         "expected_payment_date": _l("Expected payment"), "total_amount": _l("Total value"), "provider": _l("Provider"),
         "competence": _l("Competence"), "number": _l("Lot number"), "provider.legal_name": _l("Provider"),
     }
-    column_searchable_list = ("number", "description", "provider.legal_name")
+    column_searchable_list = ("number", "provider.legal_name")
+    column_search_modes = {"number": "exact", "provider.legal_name": "name"}
     column_filters = ("status", "guide_type", "competence", "protocol_number", "sent_at")
     column_default_sort = ("id", True)
+    column_sortable_list = ("id",)
 
 
 class GlosaView(ProviderScopedView):
@@ -61,6 +68,7 @@ class GlosaView(ProviderScopedView):
     }
     column_filters = ("code.code", "created_at")
     column_default_sort = ("created_at", True)
+    column_sortable_list = ("created_at",)
     form_ajax_refs = {
         "lot": {"fields": ("number", "description"), "page_size": 10},
         "guide": {"fields": ("number",), "page_size": 10},
@@ -83,6 +91,9 @@ class AppealView(ProviderScopedView):
 
 
 class GuideItemView(ProviderScopedView):
+    """Items in guide order, newest guide first. A provider's page is read from its next guides
+    (index ``guide (provider_id, id)``), not by walking all items until enough are the provider's."""
+
     column_list = ("guide", "kind", "code", "description", "quantity", "unit_price", "total_amount",
                    "released_amount")
     column_labels = {
@@ -90,9 +101,18 @@ class GuideItemView(ProviderScopedView):
         "quantity": _l("Quantity"), "unit_price": _l("Unit value"), "total_amount": _l("Value informed"),
         "released_amount": _l("Value released"), "guide.number": _l("Guide"),
     }
-    column_searchable_list = ("code", "description", "guide.number")
+    column_searchable_list = ("code", "guide.number")
+    column_search_modes = {"code": "exact", "guide.number": "exact"}
     column_filters = ("kind",)
-    column_default_sort = ("id", True)
+    column_default_sort = ("guide_id", True)
+    column_sortable_list = (("guide", "guide_id"),)
+
+    def seek_narrow(self, query, cursor, newer: bool, size: int):
+        if not current_user.is_provider:
+            return query
+        # the cursor's own guide (its remaining items) and enough guides after it to tell there is more
+        ids = guide_svc.next_guide_ids(current_user, cursor[0] if cursor else None, newer, size + 2)
+        return query.filter(GuideItem.guide_id.in_(ids))
     form_excluded_columns = ("executed_quantity", "processed_amount", "released_amount")
     form_ajax_refs = {"guide": {"fields": ("number",), "page_size": 10}}
 

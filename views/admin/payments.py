@@ -16,8 +16,10 @@ class PaymentOrderView(ProviderScopedView):
         "method": _l("Method"), "status": _l("Status"), "provider.legal_name": _l("Provider"),
     }
     column_searchable_list = ("provider.legal_name",)
+    column_search_modes = {"provider.legal_name": "name"}
     column_filters = ("status", "payment_date", "method")
     column_default_sort = ("payment_date", True)
+    column_sortable_list = ("payment_date",)
 
 
 class WithholdingCertificateView(ProviderScopedView):
@@ -41,6 +43,7 @@ class PaymentOrderLineView(ProviderScopedView):
     }
     column_filters = ("kind",)
     column_default_sort = ("id", True)
+    column_sortable_list = ("id",)
 
 
 class PaymentDeductionView(ProviderScopedView):

@@ -1,0 +1,31 @@
+"""Figures kept as work happens: counts and amounts per entity × provider × month × status.
+
+The database keeps this table itself (triggers from migration 0010 on invoice, lot, glosa and
+payment_order, for every way a row changes: the ORM, bulk inserts, COPY), in the transaction that
+changes the row, so dashboards and period totals read a few hundred rows instead of scanning millions.
+``bucket`` is the row's status (a glosa's: its code id); ``month`` the first day of the month of the
+entity's date (invoice_date, a lot's sent_at, a glosa's created_at, an order's paid_at or payment_date).
+"""
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.base import db
+
+
+class MonthlyRollup(db.Model):
+    __tablename__ = "monthly_rollup"
+    __audited__ = False  # derived figures, written by the database; the changes behind them are audited
+    __table_args__ = (sa.UniqueConstraint("entity", "provider_id", "month", "bucket"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entity: Mapped[str] = mapped_column(sa.String(20))
+    provider_id: Mapped[int] = mapped_column(sa.ForeignKey("provider.id", ondelete="CASCADE"), index=True)
+    month: Mapped[date]
+    bucket: Mapped[str] = mapped_column(sa.String(30))
+    count: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    amount: Mapped[Decimal] = mapped_column(sa.Numeric(18, 2), default=Decimal("0.00"))

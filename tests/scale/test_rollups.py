@@ -1,0 +1,59 @@
+"""The monthly rollups the dashboards read stay equal to the detail tables, whatever changes them."""
+from datetime import date
+from decimal import Decimal
+
+import sqlalchemy as sa
+
+from models import Glosa, GlosaCode, Invoice, MonthlyRollup
+from models.base import db
+from models.enums import InvoiceStatus, Role
+from services import charts, dashboard, rollups
+from tests.helpers import argentine_provider, invoice_for
+
+
+def cells() -> dict:
+    R = MonthlyRollup
+    rows = db.session.execute(sa.select(R.entity, R.provider_id, R.month, R.bucket, R.count, R.amount)).all()
+    return {(e, p, m, b): (n, Decimal(a).quantize(Decimal("0.01"))) for e, p, m, b, n, a in rows if n or a}
+
+
+def assert_matches_detail_tables():
+    kept = cells()
+    rollups.rebuild(db.session.connection())
+    assert kept == cells()
+
+
+def test_creates_status_changes_amount_changes_and_deletes_keep_the_rollups_exact():
+    provider = argentine_provider("Rollup SA")
+    invoices = [invoice_for(provider, InvoiceStatus.SENT, amount="1000.00") for _ in range(3)]
+    code = db.session.scalar(sa.select(GlosaCode).limit(1)) or GlosaCode(code="9999", description="x")
+    db.session.add(Glosa(provider=provider, invoice=invoices[0], code=code, amount=Decimal("10.00")))
+    db.session.flush()
+    assert_matches_detail_tables()
+    invoices[0].status = InvoiceStatus.IN_AUDIT
+    invoices[1].amount = Decimal("1500.50")
+    invoices[2].invoice_date = date(2025, 7, 9)
+    db.session.flush()
+    assert_matches_detail_tables()
+    db.session.execute(sa.update(Invoice).where(Invoice.provider_id == provider.id).values(
+        status=InvoiceStatus.ACCEPTED))  # bulk statements too
+    db.session.delete(invoices[2])
+    db.session.flush()
+    assert_matches_detail_tables()
+    mine = {k: v for k, v in cells().items() if k[0] == "invoice" and k[1] == provider.id}
+    assert sum(n for n, _a in mine.values()) == 2
+    assert sum(a for _n, a in mine.values()) == Decimal("2500.50")
+
+
+def test_dashboard_counts_and_charts_come_from_the_rollups(make_user):
+    provider = argentine_provider("Tablero SA")
+    for status in (InvoiceStatus.SENT, InvoiceStatus.SENT, InvoiceStatus.DRAFT):
+        invoice_for(provider, status, amount="100.00", invoice_date=date.today())
+    clerk = make_user(Role.CLERK)
+    counts = dashboard.status_counts(Invoice, clerk)
+    detail = dict(db.session.execute(sa.select(Invoice.status, sa.func.count()).group_by(Invoice.status)).all())
+    assert counts == detail
+    provider_user = make_user(Role.PROVIDER, providers=(provider,))
+    assert dashboard.status_counts(Invoice, provider_user) == {InvoiceStatus.SENT: 2, InvoiceStatus.DRAFT: 1}
+    month = charts.monthly_amounts(provider_user, provider.country)[-1]
+    assert month["billed"] == Decimal("200.00")  # drafts are not billed

@@ -1,0 +1,80 @@
+"""Flask-Admin lists page by seeking: every row once, in order, the last page straight away; counts capped."""
+import re
+from html import unescape
+
+import pytest
+
+from models.enums import Role
+from seed import factories as f
+from views.admin import paging
+
+
+@pytest.fixture
+def beneficiaries():
+    rows = [f.make_beneficiary(f"ZZSEEK{i:04d}", f"Seek Person {i:04d}") for i in range(23)]
+    f.make_beneficiary("ZZSEEKXNAME", "Ana María Búsqueda")
+    return rows
+
+
+def cards(html: str) -> list[str]:
+    """Card numbers shown in the rows (not those inside links' cursors)."""
+    return list(dict.fromkeys(re.findall(r"(?<!%22)ZZSEEK\d{4}", html)))
+
+
+def pager(html: str, name: str) -> str | None:
+    found = re.search(rf'data-page="{name}" href="([^"#]+)"', html)
+    return unescape(found.group(1)) if found else None
+
+
+def test_next_links_visit_every_row_once_in_order_and_last_is_the_end(client, login_as, beneficiaries):
+    login_as(Role.CLERK)
+    url, seen, pages = "/admin/beneficiary/?page_size=10&sort=0&desc=1", [], 0
+    while url and pages < 200:
+        html = client.get(url).get_data(as_text=True)
+        seen += cards(html)
+        url, pages = pager(html, "next"), pages + 1
+    assert pages >= 3
+    assert seen == sorted((b.card_number for b in beneficiaries), reverse=True)
+    first = client.get("/admin/beneficiary/?page_size=10&sort=0").get_data(as_text=True)
+    last = client.get(pager(first, "last")).get_data(as_text=True)
+    assert cards(last)[-1] == max(b.card_number for b in beneficiaries)  # ascending: the highest card ends it
+    assert pager(last, "next") is None and pager(last, "prev")
+    previous = client.get(pager(last, "prev")).get_data(as_text=True)
+    assert cards(previous) and max(cards(previous)) < min(cards(last))
+
+
+def test_counts_are_capped(client, login_as, beneficiaries, monkeypatch):
+    monkeypatch.setattr(paging, "COUNT_CAP", 5)
+    login_as(Role.CLERK)
+    html = client.get("/admin/beneficiary/").get_data(as_text=True)
+    assert re.search(r"\(5\+\)", html)
+
+
+def test_search_exact_numbers_and_names_by_part(client, login_as, beneficiaries):
+    login_as(Role.CLERK)
+    exact = client.get("/admin/beneficiary/?search=ZZSEEK0007").get_data(as_text=True)
+    assert cards(exact) == ["ZZSEEK0007"]
+    assert cards(client.get("/admin/beneficiary/?search=ZZSEEK000").get_data(as_text=True)) == []
+    by_name = client.get("/admin/beneficiary/?search=maría+búsq").get_data(as_text=True)
+    assert "ZZSEEKXNAME" in by_name
+
+
+def test_malformed_cursors_fall_back_to_the_first_page(client, login_as, beneficiaries):
+    login_as(Role.CLERK)
+    for bad in ("after=%5B1", "before=garbage", "after=%5B%22x%22%2C%22y%22%5D", "last=2"):
+        assert client.get(f"/admin/beneficiary/?{bad}").status_code == 200
+
+
+def test_provider_guide_items_page_through_its_own_guides_only(client, login_as):
+    from tests.helpers import brazilian_provider_with_guides
+
+    mine, guides = brazilian_provider_with_guides("Clínica Seek", guides=30)
+    brazilian_provider_with_guides("Clínica Alheia", guides=5)
+    login_as(Role.PROVIDER, providers=(mine,))
+    expected = sorted((i.id for g in guides for i in g.items), reverse=True)
+    url, seen = "/admin/guide_item/?page_size=10", []
+    while url and len(seen) < 1000:
+        html = client.get(url).get_data(as_text=True)
+        seen += [int(x) for x in dict.fromkeys(re.findall(r'details/\?id=(\d+)', html))]
+        url = pager(html, "next")
+    assert seen == expected  # guide by guide, newest first; nobody else's items
