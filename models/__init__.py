@@ -9,7 +9,7 @@ from models.glosas import Appeal, AppealItem, Glosa, GlosaCode
 from models.guides import Guide, GuideItem
 from models.invoices import Attachment, Invoice, RejectionReason
 from models.lots import Lot, PaymentCalendarEntry
-from models.payer import PayerSettings
+from models.payer import PayerIdentity, PayerSettings
 from models.payments import (
     PaymentDeduction,
     PaymentOrder,
@@ -27,7 +27,7 @@ __all__ = [
     "db", "AuditLog", "AuditChainLink", "AuditCheckpoint", "Draft", "Authorization", "AuthorizationOrder",
     "Beneficiary", "Appeal", "AppealItem",
     "Glosa", "GlosaCode", "Guide", "GuideItem", "Attachment", "Invoice", "RejectionReason", "Lot",
-    "PaymentCalendarEntry", "PayerSettings", "PaymentDeduction", "PaymentOrder", "PaymentOrderLine",
+    "PaymentCalendarEntry", "PayerIdentity", "PayerSettings", "PaymentDeduction", "PaymentOrder", "PaymentOrderLine",
     "WithholdingCertificate", "WithholdingRule", "PriceTable", "PriceTableItem", "Professional",
     "Provider", "ServiceLocation", "ServiceType", "UserProvider", "Counter", "TissSubmission", "TissWsCredential",
     "User", "UserSession",

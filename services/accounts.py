@@ -43,6 +43,7 @@ from models.rules.tax_ids import digits
 from models.users import User
 from models.workflow import transition
 from services.mail import send_email
+from services.payer_identity import identity_for
 from services.visibility import parse_id
 
 log = logging.getLogger(__name__)
@@ -430,7 +431,7 @@ def decide_link(link: UserProvider, approve: bool, actor: User, reason: str | No
         link.user.active_provider_id = link.provider_id
     db.session.flush()
     _send(link.user, "link_decided", provider=link.provider, approved=approve, reason=reason,
-          login_link=url_for("auth.login", _external=True))
+          login_link=url_for("auth.login", _external=True), payer=identity_for(link.provider))
 
 
 def switch_provider(user, provider_id) -> None:

@@ -23,7 +23,6 @@ from sqlalchemy.orm import selectinload
 from models import (
     Invoice,
     Lot,
-    PayerSettings,
     PaymentDeduction,
     PaymentOrder,
     PaymentOrderLine,
@@ -48,6 +47,7 @@ from models.workflow import transition
 from services import analysis
 from services.appeals import unpaid_accepted
 from services.csv_export import neutralise_cell
+from services.payer_identity import identity_for
 
 ZERO = Decimal("0.00")
 OPEN_ORDER = (PaymentOrderStatus.DRAFT, PaymentOrderStatus.PENDING_APPROVAL, PaymentOrderStatus.APPROVED)
@@ -303,7 +303,7 @@ def mark_paid(order: PaymentOrder, actor, paid_at: date | None, method: PaymentM
 
 
 def issue_certificates(order: PaymentOrder) -> list[WithholdingCertificate]:
-    payer = PayerSettings.current()
+    payer = identity_for(order.provider)
     out = []
     for d in order.deductions:
         if d.kind != DeductionKind.WITHHOLDING or d.certificate is not None:

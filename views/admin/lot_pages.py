@@ -26,7 +26,7 @@ from forms.lots import (
 )
 from models import Guide, Lot, Provider
 from models.base import db
-from models.enums import GuideStatus, GuideType, LotStatus
+from models.enums import Country, GuideStatus, GuideType, LotStatus
 from models.errors import CodedError
 from models.permissions import can
 from services import guides as guide_svc
@@ -250,7 +250,7 @@ class LotBuilderView(_Page):
         ctx = self._summary_context()
         if not ctx["lots"]:
             abort(404)
-        pdf = render_pdf("lot_protocol.html", **pdf_context(**ctx))
+        pdf = render_pdf("lot_protocol.html", **pdf_context(ctx["provider"] or Country.BR, **ctx))
         return pdf_response(pdf, f"protocolo-{'-'.join(str(item.protocol_number) for item in ctx['lots'])}.pdf")
 
 
@@ -490,7 +490,7 @@ class LotTrackingView(_Page):
         guides = db.session.scalars(sa.select(Guide).where(Guide.lot_id == lot.id).options(
             selectinload(Guide.beneficiary), selectinload(Guide.items)).order_by(Guide.number)).all()
         if request.args.get("format") == "pdf":
-            pdf = render_pdf("lot_resume.html", **pdf_context(lot=lot, guides=guides))
+            pdf = render_pdf("lot_resume.html", **pdf_context(lot.provider, lot=lot, guides=guides))
             return pdf_response(pdf, f"resumo-lote-{lot.protocol_number or lot.id}.pdf")
         return self.render("lots/resume.html", lot=lot, guides=guides)
 
@@ -499,7 +499,7 @@ class LotTrackingView(_Page):
         lot = self._visible_lot(lot_id)
         ctx = {"lots": [lot], "errors": [], "provider": lot.provider, "competence_label": lot.competence_label,
                "guide_type": lot.guide_type, "total": lot.total_amount, "guide_count": len(lot.guides)}
-        pdf = render_pdf("lot_protocol.html", **pdf_context(**ctx))
+        pdf = render_pdf("lot_protocol.html", **pdf_context(ctx["provider"] or Country.BR, **ctx))
         return pdf_response(pdf, f"protocolo-{lot.protocol_number}.pdf")
 
 
@@ -518,6 +518,6 @@ class NfReportView(_Page):
         ctx = {"rows": rows, "totals": totals, "start": start, "end": end,
                "provider_id": provider.id if provider else None, "provider": provider}
         if request.args.get("format") == "pdf":
-            pdf = render_pdf("nf_report.html", **pdf_context(**ctx))
+            pdf = render_pdf("nf_report.html", **pdf_context(provider or Country.BR, **ctx))
             return pdf_response(pdf, f"valores-nf-{start.isoformat()}-{end.isoformat()}.pdf")
         return self.render("lots/nf_report.html", providers=providers, **ctx)

@@ -12,11 +12,12 @@ from markupsafe import Markup
 from sqlalchemy import select
 
 from forms.tiss import TissUploadForm
-from models import Lot, PayerSettings, Provider, TissSubmission
+from models import Lot, Provider, TissSubmission
 from models.base import db
 from models.enums import Country, ProviderStatus
 from models.permissions import can
 from services import storage, visibility
+from services.payer_identity import identity_for
 from services.pdf import pdf_context, pdf_response, render_pdf
 from services.tiss.answers import answer_filename, answer_message, guide_summaries
 from services.tiss.errors import TissError
@@ -123,7 +124,7 @@ class TissUploadView(SecurePage):
         submission = _visible_submission(submission_id)
         context = result_context(submission)
         template = "tiss_protocol.html" if submission.accepted else "tiss_errors.html"
-        data = render_pdf(template, **pdf_context(**context))
+        data = render_pdf(template, **pdf_context(submission.provider or Country.BR, **context))
         name = f"protocolo_{submission.protocol_number}.pdf" if submission.accepted else f"erros_{submission.id}.pdf"
         return pdf_response(data, name)
 
@@ -131,7 +132,7 @@ class TissUploadView(SecurePage):
     def export(self, lot_id: int):
         self.require("export", "lot")
         lot = self.visible_or_404(Lot, lot_id)
-        payer = PayerSettings.current()
+        payer = identity_for(lot.provider)
         try:
             data = export_lot(lot, registro_ans=(payer.ans_registry if payer and payer.ans_registry else "000000"))
         except ExportError as exc:
