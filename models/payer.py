@@ -13,6 +13,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from models.base import db, enum_column
 from models.enums import Country
 
+_COUNTRIES_KEY = "liquida.payer_countries"
+
 
 class PayerSettings(db.Model):
     __tablename__ = "payer_settings"
@@ -32,6 +34,19 @@ class PayerSettings(db.Model):
     @classmethod
     def current(cls) -> PayerSettings | None:
         return db.session.scalar(sa.select(cls).order_by(cls.id).limit(1))
+
+    @classmethod
+    def operating_countries(cls) -> frozenset[Country]:
+        """The countries the payer has an identity in (none configured: every country). Read once per
+        request: every menu entry asks the permission matrix, which asks this."""
+        from flask import has_request_context, request
+
+        cached = request.environ.get(_COUNTRIES_KEY) if has_request_context() else None
+        if cached is None:
+            cached = frozenset(db.session.scalars(sa.select(PayerIdentity.country).distinct())) or frozenset(Country)
+            if has_request_context():
+                request.environ[_COUNTRIES_KEY] = cached
+        return cached
 
     def identity(self, country: Country) -> PayerIdentity | None:
         return next((i for i in self.identities if i.country == country), None)

@@ -104,8 +104,8 @@ def test_brazilian_order_awaiting_approval_is_approved_paid_and_its_iss_certific
     logout(page)
 
     page = login_page("provider2@example.org")
-    page.goto("/admin/provider-money/")
-    row = page.locator(f"#documents tr[data-number='{number}']")
+    page.goto("/admin/statements/")  # Demonstrativos (Libramientos / Mis comprobantes is Argentine)
+    row = page.locator(f"#statements tr[data-number='{number}']")
     assert row.locator("[data-status='paid']").count() == 1
     get_pdf(page, row.locator("a[data-download]").get_attribute("href"))
     page.goto("/admin/my-withholdings/")

@@ -22,6 +22,7 @@ from views.admin.base import SecurePage
 
 class AccountAuditView(SecurePage):
     resource = "lot"
+    provider_menu = False  # a staff desk; providers read their lots' demonstrativo from Demonstrativos
 
     def _lot(self, lot_id: int) -> Lot:
         return analysis.lot_for(current_user, lot_id)
@@ -31,6 +32,8 @@ class AccountAuditView(SecurePage):
 
     @expose("/")
     def index(self):
+        if current_user.is_provider:  # the desk is staff's; a provider's demonstrativos are listed there
+            return redirect(url_for("statements.index"))
         statuses = [s for s in LotStatus]
         wanted = request.args.get("status")
         if not current_user.is_provider:

@@ -106,6 +106,7 @@ def _send(provider: Provider, ids: list[int], competence: str, guide_type: Guide
 # The lot builder ---------------------------------------------------------------------
 class LotBuilderView(_Page):
     action = "create"
+    provider_menu = True
 
     def _draft(self):
         provider = self._provider()
@@ -258,6 +259,9 @@ class LotBuilderView(_Page):
 class BillingRunView(_Page):
     action = "create"
 
+    def is_visible(self) -> bool:
+        return False  # the other way to a new lot: offered on the lot builder's first step
+
     @expose("/", methods=("GET", "POST"))
     def index(self):
         provider = self._provider()
@@ -387,6 +391,7 @@ def _parse_date(text: str | None) -> date | None:
 
 
 class LotTrackingView(_Page):
+    provider_menu = True
     @expose("/")
     def index(self):
         args = request.args
@@ -505,6 +510,7 @@ class LotTrackingView(_Page):
 
 # Relatório de valores para emissão de NF -------------------------------------------------------
 class NfReportView(_Page):
+    provider_menu = False  # providers reach it from Relatórios
     @expose("/")
     def index(self):
         today = date.today()

@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from models import Invoice, PaymentOrder, WithholdingCertificate
-from services import payments, reports, visibility
+from services import analysis, payments, reports, visibility
 from services.csv_export import neutralise_cell
 from views import documents
 from views.admin.base import SecurePage
@@ -35,9 +35,9 @@ def _csv(rows, filename: str) -> Response:
 
 
 class MyDocumentsView(SecurePage):
-    """Mis comprobantes."""
+    """Libramientos / Mis comprobantes (Argentina)."""
 
-    resource = "payment_order"
+    resource = "my_documents"
     provider_menu = True
 
     @expose("/")
@@ -76,16 +76,16 @@ class MyWithholdingsView(SecurePage):
 
 
 class StatementsView(SecurePage):
-    """Demonstrativos de pagamento."""
+    """Demonstrativos de pagamento (Brazil): payment statements and the lots' account analyses."""
 
-    resource = "payment_order"
+    resource = "statements"
     provider_menu = True
 
     @expose("/")
     def index(self):
         provider = _provider()
         return self.render("money/statements.html", provider=provider, orders=reports.orders(provider),
-                           currency=provider.currency)
+                           analyses=analysis.analysed_lots(current_user, provider), currency=provider.currency)
 
     @expose("/<int:order_id>")
     def detail(self, order_id):
@@ -99,9 +99,9 @@ class StatementsView(SecurePage):
 
 
 class ReportsView(SecurePage):
-    """Relatórios: report by period and extrato sintético (screen, PDF, CSV)."""
+    """Relatórios (Brazil): report by period and extrato sintético (screen, PDF, CSV)."""
 
-    resource = "payment_order"
+    resource = "reports"
     provider_menu = True
 
     @expose("/")

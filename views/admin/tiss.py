@@ -171,6 +171,7 @@ def _links_formatter(view, context, model, name):
 class TissHistoryView(ProviderScopedView):
     """Histórico de envios: every file received, scoped to the provider for provider users."""
 
+    provider_menu = None  # in the provider's Lotes menu too
     offers = frozenset({"export"})
     can_view_details = False
     column_list = ("received_at", "channel", "filename", "size", "provider", "uploaded_by", "accepted", "outcome",
