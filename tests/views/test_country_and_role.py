@@ -86,3 +86,18 @@ def test_staff_work_the_flows_of_the_payers_countries(demo, demo_login, client):
     for url in ("/admin/invoice/", "/admin/invoice-wizard/", "/admin/authorization/", "/admin/invoice_record/"):
         assert client.get(url).status_code == 403, url
     assert overview(client) == {"LotStatus", "PaymentOrderStatus"}
+
+
+def test_words_of_the_seeds_in_spanish(demo, demo_login, client):
+    """The IOMA portal's tab names, Libramientos for payment orders, a voucher type by its name."""
+    demo_login("provider@example.org")
+    client.post("/lang", data={"code": "es_AR"})
+    html = client.get("/admin/invoice/").get_data(as_text=True)
+    tabs = re.findall(r'data-tab="\w+"[^>]*>\s*([^<]+?)\s*<span', html)
+    assert tabs == ["Cargadas", "Enviadas", "Observadas/Devueltas", "Aceptadas", "Ingresadas", "Rechazadas"]
+    assert "Libramientos / Mis comprobantes" in client.get("/admin/").get_data(as_text=True)
+    client.post("/logout")
+    demo_login("clerk@example.org")
+    invoice = db.session.scalar(sa.select(m.Invoice).where(m.Invoice.voucher_type == 11).limit(1))
+    details = client.get(f"/admin/invoice_record/details/?id={invoice.id}").get_data(as_text=True)
+    assert "Factura C" in details and ">11<" not in details
