@@ -59,7 +59,8 @@ def balance(provider: Provider) -> Decimal:
 
 def certificates(provider: Provider) -> list[WithholdingCertificate]:
     return list(db.session.scalars(select(WithholdingCertificate).where(
-        WithholdingCertificate.provider_id == provider.id).order_by(WithholdingCertificate.issued_at.desc(),
+        WithholdingCertificate.provider_id == provider.id).options(
+        selectinload(WithholdingCertificate.deduction)).order_by(WithholdingCertificate.issued_at.desc(),
                                                                     WithholdingCertificate.number.desc())))
 
 

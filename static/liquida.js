@@ -4,6 +4,10 @@
    data-confirm="text"   a form (on submit) or button (on click) that asks first
    data-disable-on-submit a form whose submit buttons are disabled once it is sent (no double posts)
    data-model-action="name" a Flask-Admin "with selected" action
+   data-lot-live         a lot being built: its count of guides, total value and send button follow the
+                         ticks of its [data-value] checkboxes (data-count, data-total, data-send: selectors;
+                         data-base-count, data-base-total: guides already in the lot but not on the page)
+   select[data-searchable="label"] a long list (glosa codes) gets a search box narrowing it by code or words
    Flask-Admin's javascript:void(0) links only open menus: their navigation is cancelled here. */
 (function () {
   'use strict';
@@ -24,6 +28,63 @@
         setTimeout(function () { button.disabled = true; }, 0);
       });
     }
+  });
+
+  function money(value, currency) {
+    var lang = document.documentElement.lang || undefined;
+    try {
+      return new Intl.NumberFormat(lang, {style: 'currency', currency: currency}).format(value);
+    } catch (e) {
+      return value.toFixed(2);
+    }
+  }
+
+  function updateLot(scope) {
+    var cents = Math.round(parseFloat(scope.dataset.baseTotal || '0') * 100);
+    var count = parseInt(scope.dataset.baseCount || '0', 10);
+    scope.querySelectorAll('input[type=checkbox][data-value]:checked').forEach(function (box) {
+      cents += Math.round(parseFloat(box.dataset.value) * 100);
+      count += 1;
+    });
+    var countEl = document.querySelector(scope.dataset.count);
+    var totalEl = document.querySelector(scope.dataset.total);
+    var send = document.querySelector(scope.dataset.send);
+    if (countEl) { countEl.textContent = count; }
+    if (totalEl) { totalEl.textContent = money(cents / 100, scope.dataset.currency || 'BRL'); }
+    if (send) { send.disabled = count === 0; }
+  }
+
+  document.addEventListener('change', function (event) {
+    var scope = event.target.closest && event.target.closest('[data-lot-live]');
+    if (scope && event.target.matches('input[type=checkbox][data-value]')) { updateLot(scope); }
+  });
+
+  function normalise(text) {
+    return text.toLowerCase().normalize('NFD').replace(/[\u0300-\u036f]/g, '');
+  }
+
+  document.querySelectorAll('select[data-searchable]').forEach(function (select) {
+    var search = document.createElement('input');
+    search.type = 'search';
+    search.className = 'form-control form-control-sm mr-1 mb-1 code-search';
+    search.placeholder = select.dataset.searchable;
+    search.setAttribute('aria-label', select.dataset.searchable);
+    search.setAttribute('aria-controls', select.id);
+    select.parentNode.insertBefore(search, select);
+    search.addEventListener('input', function () {
+      var words = normalise(search.value).split(/\s+/).filter(Boolean);
+      var shown = [];
+      Array.prototype.forEach.call(select.options, function (option) {
+        if (!option.value) { return; }
+        var text = normalise(option.textContent);
+        var match = words.every(function (word) { return text.indexOf(word) !== -1; });
+        option.hidden = !match;
+        option.disabled = !match;
+        if (match) { shown.push(option); }
+      });
+      if (select.selectedIndex > 0 && select.options[select.selectedIndex].hidden) { select.value = ''; }
+      if (shown.length === 1 && words.length) { select.value = shown[0].value; }
+    });
   });
 
   document.addEventListener('click', function (event) {

@@ -14,7 +14,7 @@ from models.enums import LotStatus
 from models.errors import CodedError
 from models.permissions import can
 from models.workflow import allowed_targets
-from services import analysis
+from services import analysis, appeals
 from services import lots as lot_svc
 from views import documents, refusals
 from views.admin.base import SecurePage
@@ -56,7 +56,10 @@ class AccountAuditView(SecurePage):
     def lot(self, lot_id):
         lot = self._lot(lot_id)
         editable = lot.status in analysis.EDITABLE and can(current_user, "create", "glosa")
+        appealable = {a.glosa.id: a.available for rows in appeals.glosas_by_guide(current_user, lot).values()
+                      for a in rows} if current_user.is_provider else {}
         return self.render("money/audit_lot.html", lot=lot, st=analysis.statement(lot), editable=editable,
+                           appealable=appealable,
                            codes=analysis.active_codes() if editable else [],
                            targets=[t.value for t in allowed_targets(lot, current_user)],
                            currency=lot.provider.currency)

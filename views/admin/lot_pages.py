@@ -29,10 +29,10 @@ from models.base import db
 from models.enums import Country, GuideStatus, GuideType, LotStatus
 from models.errors import CodedError
 from models.permissions import can
+from services import appeals, visibility
 from services import guides as guide_svc
 from services import lot_builder as builder
 from services import lots as lot_svc
-from services import visibility
 from services.actions import actions_for
 from services.formatting import money
 from services.pdf import pdf_context, pdf_response, render_pdf
@@ -163,10 +163,14 @@ class LotBuilderView(_Page):
             guides = guide_svc.search_guides(provider.id, guide_type, filters)
             occurrences = lot_svc.occurrences_for(guides, draft.competence)
         selected = set(draft.selected)
+        # The side panel counts the guides already in the lot from other searches; the ticks of this
+        # page are added live by static/liquida.js (data-lot-live).
+        elsewhere = lot_svc.load_guides(provider.id, selected - {g.id for g in guides})
         return self.render(
             "lots/builder_search.html", form=form, provider=provider, draft=draft, guide_type=guide_type,
             competence_label=lot_svc.competence_label(draft.competence), guides=guides, occurrences=occurrences,
             selected=selected, limit=guide_svc.SEARCH_LIMIT, back=request.query_string.decode()[:2000],
+            elsewhere_count=len(elsewhere), elsewhere_total=sum((g.total_amount for g in elsewhere), Decimal("0.00")),
         )
 
     @expose("/select", methods=("POST",))
@@ -424,6 +428,7 @@ class LotTrackingView(_Page):
         return self.render(
             "lots/tracking_detail.html", lot=lot, guides=guides, actions=actions_for(lot, current_user),
             receipt_form=ReceiptForm(obj=lot), reason_form=ReasonForm(), integrity=lot_svc.lot_integrity(lot),
+            glosas=appeals.glosas_by_guide(current_user, lot),
         )
 
     def _act(self, lot_id: int, fn, success: str):
