@@ -30,13 +30,13 @@
     }
   });
 
-  function money(value, currency) {
+  // Amounts as the server writes them (services.formatting.money): its symbol ("R$", "$"), a
+  // no-break space, the page language's separators and two decimals.
+  function money(value, element) {
+    if (!element.dataset.symbol) { element.dataset.symbol = element.textContent.trim().split('\u00a0')[0]; }
     var lang = document.documentElement.lang || undefined;
-    try {
-      return new Intl.NumberFormat(lang, {style: 'currency', currency: currency}).format(value);
-    } catch (e) {
-      return value.toFixed(2);
-    }
+    return element.dataset.symbol + '\u00a0' +
+      value.toLocaleString(lang, {minimumFractionDigits: 2, maximumFractionDigits: 2});
   }
 
   function updateLot(scope) {
@@ -50,7 +50,7 @@
     var totalEl = document.querySelector(scope.dataset.total);
     var send = document.querySelector(scope.dataset.send);
     if (countEl) { countEl.textContent = count; }
-    if (totalEl) { totalEl.textContent = money(cents / 100, scope.dataset.currency || 'BRL'); }
+    if (totalEl) { totalEl.textContent = money(cents / 100, totalEl); }
     if (send) { send.disabled = count === 0; }
   }
 
