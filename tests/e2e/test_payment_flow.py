@@ -12,7 +12,12 @@ def logout(page):
 
 
 def open_menu_entry(page, href):
-    """Open a screen through the navbar: the dropdown holding ``href``, then the entry itself."""
+    """Open a screen through the navbar: the dropdown holding ``href``, then the entry itself (or the
+    entry of its own: the provider's pages)."""
+    if page.locator(f"nav a.nav-link[href='{href}']").count():
+        page.click(f"nav a.nav-link[href='{href}']")
+        page.wait_for_url(f"**{href}")
+        return
     page.click(f"nav .dropdown:has(a.dropdown-item[href='{href}']) > .dropdown-toggle")
     page.click(f"nav a.dropdown-item[href='{href}']")
     page.wait_for_url(f"**{href}")
