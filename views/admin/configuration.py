@@ -1,9 +1,15 @@
 """CRUD screens of configuration: payer settings, tables, rules and the audit log."""
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
+from wtforms import SelectField
 
 from models import PayerIdentity
+from models.enums import Country
 from views.admin.base import ProviderScopedView, SecureModelView
+
+
+def _country(value):
+    return Country(getattr(value, "value", value))
 
 
 def _identities(view, context, model, name):
@@ -26,7 +32,11 @@ class PayerSettingsView(SecureModelView):
         "tiss_version": _l("TISS version"), "auto_approve_links": _l("Auto-approve exact links"),
         "max_guides_per_lot": _l("Maximum guides per lot"),
     }
+    form_overrides = {"country": SelectField}
+    form_args = {"country": {"choices": Country.choices, "coerce": _country}}
     inline_models = [(PayerIdentity, {
+        "form_overrides": {"country": SelectField},
+        "form_args": {"country": {"choices": Country.choices, "coerce": _country}},
         "form_columns": ("id", "country", "legal_name", "tax_id", "tax_condition", "ans_registry", "address",
                          "signer_name", "signer_position"),
         "column_labels": {
