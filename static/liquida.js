@@ -4,6 +4,7 @@
    data-confirm="text"   a form (on submit) or button (on click) that asks first
    data-disable-on-submit a form whose submit buttons are disabled once it is sent (no double posts)
    data-model-action="name" a Flask-Admin "with selected" action
+   data-inline-add="field" Flask-Admin's "Add" button of an inline list (payer identities)
    data-lot-live         a lot being built: its count of guides, total value and send button follow the
                          ticks of its [data-value] checkboxes (data-count, data-total, data-send: selectors;
                          data-base-count, data-base-total: guides already in the lot but not on the page)
@@ -92,6 +93,11 @@
     if (!element) { return; }
     if (element.tagName === 'BUTTON' && element.dataset.confirm && !window.confirm(element.dataset.confirm)) {
       event.preventDefault();
+      return;
+    }
+    if (element.dataset.inlineAdd && window.faForm) {  // Flask-Admin's "Add <inline record>" button
+      event.preventDefault();
+      window.faForm.addInlineField(element, element.dataset.inlineAdd);
       return;
     }
     if (element.dataset.modelAction && window.modelActions) {
