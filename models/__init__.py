@@ -22,7 +22,7 @@ from models.guides import Guide, GuideItem
 from models.invoices import Attachment, Invoice, RejectionReason
 from models.jobs import Job
 from models.lots import Lot, PaymentCalendarEntry
-from models.payer import PayerSettings
+from models.payer import PayerIdentity, PayerSettings
 from models.payments import (
     PaymentDeduction,
     PaymentOrder,
@@ -41,7 +41,7 @@ __all__ = [
     "db", "AuditLog", "AuditChainLink", "AuditCheckpoint", "Draft", "Authorization", "AuthorizationOrder",
     "Beneficiary", "Appeal", "AppealItem",
     "Glosa", "GlosaCode", "Guide", "GuideItem", "Attachment", "Invoice", "RejectionReason", "Lot",
-    "PaymentCalendarEntry", "PayerSettings", "PaymentDeduction", "PaymentOrder", "PaymentOrderLine",
+    "PaymentCalendarEntry", "PayerIdentity", "PayerSettings", "PaymentDeduction", "PaymentOrder", "PaymentOrderLine",
     "WithholdingCertificate", "WithholdingRule", "PriceTable", "PriceTableItem", "Professional",
     "Provider", "ServiceLocation", "ServiceType", "UserProvider", "Counter", "TissSubmission", "TissWsCredential",
     "User", "UserSession", "Job", "MonthlyRollup",

@@ -1,14 +1,20 @@
-"""The permission matrix: which role may do what on which resource.
+"""The permission matrix: which role may do what on which resource, in which country.
 
-Resources are table names; actions are CRUD verbs (view, create, edit,
-delete, export) plus workflow verbs used by the state machines. Every admin
-view, custom page and transition asks ``can()``; nothing else decides.
+Resources are table names, plus the guided pages that are not one table's (desks, provider
+pages); actions are CRUD verbs (view, create, edit, delete, export) plus workflow verbs used by
+the state machines. Every admin view, custom page, menu entry and transition asks ``can()``;
+nothing else decides.
+
+Two dimensions: the role (``MATRIX``) and the country (``COUNTRY``). The IOMA invoice flow exists
+in Argentina, the TISS lot flow in Brazil: a provider user reaches a country's resources only
+while acting for a provider of that country, staff only when the payer operates in it.
 """
 from __future__ import annotations
 
-from models.enums import Role
+from models.enums import Country, Role
 
 A, C, K, S, P = Role.ADMIN, Role.CLERK, Role.CREDENTIALING, Role.SUPERVISOR, Role.PROVIDER
+AR, BR = Country.AR, Country.BR
 
 VIEW = frozenset({"view"})
 READ = frozenset({"view", "export"})
@@ -92,11 +98,30 @@ MATRIX: dict[str, dict[Role, frozenset[str]]] = {
         (P, VIEW),
     ),
     "payment_desk": _grant(((A, C, S), VIEW)),  # the staff page that builds, approves and pays orders
-    "payment_order_line": _grant((C, CRUD), ((A, S), READ), (P, VIEW)),
-    "payment_deduction": _grant((C, CRUD), ((A, S), READ), (P, VIEW)),
+    # Raw order lines and deductions are staff screens; providers read them on their statements.
+    "payment_order_line": _grant((C, CRUD), ((A, S), READ)),
+    "payment_deduction": _grant((C, CRUD), ((A, S), READ)),
     "withholding_certificate": _grant(((A, C, S), READ), (P, VIEW)),
     # Background jobs (bulk intake, exports, emails): everyone follows their own, staff everyone's
     "job": _grant(((A, C, K, S, P), VIEW)),
+    # Guided pages that are no table's: staff desks and the provider's own pages
+    "account_audit": _grant(((A, C, S), VIEW)),  # auditoría de cuentas: lots and invoices under analysis
+    "appeals_desk": _grant(((A, C, S), VIEW)),  # the staff desk that analyses and decides appeals
+    "my_appeals": _grant((P, VIEW)),  # recursos de glosa: the provider's appeals
+    # The provider's money pages (staff open them for a provider with ?provider_id=)
+    "my_documents": _grant(((A, C, S, P), VIEW)),  # libramientos / mis comprobantes
+    "statements": _grant(((A, C, S, P), VIEW)),  # demonstrativos de pagamento
+    "reports": _grant(((A, C, S, P), VIEW)),  # relatórios: by period, extrato sintético
+}
+
+# The country whose flow a resource belongs to (absent: every country's). Resources shared by both
+# flows (glosas and appeals of invoices and lots, payments, providers, configuration) are absent.
+COUNTRY: dict[str, Country] = {
+    # Invoices (IOMA), Argentina
+    "authorization": AR, "authorization_order": AR, "invoice": AR, "my_documents": AR,
+    # Guides and lots (TISS), Brazil
+    "guide": BR, "guide_item": BR, "lot": BR, "tiss_submission": BR, "tiss_ws_credential": BR,
+    "my_appeals": BR, "statements": BR, "reports": BR,
 }
 
 # Where each provider-owned resource keeps its provider ("relationship.column" for
@@ -133,10 +158,24 @@ USER_OWNED = {"job": "owner_id"}
 
 
 def can(user, action: str, resource: str) -> bool:
-    """True when ``user`` (None or anonymous: no one) may ``action`` on ``resource``."""
+    """True when ``user`` (None or anonymous: no one) may ``action`` on ``resource``, in its country."""
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return False
-    return action in MATRIX.get(resource, {}).get(user.role, frozenset())
+    if action not in MATRIX.get(resource, {}).get(user.role, frozenset()):
+        return False
+    country = COUNTRY.get(resource)
+    return country is None or country in countries_of(user)
+
+
+def countries_of(user) -> frozenset[Country]:
+    """The countries whose flows ``user`` works in: a provider user, its current provider's (none
+    before a link is approved); staff, the countries the payer operates in."""
+    if user.is_provider:
+        provider = user.current_provider
+        return frozenset({provider.country}) if provider is not None else frozenset()
+    from models.payer import PayerSettings
+
+    return PayerSettings.operating_countries()
 
 
 # Whose accounts each role manages (create, edit, role, activation links, deactivation): the "user" grants

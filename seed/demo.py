@@ -17,6 +17,7 @@ from models import (
     AppealItem,
     Glosa,
     GlosaCode,
+    PayerIdentity,
     PayerSettings,
     PaymentCalendarEntry,
     PaymentDeduction,
@@ -59,6 +60,7 @@ from services.tiss.credentials import password_hash_of
 
 PAYER_CUIT = "30710000006"
 PAYER_ANS = "419999"
+PAYER_CNPJ = "34028316000103"
 PROVIDER_CUIT = "20267565393"
 PROVIDER2_CNPJ = "11222333000181"
 PROVIDER2_CODE = "PRV0002"
@@ -147,11 +149,14 @@ def load_demo(today: date | None = None) -> bool:
 
 
 def _load(today: date, rng: random.Random) -> None:
-    db.session.add(PayerSettings(
-        name="Obra Social Demo", country=Country.AR, cuit=PAYER_CUIT, ans_registry=PAYER_ANS,
-        address="Calle 46 Nº 886, La Plata, Buenos Aires", iva_condition="IVA Exento",
-        signer_name="Ana Administradora", signer_position="Gerente de Liquidaciones", tiss_version="4.01.00",
-    ))
+    db.session.add(PayerSettings(name="Obra Social Demo", country=Country.AR, tiss_version="4.01.00", identities=[
+        PayerIdentity(country=Country.AR, legal_name="Obra Social Demo", tax_id=PAYER_CUIT, tax_condition="IVA Exento",
+                      address="Calle 46 Nº 886, La Plata, Buenos Aires", signer_name="Ana Administradora",
+                      signer_position="Gerente de Liquidaciones"),
+        PayerIdentity(country=Country.BR, legal_name="Operadora Demo Saúde Ltda", tax_id=PAYER_CNPJ,
+                      ans_registry=PAYER_ANS, address="Av. Paulista, 1000, Bela Vista, São Paulo - SP",
+                      signer_name="Beatriz Gestora", signer_position="Diretora Financeira"),
+    ]))
     staff = {email: f.make_user(email, role, name) for email, role, name in STAFF}
     existing = set(db.session.scalars(select(ServiceType.code)))
     for code, name, country, guide_type, sheet in SERVICE_TYPES:
@@ -186,11 +191,11 @@ def _withholding_rules() -> None:
         (Country.AR, Tax.GANANCIAS, "94", "217", "Ganancias - Locaciones de servicios (RG 830, régimen 94)",
          "2.0000", "67170.00", "240.00", ri, False),
         (Country.AR, Tax.IVA, None, "767", "IVA - Retención sobre servicios", "10.5000", "0.00", "0.00", ri, False),
-        (Country.AR, Tax.IIBB, None, None, "Ingresos Brutos Buenos Aires (alícuota por padrón ARBA)",
+        (Country.AR, Tax.IIBB, "DN B 1/04", None, "Ingresos Brutos Buenos Aires (alícuota por padrón ARBA)",
          "0.0000", "0.00", "0.00", ri + [TaxCondition.MONOTRIBUTISTA.value], True),
         (Country.BR, Tax.IRRF, None, "01", "IRRF - serviços profissionais", "1.5000", "0.00", "10.00",
          [TaxCondition.LUCRO_PRESUMIDO.value, TaxCondition.LUCRO_REAL.value], False),
-        (Country.BR, Tax.ISS, None, "02", "ISS - alíquota do município do prestador", "0.0000", "0.00", "0.00",
+        (Country.BR, Tax.ISS, "LC 116/03", "02", "ISS - alíquota do município do prestador", "0.0000", "0.00", "0.00",
          [c.value for c in (TaxCondition.SIMPLES_NACIONAL, TaxCondition.LUCRO_PRESUMIDO, TaxCondition.LUCRO_REAL)],
          True),
         (Country.BR, Tax.INSS, None, "03", "INSS - cessão de mão de obra", "11.0000", "0.00", "0.00",
@@ -391,6 +396,7 @@ def _brazilian_side(today: date, rng: random.Random, staff: dict) -> dict:
 def _payments(today: date, staff: dict, argentine: dict, brazilian: dict) -> None:
     clerk, supervisor = staff["clerk@example.org"], staff["supervisor@example.org"]
     payer = db.session.scalar(select(PayerSettings))
+    payer_ar, payer_br = payer.identity(Country.AR), payer.identity(Country.BR)
     # Argentina: the Ingresada invoice, paid, with Ingresos Brutos withheld.
     invoice = next(i for i in argentine["invoices"] if i.status == InvoiceStatus.ENTERED)
     provider = argentine["provider"]
@@ -412,8 +418,9 @@ def _payments(today: date, staff: dict, argentine: dict, brazilian: dict) -> Non
     db.session.flush()
     db.session.add(WithholdingCertificate(
         number=next_value("certificate"), deduction=deduction, provider=provider, issued_at=order.payment_date,
-        tax=Tax.IIBB, regime_code=None, base_amount=invoice.amount, amount=iibb, signer_name=payer.signer_name,
-        signer_position=payer.signer_position, verification_code=f"DEMO{order.number:08d}",
+        tax=Tax.IIBB, regime_code=iibb_rule.regime_code, base_amount=invoice.amount, amount=iibb,
+        signer_name=payer_ar.signer_name, signer_position=payer_ar.signer_position,
+        verification_code=f"DEMO{order.number:08d}",
     ))
     # Brazil: the paid lot (paid order) and the released lot (order awaiting approval).
     provider2 = brazilian["provider"]
@@ -441,6 +448,7 @@ def _payments(today: date, staff: dict, argentine: dict, brazilian: dict) -> Non
         if status == PaymentOrderStatus.PAID:
             db.session.add(WithholdingCertificate(
                 number=next_value("certificate"), deduction=deduction, provider=provider2, issued_at=order.paid_at,
-                tax=Tax.ISS, regime_code=None, base_amount=gross, amount=iss, signer_name=payer.signer_name,
-                signer_position=payer.signer_position, verification_code=f"DEMO{order.number:08d}",
+                tax=Tax.ISS, regime_code=iss_rule.regime_code, base_amount=gross, amount=iss,
+                signer_name=payer_br.signer_name, signer_position=payer_br.signer_position,
+                verification_code=f"DEMO{order.number:08d}",
             ))

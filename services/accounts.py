@@ -43,6 +43,7 @@ from models.rules.tax_ids import digits
 from models.users import User
 from models.workflow import transition
 from services.mail import send_email
+from services.payer_identity import identity_for
 from services.visibility import parse_id
 
 log = logging.getLogger(__name__)
@@ -413,24 +414,32 @@ def request_link(user: User, kind: LinkKind, tax_id: str, provider_number: str) 
     record_event("user_provider", link.id, "link_requested", provider=provider.provider_number)
     settings = PayerSettings.current()
     if settings is not None and settings.auto_approve_links:
+        before = user.current_provider_id
         transition(link, LinkStatus.APPROVED, None, system=True)
         link.decided_at = utcnow()
-        if user.active_provider_id is None:
-            user.active_provider_id = provider.id
+        _keep_acting_for(user, before, provider.id)
         db.session.flush()
         record_event("user_provider", link.id, "link_auto_approved")
     return link
 
 
+def _keep_acting_for(user: User, before: int | None, linked_id: int) -> None:
+    """A newly approved link never switches whom the user acts for: a first link becomes the active
+    provider, a later one waits until the user switches to it (navigation bar)."""
+    if before is None or user.active_provider_id is None:
+        user.active_provider_id = before if before is not None else linked_id
+
+
 def decide_link(link: UserProvider, approve: bool, actor: User, reason: str | None = None) -> None:
     """Credentialing staff approve or reject a link request (workflow 'user_provider') and tell the user."""
+    before = link.user.current_provider_id
     transition(link, LinkStatus.APPROVED if approve else LinkStatus.REJECTED, actor, reason)
     link.decided_at = utcnow()
-    if approve and link.user.active_provider_id is None:
-        link.user.active_provider_id = link.provider_id
+    if approve:
+        _keep_acting_for(link.user, before, link.provider_id)
     db.session.flush()
     _send(link.user, "link_decided", provider=link.provider, approved=approve, reason=reason,
-          login_link=url_for("auth.login", _external=True))
+          login_link=url_for("auth.login", _external=True), payer=identity_for(link.provider))
 
 
 def switch_provider(user, provider_id) -> None:

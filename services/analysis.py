@@ -60,6 +60,12 @@ def lots_query(user):
     return query.where(Lot.status.in_(PROVIDER_VISIBLE)) if user.is_provider else query
 
 
+def analysed_lots(user, provider, limit: int = 200) -> list[Lot]:
+    """The demonstrativos de análise de conta of ``provider`` that ``user`` may read, newest first."""
+    query = lots_query(user).where(Lot.provider_id == provider.id, Lot.status.in_(PROVIDER_VISIBLE))
+    return db.session.scalars(query.order_by(Lot.protocol_number.desc()).limit(limit)).all()
+
+
 def lot_for(user, lot_id, with_guides: bool = True) -> Lot:
     """The lot (with its guides and items unless ``with_guides`` is False), when ``user`` may read its
     analysis; else ``NotFound``."""

@@ -16,7 +16,7 @@ from models import Appeal, AppealItem, Attachment, AuditLog, Glosa, Guide, Lot
 from models.base import db, utcnow
 from models.enums import AppealStatus, AttachmentKind, LotStatus
 from models.errors import CodedError
-from models.permissions import acts_for
+from models.permissions import acts_for, can
 from models.rules import appeals as rules
 from models.values import parse_money
 from models.workflow import transition
@@ -68,6 +68,19 @@ def claimed(glosa_id: int, excluding_appeal: int | None = None) -> Decimal:
 class Appealable:
     glosa: Glosa
     available: Decimal
+
+
+def glosas_by_guide(user, lot: Lot) -> dict[int, list[Appealable]]:
+    """The lot's glosas per guide id, for a user who may appeal them once the analysis is out (the
+    "Recurso de glosa" action beside each glosa); empty otherwise."""
+    from services.analysis import PROVIDER_VISIBLE
+
+    if not can(user, "create", "appeal") or lot.status not in PROVIDER_VISIBLE:
+        return {}
+    out: dict[int, list[Appealable]] = {}
+    for row in appealable_glosas(lot):
+        out.setdefault(row.glosa.guide_id, []).append(row)
+    return out
 
 
 def appealable_glosas(lot: Lot, guide: Guide | None = None) -> list[Appealable]:

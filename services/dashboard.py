@@ -17,6 +17,7 @@ from models.enums import (
     ProviderStatus,
     Role,
 )
+from models.permissions import can
 from services import rollups
 from services.visibility import visible
 
@@ -70,7 +71,7 @@ def queues_for(user) -> list[Queue]:
     counts: dict = {}
     out = []
     for role, model, status, label, endpoint, status_arg in _QUEUES:
-        if role != user.role:
+        if role != user.role or not can(user, "view", model.__tablename__):
             continue
         if model not in counts:
             counts[model] = status_counts(model, user)
@@ -83,9 +84,11 @@ def overview_for(user) -> list[tuple[str, dict, type]]:
     """Counts by status of the entities the role works with, in order of the menus."""
     sections = []
     if user.role in (Role.PROVIDER, Role.CLERK, Role.SUPERVISOR, Role.ADMIN):
-        sections.append((str(_l("Invoices")), status_counts(Invoice, user), InvoiceStatus))
-        sections.append((str(_l("Lots")), status_counts(Lot, user), LotStatus))
-        sections.append((str(_l("Payment orders")), status_counts(PaymentOrder, user), PaymentOrderStatus))
+        sections.append((_l("Invoices"), Invoice, InvoiceStatus))
+        sections.append((_l("Lots"), Lot, LotStatus))
+        sections.append((_l("Payment orders"), PaymentOrder, PaymentOrderStatus))
     if user.role in (Role.CREDENTIALING, Role.ADMIN):
-        sections.append((str(_l("Providers")), status_counts(Provider, user), ProviderStatus))
-    return sections
+        sections.append((_l("Providers"), Provider, ProviderStatus))
+    # Only the flows of the user's country (a provider's) or of the payer's countries (staff).
+    return [(str(title), status_counts(model, user), statuses) for title, model, statuses in sections
+            if can(user, "view", model.__tablename__)]

@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from flask_babel import lazy_gettext as _l
+from flask_babel import pgettext
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import joinedload
 
@@ -41,15 +41,17 @@ class Tab:
 
 
 def tabs_for(user) -> list[Tab]:
+    """The IOMA portal's six tabs (Cargadas, Enviadas, Observadas/Devueltas, Aceptadas, Ingresadas,
+    Rechazadas: plural, unlike the statuses of one invoice), plus staff's own "In audit"."""
     provider = user.is_provider
     return [
-        Tab("draft", _l("Loaded"), (S.DRAFT,)),
-        Tab("sent", _l("Sent"), (S.SENT, S.IN_AUDIT) if provider else (S.SENT,)),
-        Tab("observed", _l("Observed/Returned"), (S.OBSERVED,)),
-        *([] if provider else [Tab("in_audit", _l("In audit"), (S.IN_AUDIT,))]),
-        Tab("accepted", _l("Accepted"), (S.ACCEPTED,)),
-        Tab("entered", _l("Entered"), (S.ENTERED,)),
-        Tab("rejected", _l("Rejected"), (S.REJECTED,)),
+        Tab("draft", pgettext("invoice tab", "Loaded"), (S.DRAFT,)),
+        Tab("sent", pgettext("invoice tab", "Sent"), (S.SENT, S.IN_AUDIT) if provider else (S.SENT,)),
+        Tab("observed", pgettext("invoice tab", "Observed/Returned"), (S.OBSERVED,)),
+        *([] if provider else [Tab("in_audit", pgettext("invoice tab", "In audit"), (S.IN_AUDIT,))]),
+        Tab("accepted", pgettext("invoice tab", "Accepted"), (S.ACCEPTED,)),
+        Tab("entered", pgettext("invoice tab", "Entered"), (S.ENTERED,)),
+        Tab("rejected", pgettext("invoice tab", "Rejected"), (S.REJECTED,)),
     ]
 
 

@@ -36,6 +36,7 @@ from models.sequences import next_value
 from models.workflow import TransitionError, transition
 from services import formatting, storage
 from services.mail import send_email
+from services.payer_identity import identity_for
 from services.visibility import get_visible, may_see
 
 log = logging.getLogger(__name__)
@@ -339,7 +340,7 @@ def notify_provider(invoice: Invoice) -> int:
     for recipient in recipients:
         try:
             send_email(recipient, "invoice_status", invoice=invoice, status=invoice.status,
-                       authorization=invoice.authorization)
+                       authorization=invoice.authorization, payer=identity_for(invoice.provider))
         except Exception:  # mail trouble must not undo the decision; it is logged and audited
             log.exception("invoice %s: email to %s failed", invoice.id, getattr(recipient, "email", recipient))
             record_event("invoice", invoice.id, "email_failed", to=getattr(recipient, "email", recipient))

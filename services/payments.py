@@ -18,7 +18,6 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from models import (
-    PayerSettings,
     PaymentDeduction,
     PaymentOrder,
     PaymentOrderLine,
@@ -43,6 +42,7 @@ from models.values import parse_money
 from models.workflow import transition
 from services import payables as payables_svc
 from services.csv_export import csv_lines
+from services.payer_identity import identity_for
 
 ZERO = Decimal("0.00")
 OPEN_ORDER = (PaymentOrderStatus.DRAFT, PaymentOrderStatus.PENDING_APPROVAL, PaymentOrderStatus.APPROVED)
@@ -268,7 +268,7 @@ def mark_paid(order: PaymentOrder, actor, paid_at: date | None, method: PaymentM
 
 
 def issue_certificates(order: PaymentOrder) -> list[WithholdingCertificate]:
-    payer = PayerSettings.current()
+    payer = identity_for(order.provider)
     out = []
     for d in order.deductions:
         if d.kind != DeductionKind.WITHHOLDING or d.certificate is not None:

@@ -10,8 +10,8 @@ import io
 from flask import render_template
 from xhtml2pdf import pisa
 
-from models import PayerSettings
 from models.base import utcnow
+from services.payer_identity import identity_for
 
 
 class PdfError(RuntimeError):
@@ -31,10 +31,11 @@ def html_to_pdf(html: str) -> bytes:
     return out.getvalue()
 
 
-def pdf_context(**context) -> dict:
-    """What every PDF shows besides its own data: the payer's identity and when it was made (one clock:
-    UTC, shown in the reader's time zone by the ``day`` filter)."""
-    return {"payer": PayerSettings.current(), "generated_at": utcnow(), **context}
+def pdf_context(concerning, **context) -> dict:
+    """What every PDF shows besides its own data: the payer's identity in the country of the provider the
+    document ``concerning`` (a provider, or a Country) and when it was made (one clock: UTC, shown in the
+    reader's time zone by the ``day`` filter)."""
+    return {"payer": identity_for(concerning), "generated_at": utcnow(), **context}
 
 
 def render_pdf(template: str, **context) -> bytes:

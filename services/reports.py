@@ -88,7 +88,8 @@ def balance(provider: Provider) -> Decimal:
 
 
 def certificates(provider: Provider, cursor: str | None = None, size: int = DOCS_PAGE) -> keyset.Page:
-    query = select(WithholdingCertificate).where(WithholdingCertificate.provider_id == provider.id)
+    query = select(WithholdingCertificate).where(WithholdingCertificate.provider_id == provider.id).options(
+        selectinload(WithholdingCertificate.deduction))
     return keyset.newest_first(query, WithholdingCertificate.issued_at, WithholdingCertificate.number, cursor, size)
 
 

@@ -41,7 +41,7 @@ def analysis_pdf(lot: Lot):
     currency = lot.provider.currency
     glosas = [x for g in st.guides for r in g.items for x in r.glosas]
     data = render_pdf_with_tables("analysis_statement.html", analysis_tables(st, currency),
-                                  footer=_("Account analysis statement"), **pdf_context(st=st, lot=lot,
+                                  footer=_("Account analysis statement"), **pdf_context(lot.provider, st=st, lot=lot,
                                                                                   currency=currency, glosas=glosas))
     return pdf_response(data, f"analysis-{lot.protocol_number}.pdf")
 
@@ -58,19 +58,20 @@ def statement_tables(order: PaymentOrder) -> list[PdfTable]:
 def statement_pdf(order: PaymentOrder):
     data = render_pdf_with_tables("payment_statement.html", statement_tables(order),
                                   footer=_("Payment statement"),
-                                  **pdf_context(order=order, currency=order.provider.currency))
+                                  **pdf_context(order.provider, order=order, currency=order.provider.currency))
     return pdf_response(data, f"payment-statement-{order.number:08d}.pdf")
 
 
 def certificate_pdf(cert: WithholdingCertificate):
-    data = render_pdf("certificate.html", **pdf_context(cert=cert, order=cert.deduction.order,
+    data = render_pdf("certificate.html", **pdf_context(cert.provider, cert=cert, order=cert.deduction.order,
                                                  currency=cert.provider.currency))
     return pdf_response(data, f"certificate-{cert.number:08d}.pdf")
 
 
 def debit_note_pdf(invoice: Invoice):
-    data = render_pdf("debit_note.html", **pdf_context(invoice=invoice, debits=analysis.invoice_debits(invoice),
-                                                currency=invoice.provider.currency))
+    data = render_pdf("debit_note.html", **pdf_context(invoice.provider, invoice=invoice,
+                                                       debits=analysis.invoice_debits(invoice),
+                                                       currency=invoice.provider.currency))
     return pdf_response(data, f"debit-note-{invoice.display_number}.pdf")
 
 
@@ -86,7 +87,7 @@ def period_report_pdf(rep: reports.PeriodReport):
                  money(rep.totals.released, currency), ""])
     tables = [PdfTable(_("Lots"), cols, rows, {len(rows) - 1})] if rep.lots else []
     data = render_pdf_with_tables("period_report.html", tables, footer=_("Report by period"),
-                                  **pdf_context(rep=rep, currency=currency))
+                                  **pdf_context(rep.provider, rep=rep, currency=currency))
     return pdf_response(data, f"report-{rep.start}-{rep.end}.pdf")
 
 
@@ -101,5 +102,5 @@ def extract_pdf(ex: reports.Extract):
     rows.append([_("Gross total"), "", "", "", "", money(ex.totals.informed, currency),
                  money(ex.totals.glosa, currency), money(ex.totals.released, currency)])
     data = render_pdf_with_tables("extract.html", [PdfTable(_("Patients"), cols, rows, {len(rows) - 1})],
-                                  footer=_("Summary statement"), **pdf_context(ex=ex, currency=currency))
+                                  footer=_("Summary statement"), **pdf_context(ex.provider, ex=ex, currency=currency))
     return pdf_response(data, f"extract-{ex.start}-{ex.end}.pdf")

@@ -2,13 +2,13 @@
 and search on (trigram indexes on PostgreSQL).
 
 Revision ID: 0010
-Revises: 0011
+Revises: 0009
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0010"
-down_revision = "0011"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 

@@ -1,13 +1,13 @@
 """Money pages at scale: indexes for Mis comprobantes, statements, the desk, reports by period.
 
 Revision ID: 0011
-Revises: 0009
+Revises: 0010
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0011"
-down_revision = "0009"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 

@@ -12,10 +12,11 @@ from decimal import Decimal
 from lxml import etree
 from sqlalchemy import select
 
-from models import Beneficiary, Guide, PayerSettings, Provider
+from models import Beneficiary, Guide, Provider
 from models.base import db
-from models.enums import TaxIdKind
+from models.enums import Country, TaxIdKind
 from models.rules.glosa_codes import description as glosa_description
+from services.payer_identity import identity_for
 from services.tiss import NS, hashing
 from services.tiss.export import VERSION, money
 
@@ -53,9 +54,9 @@ def _description(entry: dict) -> str:
 def answer_message(submission, when: datetime | None = None) -> bytes:
     """The answer XML for ``submission`` (valid against the 4.01.00 schema)."""
     when = when or submission.received_at or datetime.now()
-    payer = PayerSettings.current()
-    registro = (payer.ans_registry if payer and payer.ans_registry else "000000")
     provider = db.session.get(Provider, submission.provider_id) if submission.provider_id else None
+    payer = identity_for(provider or Country.BR)
+    registro = (payer.ans_registry if payer and payer.ans_registry else "000000")
     root = etree.Element(f"{{{NS}}}mensagemTISS", nsmap={"ans": NS})
     header = _sub(root, "cabecalho")
     ident = _sub(header, "identificacaoTransacao")

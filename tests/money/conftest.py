@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from models import GlosaCode, PayerSettings
+from models import GlosaCode, PayerIdentity, PayerSettings
 from models.base import db
 from models.enums import Country, GlosaSource, GuideType, InvoiceStatus, ItemKind, LotStatus, Role, TaxCondition
 from seed import demo
@@ -16,8 +16,12 @@ from seed import factories as f
 @pytest.fixture
 def money_setup():
     """Payer settings, glosa codes and the demo withholding rules."""
-    db.session.add(PayerSettings(name="Obra Social Test", cuit=demo.PAYER_CUIT, address="Calle 1",
-                                 signer_name="Ana Firmante", signer_position="Gerente"))
+    db.session.add(PayerSettings(name="Obra Social Test", identities=[
+        PayerIdentity(country=Country.AR, legal_name="Obra Social Test", tax_id=demo.PAYER_CUIT, address="Calle 1",
+                      tax_condition="IVA Exento", signer_name="Ana Firmante", signer_position="Gerente"),
+        PayerIdentity(country=Country.BR, legal_name="Operadora Teste Ltda", tax_id=demo.PAYER_CNPJ,
+                      ans_registry=demo.PAYER_ANS, address="Rua Um, 1, São Paulo", signer_name="Bruna Signatária",
+                      signer_position="Diretora")]))
     codes = {}
     for code, desc, src in (("1705", "Valor apresentado a maior", GlosaSource.TISS),
                             ("1702", "Cobrança em duplicidade", GlosaSource.TISS),

@@ -96,9 +96,11 @@ def test_provider_pages_and_scoping(client, login, make_user, br_lot, money_setu
     stranger = make_user(Role.PROVIDER, providers=[other_provider])
 
     login(owner)
-    docs = client.get("/admin/provider-money/").get_data(as_text=True)
-    assert f"{order.number:08d}" in docs and 'id="balance"' in docs
-    assert client.get(f"/admin/provider-money/order/{order.id}.pdf").data.startswith(b"%PDF")
+    # Libramientos / Mis comprobantes is the Argentine flow's; a Brazilian provider reads Demonstrativos
+    assert client.get("/admin/provider-money/").status_code == 403
+    docs = client.get("/admin/statements/").get_data(as_text=True)
+    assert f"{order.number:08d}" in docs and f'data-lot="{br_lot.id}"' in docs
+    assert client.get(f"/admin/statements/{order.id}.pdf").data.startswith(b"%PDF")
     assert f"{cert.number:08d}" in client.get("/admin/my-withholdings/").get_data(as_text=True)
     assert client.get(f"/admin/my-withholdings/{cert.id}.pdf").status_code == 200
     assert client.get(f"/admin/statements/{order.id}").status_code == 200
@@ -114,7 +116,8 @@ def test_provider_pages_and_scoping(client, login, make_user, br_lot, money_setu
     assert "&lt;script&gt;" in analysis_page and "<script>x" not in analysis_page
     # appeal through the screen
     glosa_id = analysis.glosas_by_item(br_lot)[br_lot.guides[0].items[0].id][0].id
-    r = client.post(f"/admin/appeals-desk/new/{br_lot.id}", data={f"amount_{glosa_id}": "30.00",
+    assert client.get(f"/admin/appeals-desk/new/{br_lot.id}").status_code == 403  # the staff desk
+    r = client.post(f"/admin/my-appeals/new/{br_lot.id}", data={f"amount_{glosa_id}": "30.00",
                                                                    "justification": "Contrato"})
     assert r.status_code == 302
     client.post("/logout")
@@ -124,7 +127,7 @@ def test_provider_pages_and_scoping(client, login, make_user, br_lot, money_setu
                 f"/admin/statements/{order.id}", f"/admin/statements/{order.id}.pdf",
                 f"/admin/account-audit/lot/{br_lot.id}", f"/admin/account-audit/lot/{br_lot.id}/statement.pdf",
                 f"/admin/account-audit/lot/{br_lot.id}/guide/{br_lot.guides[0].id}",
-                f"/admin/appeals-desk/new/{br_lot.id}", "/admin/appeals-desk/1",
+                f"/admin/my-appeals/new/{br_lot.id}", "/admin/my-appeals/1",
                 f"/admin/provider-money/?provider_id={br_lot.provider_id}",
                 f"/admin/reports/?provider_id={br_lot.provider_id}",
                 f"/admin/payment-desk/certificate/{cert.id}.pdf"):

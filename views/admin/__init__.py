@@ -22,7 +22,7 @@ from views.admin.adjudication import (
     WatchedProviderView,
 )
 from views.admin.adjudication_pages import AdjudicationPageView
-from views.admin.appeals import AppealDeskView
+from views.admin.appeals import AppealDeskView, MyAppealsView
 from views.admin.audit import AccountAuditView
 from views.admin.billing import (
     AttachmentView,
@@ -72,27 +72,35 @@ LOTS = _l("Lots")
 PAYMENTS = _l("Payments")
 PROVIDERS = _l("Providers")
 CONFIGURATION = _l("Configuration")
+AUDIT = _l("Audit and appeals")
+MY_ACCOUNT = _l("My account")
+TOP = None  # an entry of its own in the menu bar (the provider's pages)
 HIDDEN = None  # reached from other pages, not from the menu
 
 # Guided pages (wizards, desks, reports): (view, menu name, menu, endpoint, url). Menus list
-# them first, then the CRUD screens of the same menu.
+# them first, then the CRUD screens of the same menu. Who sees an entry: the permission matrix
+# (role and country, models/permissions.py) and the view's ``provider_menu`` (staff or provider menus).
+# Argentine provider: Facturación (Nueva factura, Facturas), Libramientos / Mis comprobantes, Mis
+# retenciones, Mi cuenta. Brazilian provider: Lotes (Novo lote, Acompanhar lotes, Enviar XML, Histórico
+# de envios), Demonstrativos, Recursos de glosa, Relatórios, Minha conta.
 PAGES = [
-    (InvoiceListView, _l("Invoices"), BILLING, "invoice", "/admin/invoice"),
     (InvoiceWizardView, _l("New invoice"), BILLING, "invoice_wizard", "/admin/invoice-wizard"),
-    (LotBuilderView, _l("+ New lot"), LOTS, "lot_builder", "/admin/lot-builder"),
+    (InvoiceListView, _l("Invoices"), BILLING, "invoice", "/admin/invoice"),
+    (LotBuilderView, _l("New lot"), LOTS, "lot_builder", "/admin/lot-builder"),
     (LotTrackingView, _l("Follow lots"), LOTS, "lot_tracking", "/admin/lot-tracking"),
     (BillingRunView, _l("Bill services by period"), LOTS, "billing_run", "/admin/billing-run"),
     (TissUploadView, _l("Send TISS XML"), LOTS, "tiss", "/admin/tiss"),
-    (AccountAuditView, _l("Account audit"), LOTS, "account_audit", "/admin/account-audit"),
-    (AppealDeskView, _l("Appeals desk"), LOTS, "appeals_desk", "/admin/appeals-desk"),
+    (AccountAuditView, _l("Account audit"), AUDIT, "account_audit", "/admin/account-audit"),
+    (AppealDeskView, _l("Appeals desk"), AUDIT, "appeals_desk", "/admin/appeals-desk"),
     (NfReportView, _l("Values report for the NF"), LOTS, "nf_report", "/admin/nf-report"),
     (GuideEditView, _l("Edit guide"), HIDDEN, "guide_edit", "/admin/guide-edit"),
     (PaymentDeskView, _l("Payment desk"), PAYMENTS, "payment_desk", "/admin/payment-desk"),
-    (MyDocumentsView, _l("My documents"), PAYMENTS, "provider_money", "/admin/provider-money"),
-    (MyWithholdingsView, _l("My withholdings"), PAYMENTS, "my_withholdings", "/admin/my-withholdings"),
-    (StatementsView, _l("Payment statements"), PAYMENTS, "statements", "/admin/statements"),
-    (ReportsView, _l("Reports"), PAYMENTS, "reports", "/admin/reports"),
-    (LinkRequestView, _l("Link to a client/provider"), PROVIDERS, "my_links", "/admin/my-links"),
+    (MyDocumentsView, _l("Payment orders / My documents"), TOP, "provider_money", "/admin/provider-money"),
+    (StatementsView, _l("Statements"), TOP, "statements", "/admin/statements"),
+    (MyAppealsView, _l("Glosa appeals"), TOP, "my_appeals", "/admin/my-appeals"),
+    (ReportsView, _l("Reports"), TOP, "reports", "/admin/reports"),
+    (MyWithholdingsView, _l("My withholdings"), TOP, "my_withholdings", "/admin/my-withholdings"),
+    (LinkRequestView, _l("Link to a client/provider"), MY_ACCOUNT, "my_links", "/admin/my-links"),
     (ProviderLoginView, _l("New provider login"), PROVIDERS, "provider_login", "/admin/provider-login"),
     (TissWsLoginView, _l("New web-service login"), PROVIDERS, "tiss_ws_login", "/admin/tiss-ws-login"),
     (OutboxView, _l("Outbox"), CONFIGURATION, "outbox", "/admin/outbox"),
@@ -113,9 +121,9 @@ SCREENS = [
     (GuideView, m.Guide, _l("Guides"), LOTS),
     (GuideItemView, m.GuideItem, _l("Guide items"), LOTS),
     (TissHistoryView, m.TissSubmission, _l("History of sent files"), LOTS),
-    (GlosaView, m.Glosa, _l("Glosas"), LOTS),
-    (AppealView, m.Appeal, _l("Appeals"), LOTS),
-    (AppealItemView, m.AppealItem, _l("Appeal items"), LOTS),
+    (GlosaView, m.Glosa, _l("Glosas"), AUDIT),
+    (AppealView, m.Appeal, _l("Appeals"), AUDIT),
+    (AppealItemView, m.AppealItem, _l("Appeal items"), AUDIT),
     (PaymentOrderView, m.PaymentOrder, _l("Payment orders"), PAYMENTS),
     (PaymentOrderLineView, m.PaymentOrderLine, _l("Payment order lines"), PAYMENTS),
     (PaymentDeductionView, m.PaymentDeduction, _l("Withholdings and deductions"), PAYMENTS),

@@ -21,7 +21,10 @@ MAX_FILES = 5
 
 
 class AppealDeskView(SecurePage):
-    resource = "appeal"
+    """The staff desk of appeals; providers file and follow theirs under ``MyAppealsView``."""
+
+    resource = "appeals_desk"
+    provider_menu = False
 
     @expose("/")
     def index(self):
@@ -117,3 +120,10 @@ class AppealDeskView(SecurePage):
         if att is None or att.appeal_id != appeal.id:
             abort(404)
         return send_stored("appeals", att.stored_name, att.original_name, "application/pdf")
+
+
+class MyAppealsView(AppealDeskView):
+    """Recursos de glosa: the provider's appeals (the same pages, reached from its own menu)."""
+
+    resource = "my_appeals"
+    provider_menu = True

@@ -15,7 +15,7 @@ from models.enums import LotStatus
 from models.errors import CodedError
 from models.permissions import can
 from models.workflow import allowed_targets
-from services import analysis
+from services import analysis, appeals
 from services import lots as lot_svc
 from services.adjudication import analysis as adjudication
 from services.adjudication import invoices as invoice_flags
@@ -27,6 +27,7 @@ from views.admin.base import SecurePage
 
 class AccountAuditView(SecurePage):
     resource = "lot"
+    provider_menu = False  # a staff desk; providers read their lots' demonstrativo from Demonstrativos
 
     def _lot(self, lot_id: int, with_guides: bool = True) -> Lot:
         return analysis.lot_for(current_user, lot_id, with_guides)
@@ -38,6 +39,8 @@ class AccountAuditView(SecurePage):
 
     @expose("/")
     def index(self):
+        if current_user.is_provider:  # the desk is staff's; a provider's demonstrativos are listed there
+            return redirect(url_for("statements.index"))
         statuses = [s for s in LotStatus]
         wanted = request.args.get("status")
         if not current_user.is_provider:
@@ -85,9 +88,11 @@ class AccountAuditView(SecurePage):
         guide = analysis.guide_of(lot, guide_id)
         editable = self._editable(lot)
         selected = parse_id(request.args.get("item"))  # the one item whose glosa form is open
+        appealable = {a.glosa.id: a.available for a in appeals.glosas_by_guide(current_user, lot).get(guide.id, ())
+                      } if current_user.is_provider else {}
         return self.render("money/audit_guide.html", lot=lot, g=analysis.guide_statement(guide), editable=editable,
                            codes=analysis.active_codes() if editable else [], currency=lot.provider.currency,
-                           selected_item=selected)
+                           selected_item=selected, appealable=appealable)
 
     @staticmethod
     def _editable(lot: Lot) -> bool:

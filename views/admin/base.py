@@ -48,11 +48,25 @@ def _money_formatter(view, context, model, name):
     return formatting.money(value, currency)
 
 
+def in_menu_of(provider_menu: bool | None) -> bool:
+    """Whose menu shows an entry: providers only (True), staff only (False) or both (None). Access is
+    the matrix's (``is_accessible``, which Flask-Admin also asks before drawing an entry), so an entry
+    never shows to a role or country that could not open it."""
+    if provider_menu is None or not current_user.is_authenticated:
+        return True
+    return current_user.is_provider == provider_menu
+
+
 class SecureModelView(SeekPagingMixin, StreamedCsvExport, ModelView):
     """A CRUD screen whose every capability comes from the permission matrix; lists page by seeking
-    (``views.admin.paging``), so they cost the same at any size."""
+    (``views.admin.paging``), so they cost the same at any size.
+
+    CRUD screens sit in staff menus (``provider_menu = False``): a provider user reaches its rows
+    from its own guided pages (wizard, lot builder, statements), which apply the business rules.
+    """
 
     resource: str | None = None
+    provider_menu: bool | None = False
     page_size = 25
     can_set_page_size = True
     page_size_options = (10, 25, 50, 100)
@@ -85,6 +99,9 @@ class SecureModelView(SeekPagingMixin, StreamedCsvExport, ModelView):
     # Access ------------------------------------------------------------------
     def is_accessible(self) -> bool:
         return can(current_user, "view", self.resource)
+
+    def is_visible(self) -> bool:
+        return in_menu_of(self.provider_menu)
 
     def inaccessible_callback(self, name, **kwargs):
         if current_user.is_authenticated:
@@ -195,9 +212,7 @@ class SecurePage(BaseView):
         return can(current_user, self.action, self.resource)
 
     def is_visible(self) -> bool:
-        if self.provider_menu is None or not current_user.is_authenticated:
-            return True
-        return current_user.is_provider == self.provider_menu
+        return in_menu_of(self.provider_menu)
 
     def inaccessible_callback(self, name, **kwargs):
         if current_user.is_authenticated:

@@ -1,13 +1,25 @@
 """CRUD screens of the IOMA flow: invoices, authorizations, beneficiaries."""
 from flask_babel import lazy_gettext as _l
 
+from models.rules.invoices import voucher_name
 from views.admin.base import ProviderScopedView, SecureModelView
 
 
+def _voucher(view, context, model, name):
+    return voucher_name(model.voucher_type)
+
+
 class InvoiceRecordView(ProviderScopedView):
-    """Invoices are created by the wizard and move through the workflow, never edited raw."""
+    """Invoices are created by the wizard and move through the workflow, never edited raw. Not in any
+    menu: the Invoices page (the six tabs) is the one invoice list; this screen serves details and export."""
 
     offers = frozenset({"export"})
+    column_formatters = {"voucher_type": _voucher}
+    column_formatters_detail = {"voucher_type": _voucher}
+
+    def is_visible(self) -> bool:
+        return False
+
     column_list = (
         "authorization", "authorization.service_type", "last_movement_at", "period_label",
         "voucher_type", "display_number", "amount", "provider", "status",

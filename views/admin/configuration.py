@@ -1,17 +1,50 @@
 """CRUD screens of configuration: payer settings, tables, rules and the audit log."""
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
+from wtforms import SelectField
 
+from models import PayerIdentity
+from models.enums import Country
 from views.admin.base import ProviderScopedView, SecureModelView
 
 
+def _country(value):
+    return Country(getattr(value, "value", value))
+
+
+def _identities(view, context, model, name):
+    return Markup("<br>").join(
+        Markup("{}: {} — {} {}").format(i.country.label, i.legal_name, i.tax_id_label, i.formatted_tax_id)
+        for i in model.identities)
+
+
 class PayerSettingsView(SecureModelView):
+    """The payer and, inline, its identity in each country it operates in (one row per country)."""
+
     offers = frozenset({"edit"})
-    column_list = ("name", "country", "cuit", "ans_registry", "tiss_version", "auto_approve_links")
+    column_list = ("name", "country", "identities", "tiss_version", "auto_approve_links")
+    column_details_list = ("name", "country", "identities", "tiss_version", "auto_approve_links",
+                           "max_guides_per_lot")
+    column_formatters = {"identities": _identities}
+    column_formatters_detail = {"identities": _identities}
     column_labels = {
-        "name": _l("Name"), "country": _l("Country"), "cuit": _l("CUIT"), "ans_registry": _l("ANS registry"),
+        "name": _l("Name"), "country": _l("Home country"), "identities": _l("Identity per country"),
         "tiss_version": _l("TISS version"), "auto_approve_links": _l("Auto-approve exact links"),
+        "max_guides_per_lot": _l("Maximum guides per lot"),
     }
+    form_overrides = {"country": SelectField}
+    form_args = {"country": {"choices": Country.choices, "coerce": _country}}
+    inline_models = [(PayerIdentity, {
+        "form_overrides": {"country": SelectField},
+        "form_args": {"country": {"choices": Country.choices, "coerce": _country}},
+        "form_columns": ("id", "country", "legal_name", "tax_id", "tax_condition", "ans_registry", "address",
+                         "signer_name", "signer_position"),
+        "column_labels": {
+            "country": _l("Country"), "legal_name": _l("Legal name"), "tax_id": _l("CUIT / CNPJ"),
+            "tax_condition": _l("IVA condition"), "ans_registry": _l("ANS registry"), "address": _l("Address"),
+            "signer_name": _l("Signer of certificates"), "signer_position": _l("Signer's position"),
+        },
+    })]
 
 
 class ServiceTypeView(SecureModelView):

@@ -122,7 +122,7 @@ class InvoiceListView(SecurePage):
         if not invoice.verification_code:
             abort(404)
         data = render_pdf("invoice_receipt.html", **pdf_context(
-            invoice=invoice, history=svc.status_history(invoice), voucher_name=rules.voucher_name,
+            invoice.provider, invoice=invoice, history=svc.status_history(invoice), voucher_name=rules.voucher_name,
             billing=svc.billing_of(invoice.authorization)))
         return pdf_response(data, f"constancia-{invoice.display_number}.pdf")
 

@@ -26,14 +26,14 @@ from forms.lots import (
 )
 from models import Guide, Lot, Provider
 from models.base import db
-from models.enums import GuideStatus, GuideType, LotStatus
+from models.enums import Country, GuideStatus, GuideType, LotStatus
 from models.errors import CodedError
 from models.permissions import can
 from models.values import Competence, int_arg, parse_date_or_none
+from services import appeals, visibility
 from services import guides as guide_svc
 from services import lot_builder as builder
 from services import lots as lot_svc
-from services import visibility
 from services.actions import actions_for
 from services.formatting import money
 from services.pdf import pdf_context, pdf_response, render_pdf
@@ -107,6 +107,7 @@ def _send(provider: Provider, ids: list[int], competence: str, guide_type: Guide
 # The lot builder ---------------------------------------------------------------------
 class LotBuilderView(_Page):
     action = "create"
+    provider_menu = True
 
     def _draft(self):
         provider = self._provider()
@@ -167,10 +168,14 @@ class LotBuilderView(_Page):
             guides = guide_svc.search_guides(provider.id, guide_type, filters)
             occurrences = lot_svc.occurrences_for(guides, draft.competence)
         selected = set(draft.selected)
+        # The side panel counts the guides already in the lot from other searches; the ticks of this
+        # page are added live by static/liquida.js (data-lot-live).
+        elsewhere = lot_svc.load_guides(provider.id, selected - {g.id for g in guides})
         return self.render(
             "lots/builder_search.html", form=form, provider=provider, draft=draft, guide_type=guide_type,
             competence_label=Competence.parse(draft.competence).label, guides=guides, occurrences=occurrences,
             selected=selected, limit=guide_svc.SEARCH_LIMIT, back=request.query_string.decode()[:2000],
+            elsewhere_count=len(elsewhere), elsewhere_total=sum((g.total_amount for g in elsewhere), Decimal("0.00")),
         )
 
     @expose("/select", methods=("POST",))
@@ -255,13 +260,16 @@ class LotBuilderView(_Page):
         ctx = self._summary_context()
         if not ctx["lots"]:
             abort(404)
-        pdf = render_pdf("lot_protocol.html", **pdf_context(**ctx))
+        pdf = render_pdf("lot_protocol.html", **pdf_context(ctx["provider"] or Country.BR, **ctx))
         return pdf_response(pdf, f"protocolo-{'-'.join(str(item.protocol_number) for item in ctx['lots'])}.pdf")
 
 
 # Faturamento de atendimentos ------------------------------------------------------------
 class BillingRunView(_Page):
     action = "create"
+
+    def is_visible(self) -> bool:
+        return False  # the other way to a new lot: offered on the lot builder's first step
 
     @expose("/", methods=("GET", "POST"))
     def index(self):
@@ -384,6 +392,7 @@ class GuideEditView(_Page):
 
 # Following lots ---------------------------------------------------------------------------
 class LotTrackingView(_Page):
+    provider_menu = True
     @expose("/")
     def index(self):
         args = request.args
@@ -415,6 +424,7 @@ class LotTrackingView(_Page):
         return self.render(
             "lots/tracking_detail.html", lot=lot, guides=guides, actions=actions_for(lot, current_user),
             receipt_form=ReceiptForm(obj=lot), reason_form=ReasonForm(), integrity=lot_svc.lot_integrity(lot),
+            glosas=appeals.glosas_by_guide(current_user, lot),
         )
 
     def _act(self, lot_id: int, fn, success: str):
@@ -486,7 +496,7 @@ class LotTrackingView(_Page):
         guides = db.session.scalars(sa.select(Guide).where(Guide.lot_id == lot.id).options(
             selectinload(Guide.beneficiary), selectinload(Guide.items)).order_by(Guide.number)).all()
         if request.args.get("format") == "pdf":
-            pdf = render_pdf("lot_resume.html", **pdf_context(lot=lot, guides=guides))
+            pdf = render_pdf("lot_resume.html", **pdf_context(lot.provider, lot=lot, guides=guides))
             return pdf_response(pdf, f"resumo-lote-{lot.protocol_number or lot.id}.pdf")
         return self.render("lots/resume.html", lot=lot, guides=guides)
 
@@ -495,12 +505,13 @@ class LotTrackingView(_Page):
         lot = self._visible_lot(lot_id)
         ctx = {"lots": [lot], "errors": [], "provider": lot.provider, "competence_label": lot.competence_label,
                "guide_type": lot.guide_type, "total": lot.total_amount, "guide_count": len(lot.guides)}
-        pdf = render_pdf("lot_protocol.html", **pdf_context(**ctx))
+        pdf = render_pdf("lot_protocol.html", **pdf_context(ctx["provider"] or Country.BR, **ctx))
         return pdf_response(pdf, f"protocolo-{lot.protocol_number}.pdf")
 
 
 # Relatório de valores para emissão de NF -------------------------------------------------------
 class NfReportView(_Page):
+    provider_menu = False  # providers reach it from Relatórios
     @expose("/")
     def index(self):
         today = date.today()
@@ -511,7 +522,8 @@ class NfReportView(_Page):
         ctx = {"start": start, "end": end, "provider_id": provider.id if provider else None, "provider": provider}
         if request.args.get("format") == "pdf":
             rows = lot_svc.nf_report(current_user, start, end, provider=provider)
-            pdf = render_pdf("nf_report.html", **pdf_context(rows=rows, totals=lot_svc.nf_totals(rows), **ctx))
+            pdf = render_pdf("nf_report.html", **pdf_context(provider or Country.BR, rows=rows,
+                                                             totals=lot_svc.nf_totals(rows), **ctx))
             return pdf_response(pdf, f"valores-nf-{start.isoformat()}-{end.isoformat()}.pdf")
         page = lot_svc.nf_page(current_user, start, end, provider=provider, cursor=request.args.get("after"))
         totals = lot_svc.nf_period_totals(current_user, start, end, provider=provider)

@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from models import Invoice, PaymentOrder, WithholdingCertificate
-from services import payments, reports, visibility
+from services import analysis, payments, reports, visibility
 from views import documents
 from views.admin.base import SecurePage
 from views.admin.export import csv_response
@@ -23,9 +23,9 @@ def _provider():
 
 
 class MyDocumentsView(SecurePage):
-    """Mis comprobantes."""
+    """Libramientos / Mis comprobantes (Argentina)."""
 
-    resource = "payment_order"
+    resource = "my_documents"
     provider_menu = True
 
     @expose("/")
@@ -66,9 +66,9 @@ class MyWithholdingsView(SecurePage):
 
 
 class StatementsView(SecurePage):
-    """Demonstrativos de pagamento."""
+    """Demonstrativos de pagamento (Brazil): payment statements and the lots' account analyses."""
 
-    resource = "payment_order"
+    resource = "statements"
     provider_menu = True
 
     @expose("/")
@@ -76,7 +76,7 @@ class StatementsView(SecurePage):
         provider = _provider()
         orders = reports.orders(provider, request.args.get("after"))
         return self.render("money/statements.html", provider=provider, orders=orders,
-                           currency=provider.currency)
+                           analyses=analysis.analysed_lots(current_user, provider), currency=provider.currency)
 
     @expose("/<int:order_id>")
     def detail(self, order_id):
@@ -90,9 +90,9 @@ class StatementsView(SecurePage):
 
 
 class ReportsView(SecurePage):
-    """Relatórios: report by period and extrato sintético (screen, PDF, CSV)."""
+    """Relatórios (Brazil): report by period and extrato sintético (screen, PDF, CSV)."""
 
-    resource = "payment_order"
+    resource = "reports"
     provider_menu = True
 
     @expose("/")

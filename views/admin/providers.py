@@ -97,6 +97,8 @@ class ProviderView(_PostedRowMixin, ProviderScopedView):
         ok = super().validate_form(form)
         if not hasattr(form, "tax_id"):  # delete form
             return ok
+        if request.method != "POST":  # a form just opened is clean: nothing typed, nothing to refuse yet
+            return ok
         provider_id = request.args.get("id", type=int_arg) if request.endpoint.endswith("edit_view") else None
         _clean, errors = check_new_or_changed(self._draft(form), provider_id)
         for name, message in errors.items():
@@ -250,7 +252,9 @@ class UserProviderView(_PostedRowMixin, ProviderScopedView):
 
     def render(self, template, **kwargs):
         if template == self.details_template and kwargs.get("model") is not None:
-            kwargs["decision_form"] = DecisionForm() if allowed_targets(kwargs["model"], current_user) else None
+            targets = [t.value for t in allowed_targets(kwargs["model"], current_user)]
+            kwargs["decision_form"] = DecisionForm() if targets else None
+            kwargs["decision_targets"] = targets
         return super().render(template, **kwargs)
 
     @expose("/decide/", methods=["POST"])

@@ -12,12 +12,13 @@ from markupsafe import Markup
 from sqlalchemy import select
 
 from forms.tiss import TissUploadForm
-from models import Lot, PayerSettings, Provider, TissSubmission
+from models import Lot, Provider, TissSubmission
 from models.base import db
 from models.enums import Country, ProviderStatus
 from models.permissions import can
 from services import visibility
 from services.jobs import store as jobs_store
+from services.payer_identity import identity_for
 from services.pdf import pdf_context, pdf_response, render_pdf
 from services.tiss import bulk
 from services.tiss.answers import answer_filename, answer_message, guide_summaries
@@ -129,7 +130,7 @@ class TissUploadView(SecurePage):
         submission = _visible_submission(submission_id)
         context = result_context(submission)
         template = "tiss_protocol.html" if submission.accepted else "tiss_errors.html"
-        data = render_pdf(template, **pdf_context(**context))
+        data = render_pdf(template, **pdf_context(submission.provider or Country.BR, **context))
         name = f"protocolo_{submission.protocol_number}.pdf" if submission.accepted else f"erros_{submission.id}.pdf"
         return pdf_response(data, name)
 
@@ -137,7 +138,7 @@ class TissUploadView(SecurePage):
     def export(self, lot_id: int):
         self.require("export", "lot")
         lot = self.visible_or_404(Lot, lot_id)
-        payer = PayerSettings.current()
+        payer = identity_for(lot.provider)
         try:
             data = export_lot(lot, registro_ans=(payer.ans_registry if payer and payer.ans_registry else "000000"))
         except ExportError as exc:
@@ -176,6 +177,7 @@ def _links_formatter(view, context, model, name):
 class TissHistoryView(ProviderScopedView):
     """Histórico de envios: every file received, scoped to the provider for provider users."""
 
+    provider_menu = None  # in the provider's Lotes menu too
     offers = frozenset({"export"})
     can_view_details = False
     column_list = ("received_at", "channel", "filename", "size", "provider", "uploaded_by", "accepted", "outcome",
