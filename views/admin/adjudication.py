@@ -53,7 +53,7 @@ class AdjudicationRuleView(SecureModelView):
     column_list = ("name", "kind", "action", "glosa_code", "payer_code", "procedure_code", "group", "provider",
                    "plan", "parameters", "active_from", "active_to", "active")
     column_labels = {
-        "name": _l("Name"), "kind": _l("Kind"), "action": _l("Action"), "glosa_code": _l("Tabela 38 code"),
+        "name": _l("Name"), "kind": _l("Rule kind"), "action": _l("Action"), "glosa_code": _l("Tabela 38 code"),
         "payer_code": _l("Payer's own code"), "procedure_code": _l("Procedure (TUSS)"), "group": _l("Group"),
         "provider": _l("Provider"), "plan": _l("Plan"), "parameters": _l("Parameters"),
         "active_from": _l("Active from"), "active_to": _l("Active to"), "active": _l("Active"),
