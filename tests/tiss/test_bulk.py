@@ -12,9 +12,6 @@ from models import Guide, Job, Lot, TissSubmission
 from models.base import db, utcnow
 from models.enums import JobState, Role
 from services.tiss import bulk
-from tests.tiss.conftest import needs_schemas
-
-pytestmark = needs_schemas
 
 
 def upload(client, files):

@@ -19,11 +19,11 @@ from models import Job, Lot, TissSubmission
 from models.base import db
 from models.enums import JobState
 from services.tiss import bulk
-from tests.tiss.conftest import SCHEMAS, Clinic, needs_schemas
+from tests.tiss.conftest import SCHEMAS, Clinic
 
 BROKER = os.environ.get("TEST_CELERY_BROKER_URL", "redis://127.0.0.1:6379/6")
 ROOT = Path(__file__).resolve().parents[2]
-pytestmark = [needs_schemas, pytest.mark.worker]
+pytestmark = pytest.mark.worker
 
 
 def _redis_answers() -> bool:
