@@ -1,7 +1,8 @@
 """Outgoing email: real SMTP when MAIL_SERVER is set, else ``.eml`` files in the outbox folder.
 
 Messages are rendered in the recipient's language from ``templates/email/``
-(``<name>.txt`` body, first line ``Subject: ...``).
+(``<name>.txt`` body, first line ``Subject: ...``): the user's preference, else the language of the
+provider's country, else the payer's default. Words, money and dates all follow that language.
 """
 from __future__ import annotations
 
@@ -14,6 +15,11 @@ from pathlib import Path
 
 from flask import current_app, render_template
 from flask_babel import force_locale
+
+from models.enums import Country
+
+# The language a provider of each country reads when its users chose none.
+COUNTRY_LOCALES = {Country.AR: "es_AR", Country.BR: "pt_BR"}
 
 
 def _render(template: str, locale: str, **context) -> tuple[str, str]:
@@ -56,10 +62,30 @@ def deliver(message: EmailMessage) -> None:
         smtp.send_message(message)
 
 
-def send_email(to, template: str, **context) -> EmailMessage:
-    """Send ``template`` to a User (in their language) or to a plain address."""
+def recipient_locale(to, provider=None) -> str:
+    """The language of a recipient (a User or a plain address) writing about ``provider``."""
+    preference = getattr(to, "locale", None)
+    if preference in current_app.config["LANGUAGES"]:
+        return preference
+    provider = provider or getattr(to, "current_provider", None)
+    if provider is not None and provider.country in COUNTRY_LOCALES:
+        return COUNTRY_LOCALES[provider.country]
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def message_for(to, template: str, *, provider=None, **context) -> EmailMessage:
+    """The message ``template`` for a User or a plain address, in the recipient's language.
+
+    ``provider``: the provider the email is about (its country decides the language of recipients
+    without a preference); templates see it as ``provider``.
+    """
     address = getattr(to, "email", to)
-    locale = getattr(to, "locale", None) or context.pop("locale", None)
-    message = build_message(address, template, locale, recipient=to, **context)
+    return build_message(address, template, recipient_locale(to, provider),
+                         recipient=to, provider=provider, **context)
+
+
+def send_email(to, template: str, **context) -> EmailMessage:
+    """Build (``message_for``) and deliver ``template`` to a User or a plain address."""
+    message = message_for(to, template, **context)
     deliver(message)
     return message
