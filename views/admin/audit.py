@@ -55,7 +55,7 @@ class AccountAuditView(SecurePage):
         editable = lot.status in analysis.EDITABLE and can(current_user, "create", "glosa")
         return self.render("money/audit_lot.html", lot=lot, st=analysis.statement(lot), editable=editable,
                            codes=analysis.active_codes() if editable else [],
-                           targets=[t.value for t in allowed_targets(lot, current_user)],
+                           targets=allowed_targets(lot, current_user),
                            currency=lot.provider.currency)
 
     @expose("/lot/<int:lot_id>/statement.pdf")

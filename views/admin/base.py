@@ -19,6 +19,7 @@ from models.permissions import can
 from services import formatting, visibility
 from services.csv_export import neutralise_cell
 from views import refusals
+from views.admin.labels import LabeledFilterConverter, LabeledModelConverter, prettify, yes_no
 
 
 def _type_formatters(base: dict) -> dict:
@@ -26,6 +27,7 @@ def _type_formatters(base: dict) -> dict:
         LabeledEnum: lambda view, value, name: formatting.badge(value) if name == "status" else value.label,
         datetime: lambda view, value, name: formatting.day(value),
         date: lambda view, value, name: formatting.day(value),
+        bool: yes_no,
     }
     out.update({k: v for k, v in base.items() if k not in out})
     return out
@@ -52,6 +54,9 @@ class SecureModelView(ModelView):
     form_excluded_columns = ("status", "version_id", "created_at", "updated_at")
     # What this screen offers at all; the matrix decides who may use it.
     offers = frozenset({"create", "edit", "delete", "export"})
+    # Generated names, enum choices and icons in the reader's language (views.admin.labels).
+    model_form_converter = LabeledModelConverter
+    filter_converter = LabeledFilterConverter()
     column_type_formatters = _type_formatters(typefmt.BASE_FORMATTERS)
     column_type_formatters_detail = _type_formatters(typefmt.DETAIL_FORMATTERS)
     column_type_formatters_export = {
@@ -67,7 +72,16 @@ class SecureModelView(ModelView):
             if isinstance(column.type, Money) and column.key not in formatters:
                 formatters[column.key] = _money_formatter
         self.column_formatters = formatters
+        # Every attribute named (Flask-Admin's forms ignore prettify_name once a screen labels some columns).
+        self.column_labels = {**{key: prettify(key) for key in inspect(model).attrs.keys()},
+                              **(self.column_labels or {})}
         super().__init__(model, session, *args, **kwargs)
+
+    def _prettify_name(self, name):
+        return prettify(name)
+
+    def prettify_name(self, name):  # form labels
+        return prettify(name)
 
     # Access ------------------------------------------------------------------
     def is_accessible(self) -> bool:

@@ -1,8 +1,11 @@
 """CRUD screens of configuration: payer settings, tables, rules and the audit log."""
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
+from wtforms import SelectMultipleField
 
+from models.enums import TaxCondition
 from views.admin.base import ProviderScopedView, SecureModelView
+from views.admin.labels import enum_choices
 
 
 class PayerSettingsView(SecureModelView):
@@ -62,6 +65,10 @@ class RejectionReasonView(SecureModelView):
     column_default_sort = "code"
 
 
+def _tax_conditions(view, context, model, name):
+    return ", ".join(TaxCondition(value).label for value in model.tax_conditions or [])
+
+
 class WithholdingRuleView(SecureModelView):
     column_list = (
         "country", "tax", "regime_code", "description", "rate", "non_taxable_minimum", "valid_from", "active")
@@ -72,6 +79,9 @@ class WithholdingRuleView(SecureModelView):
     }
     column_filters = ("country", "tax", "active")
     column_default_sort = "tax"
+    column_formatters = {"tax_conditions": _tax_conditions}
+    form_overrides = {"tax_conditions": SelectMultipleField}
+    form_args = {"tax_conditions": {"choices": enum_choices(TaxCondition)}}
 
 
 class PaymentCalendarView(SecureModelView):
