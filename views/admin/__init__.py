@@ -12,6 +12,7 @@ from services.visibility import awaiting_link
 from views.admin.accounts import LinkRequestView, OutboxView, ProviderLoginView
 from views.admin.appeals import AppealDeskView
 from views.admin.audit import AccountAuditView
+from views.admin.audit_log import AuditLogView
 from views.admin.billing import (
     AttachmentView,
     AuthorizationOrderView,
@@ -20,7 +21,6 @@ from views.admin.billing import (
     InvoiceRecordView,
 )
 from views.admin.configuration import (
-    AuditLogView,
     GlosaCodeView,
     PayerSettingsView,
     PaymentCalendarView,

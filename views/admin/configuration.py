@@ -1,6 +1,5 @@
-"""CRUD screens of configuration: payer settings, tables, rules and the audit log."""
+"""CRUD screens of configuration: payer settings, tables and rules."""
 from flask_babel import lazy_gettext as _l
-from markupsafe import Markup
 from wtforms import SelectMultipleField
 
 from models.enums import TaxCondition
@@ -88,32 +87,3 @@ class PaymentCalendarView(SecureModelView):
     column_list = ("received_until", "payment_date")
     column_labels = {"received_until": _l("Received until"), "payment_date": _l("Payment date")}
     column_default_sort = ("received_until", True)
-
-
-def _changes(view, context, model, name):
-    if not model.changes:
-        return ""
-    rows = Markup("").join(
-        Markup("<li><code>{}</code>: {}</li>").format(
-            key, Markup(" → ").join(str(v) for v in value) if isinstance(value, list) else str(value)
-        )
-        for key, value in model.changes.items()
-    )
-    return Markup("<ul class='list-unstyled mb-0 small'>{}</ul>").format(rows)
-
-
-class AuditLogView(SecureModelView):
-    """Read-only: nobody edits or deletes audit rows through the app."""
-
-    offers = frozenset({"export"})
-    can_view_details = True
-    column_list = ("at", "actor_label", "entity", "entity_id", "action", "changes", "reason")
-    column_labels = {
-        "at": _l("When"), "actor_label": _l("Who"), "entity": _l("Entity"), "entity_id": _l("Id"),
-        "action": _l("Action"), "changes": _l("Changes"), "reason": _l("Reason"), "ip": _l("IP"),
-    }
-    column_formatters = {"changes": _changes}
-    column_searchable_list = ("actor_label", "entity", "reason")
-    column_filters = ("entity", "entity_id", "action", "at", "actor_label")
-    column_default_sort = ("id", True)
-    simple_list_pager = True
