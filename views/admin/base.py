@@ -13,7 +13,7 @@ from flask_login import current_user
 from sqlalchemy import inspect
 
 from models.base import Money
-from models.enums import LabeledEnum
+from models.enums import CURRENCIES, LabeledEnum
 from models.errors import CodedError, NotFound
 from models.permissions import can
 from services import formatting, visibility
@@ -33,10 +33,24 @@ def _type_formatters(base: dict) -> dict:
     return out
 
 
+# Where a row's currency comes from: its own, its price table's, its provider's (directly or through its
+# guide, order or appeal), else its country's.
+CURRENCY_PATHS = ("currency", "table.currency", "provider.currency", "guide.provider.currency",
+                  "order.provider.currency", "appeal.provider.currency")
+
+
+def currency_of(model) -> str:
+    for path in CURRENCY_PATHS:
+        value = model
+        for step in path.split("."):
+            value = getattr(value, step, None)
+        if isinstance(value, str):
+            return value
+    return CURRENCIES.get(getattr(model, "country", None), "ARS")
+
+
 def _money_formatter(view, context, model, name):
-    value = getattr(model, name)
-    currency = getattr(model, "currency", None) or getattr(getattr(model, "provider", None), "currency", "ARS")
-    return formatting.money(value, currency)
+    return formatting.money(getattr(model, name), currency_of(model))
 
 
 class SecureModelView(ModelView):
