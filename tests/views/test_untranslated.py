@@ -26,6 +26,7 @@ from babel.messages.pofile import read_po
 
 import models.enums as enums
 from models.base import db
+from models.enums import Role
 from seed.factories import DEMO_PASSWORD
 
 DEMO_USERS = ["admin@example.org", "clerk@example.org", "credentialing@example.org", "supervisor@example.org",
@@ -262,3 +263,11 @@ def test_the_checker_catches_english_and_raw_keys(app):
                 '<span title="active: true"></span><input type="submit" value="Save">')
     assert problems(parser.strings, "pt_BR") == {"raw key 'draft' in 'draft'", "raw key 'active' in 'active: true'",
                                                  "English 'Save'"}
+
+
+def test_flask_admin_words_come_from_our_catalogue_first(client, login_as):
+    login_as(Role.ADMIN, locale="es_AR")
+    form = client.get("/admin/professional/new/").get_data(as_text=True)
+    assert 'value="Guardar"' in form and 'value="Salvar"' not in form  # Flask-Admin's Spanish says "Salvar"
+    listing = client.get("/admin/professional/").get_data(as_text=True)
+    assert "25 elementos" in listing and "25 items" not in listing

@@ -33,6 +33,7 @@ from views.admin.configuration import (
 from views.admin.dashboard import DashboardView
 from views.admin.invoice_wizard import InvoiceWizardView
 from views.admin.invoices import InvoiceListView
+from views.admin.labels import use_our_words_first
 from views.admin.lot_pages import BillingRunView, GuideEditView, LotBuilderView, LotTrackingView, NfReportView
 from views.admin.lots import AppealItemView, AppealView, GlosaView, GuideItemView, GuideView, LotView
 from views.admin.payment_desk import PaymentDeskView
@@ -137,6 +138,7 @@ def build_admin(app) -> Admin:
         endpoint = ENDPOINTS.get(model, model.__tablename__)
         admin.add_view(view_cls(model, m.db, name=name, category=category, endpoint=endpoint))
     app.before_request(pending_link_gate)
+    use_our_words_first()
     return admin
 
 
