@@ -1,8 +1,8 @@
 """The audit log read as a history: entity and field names in the reader's language, values as users know
 them (names instead of ids, labels instead of stored keys, local dates and numbers).
 
-``describe`` takes a page of rows and resolves every referenced id with one query per entity kind, never
-one per row.
+``describe`` takes a page of rows and resolves every referenced id with one query per entity kind (and one
+per parent its names mention), never one per row.
 """
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from decimal import Decimal, InvalidOperation
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import MANYTOONE, selectinload
 
 from models.audit import SECRET_FIELDS, AuditLog
 from models.base import Money, db
@@ -58,6 +59,7 @@ class Change:
 @dataclass
 class Entry:
     entity: str
+    record: str  # what users call the record ("Usuario #7" once it is gone)
     what: str  # the action, or the event's name
     changes: list[Change] = field(default_factory=list)
 
@@ -148,14 +150,17 @@ def _names(wanted: dict[str, set], tables: dict[str, type]) -> dict[str, dict]:
         keys = {i for i in ids if isinstance(i, int)}
         if model is None or not keys:
             continue
-        names[table] = {obj.id: _name(table, obj) for obj in
-                         db.session.scalars(sa.select(model).where(model.id.in_(keys)))}
+        # Names often mention a parent (a link names its user and provider): load those set-based too.
+        parents = [selectinload(getattr(model, rel.key)) for rel in sa.inspect(model).relationships
+                   if rel.direction is MANYTOONE]
+        query = sa.select(model).where(model.id.in_(keys)).options(*parents)
+        names[table] = {obj.id: _name(table, obj) for obj in db.session.scalars(query)}
     return names
 
 
 def _name(table: str, obj) -> str:
     text = str(obj)
-    return f"{entity_label(table)} #{obj.id}" if text.startswith("<") else text
+    return f"#{obj.id}" if text.startswith("<") else text
 
 
 def describe(rows: list[AuditLog]) -> dict[int, Entry]:
@@ -164,6 +169,8 @@ def describe(rows: list[AuditLog]) -> dict[int, Entry]:
     wanted: dict[str, set] = defaultdict(set)
     for row in rows:
         model = tables.get(row.entity)
+        if model is not None and row.entity_id is not None:
+            wanted[row.entity].add(row.entity_id)
         for key, old, new, _is_change in _pairs(row):
             target = _target_table(model, key)
             if target is not None:
@@ -177,5 +184,7 @@ def describe(rows: list[AuditLog]) -> dict[int, Entry]:
         changes = [Change(str(field_label(key)), _show(model, key, new, names),
                           _show(model, key, old, names) if is_change else None)
                    for key, old, new, is_change in _pairs(row)]
-        entries[row.id] = Entry(str(entity_label(row.entity)), what, changes)
+        entity = str(entity_label(row.entity))
+        record = names.get(row.entity, {}).get(row.entity_id) or (f"#{row.entity_id}" if row.entity_id else "")
+        entries[row.id] = Entry(entity, record, what, changes)
     return entries

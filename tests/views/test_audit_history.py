@@ -25,7 +25,7 @@ def test_a_change_of_active_provider_reads_with_the_providers_name(client, login
 
     page = html.unescape(text_of(client.get("/admin/audit_log/?flt0_0=user")))
     assert f"<strong>Prestador activo</strong>: — → {clinic}</li>" in page
-    assert f'href="/admin/user/details/?id={user.id}"' in page and f"Usuario #{user.id}" in page
+    assert f'<a href="/admin/user/details/?id={user.id}">Usuario<br><small>{user}</small></a>' in page
     table = page.split("list-unstyled", 1)[1]
     assert "active_provider_id" not in table and "None" not in table
 
@@ -38,7 +38,7 @@ def test_portuguese_history_translates_statuses_and_formats_dates(client, login_
     page = text_of(client.get("/admin/audit_log/?flt0_0=user"))
     body = page.split('id="model-list"', 1)[-1] if 'id="model-list"' in page else page
     assert "<strong>Habilitado</strong>: — → Não" in body or "<strong>Habilitado</strong>: Sim → Não" in body
-    assert "Usuário #" in body and "Alterado" in body
+    assert "Usuário<br><small>Datas &lt;datas@test.example&gt;</small>" in body and "Alterado" in body
     assert "True" not in body and "False" not in body
 
 
@@ -62,9 +62,9 @@ def test_a_page_is_described_with_one_query_per_entity_kind(app, make_user):
     finally:
         event.remove(db.engine, "before_cursor_execute", count)
     assert len(entries) == len(rows)
-    provider_queries = [s for s in statements if "FROM provider" in s]
-    assert len(provider_queries) == 1, statements
-    assert len(statements) <= 4  # provider, user, and at most two more kinds
+    assert all(" IN (" in s for s in statements), "every name loaded set-based, no row on its own"
+    kinds = {s.split("\nFROM ", 1)[1].split()[0] for s in statements}
+    assert len(statements) <= 3 * len(kinds) < len(rows)
     changed = [c for e in entries.values() for c in e.changes if c.old is not None and c.new.startswith("P")]
     assert changed, "the provider's name, not its id"
     assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) >= 6

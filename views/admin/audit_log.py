@@ -27,8 +27,8 @@ def _entry(model) -> audit_history.Entry:
 
 
 def _record(view, context, model, name):
-    label = Markup("{} #{}").format(_entry(model).entity, model.entity_id) if model.entity_id else \
-        _entry(model).entity
+    entry = _entry(model)
+    label = Markup("{}<br><small>{}</small>").format(entry.entity, entry.record) if entry.record else entry.entity
     if model.entity_id is None:
         return label
     endpoint = ENDPOINT_OF_TABLE.get(model.entity, model.entity)

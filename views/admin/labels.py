@@ -13,6 +13,7 @@ from flask_admin.model import filters
 from flask_admin.model.form import converts
 from flask_babel import get_translations
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from wtforms import validators
 
@@ -74,6 +75,10 @@ def yes_no(view, value, name=None) -> Markup:
 def prettify(name: str):
     """A column's name when the screen gives none: the shared field label, translated."""
     return field_label(name)
+
+
+# Words Flask-Admin's templates ask for that its catalogues translate badly ("10 artículos").
+TEMPLATE_WORDS = (_l("items"),)
 
 
 def admin_gettext(string: str, **variables) -> str:
