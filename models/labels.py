@@ -136,6 +136,7 @@ FIELD_LABELS = {
     "submitted_by": _l("Submitted by"),
     "tax_code": _l("Tax code"),
     "tax_conditions": _l("Tax conditions"),
+    "tax_id": _l("Tax id"),
     "tax_id_kind": _l("Tax id kind"),
     "tiss_version": _l("TISS version"),
     "total_amount": _l("Total"),

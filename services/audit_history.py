@@ -116,6 +116,7 @@ def _show(model, key: str, value, names: dict[str, dict]) -> str:
     kind = column.type if column is not None else None
     if isinstance(kind, Money):
         return formatting.amount(Decimal(str(value)))
+    kind = getattr(kind, "impl", kind)  # a TypeDecorator (Rate) shows as the type it stores
     enum_class = getattr(kind, "enum_class", None)
     if enum_class is not None and issubclass(enum_class, LabeledEnum):
         return _label(enum_class, value)
