@@ -77,8 +77,12 @@ def prettify(name: str):
     return field_label(name)
 
 
-# Words Flask-Admin's templates ask for that its catalogues translate badly ("10 artículos").
-TEMPLATE_WORDS = (_l("items"),)
+# Words Flask-Admin asks for that its catalogues translate badly or not at all ("10 artículos", flashes).
+FLASK_ADMIN_WORDS = (
+    _l("items"), _l("Failed to create record. %(error)s"), _l("Failed to update record. %(error)s"),
+    _l("Failed to delete record. %(error)s"), _l("Failed to delete records. %(error)s"),
+    _l("Integrity error. %(message)s"),
+)
 
 
 def admin_gettext(string: str, **variables) -> str:
@@ -97,6 +101,12 @@ def admin_ngettext(singular: str, plural: str, num: int, **variables) -> str:
 
 
 def use_our_words_first() -> None:
-    """Flask-Admin hands its templates ``flask_admin.babel.gettext`` at each render: point it here."""
+    """Flask-Admin hands its templates ``flask_admin.babel.gettext`` at each render, and its views flash
+    through their own imported ``gettext``: point both here."""
+    from flask_admin.contrib.sqla import view as sqla_view
+    from flask_admin.model import base as model_base
+
     flask_admin_babel.gettext = admin_gettext
     flask_admin_babel.ngettext = admin_ngettext
+    sqla_view.gettext = admin_gettext
+    model_base.gettext = admin_gettext
