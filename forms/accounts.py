@@ -88,7 +88,8 @@ class ProviderLoginForm(FlaskForm):
     email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
     locale = SelectField(_l("Language of the emails"),
-                         choices=[("es_AR", "Español"), ("pt_BR", "Português"), ("en", "English")])
+                         choices=[("", _l("The language of the provider's country")), ("es_AR", "Español"),
+                                  ("pt_BR", "Português"), ("en", "English")])
     providers = AjaxSelectMultipleField(
         PROVIDER_SEARCH, _l("Linked providers"), validators=[DataRequired()],
         render_kw={"data-placeholder": _l("Type a name, provider number or CUIT / CNPJ")},

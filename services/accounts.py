@@ -269,7 +269,7 @@ def create_provider_login(email: str, name: str, providers: list[Provider], loca
     if not providers:
         raise AccountError("no_providers", "providers")
     user = User(email=normalise_email(email), name=" ".join(name.split()), role=Role.PROVIDER,
-                locale=locale or current_app.config["BABEL_DEFAULT_LOCALE"], is_enabled=True)
+                locale=locale or None, is_enabled=True)
     db.session.add(user)
     db.session.flush()
     for provider in providers:

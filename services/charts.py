@@ -11,9 +11,11 @@ are read page-size at a time off indexes. Provider users only ever see their own
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
 
+from flask_babel import format_decimal, pgettext
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
@@ -21,7 +23,7 @@ from models import Glosa, GlosaCode, Invoice, Lot, PayerSettings, PaymentOrder, 
 from models.base import db
 from models.enums import CURRENCIES, Country, InvoiceStatus, LotStatus, PaymentOrderStatus
 from models.values import Competence
-from services import rollups
+from services import formatting, rollups
 from services.visibility import visible
 
 ZERO = Decimal("0.00")
@@ -156,3 +158,122 @@ def drill_rows(user, country: Country, kind: str, month: str | None = None, key:
             joinedload(Invoice.provider)).limit(limit)
         return "billed", (list(db.session.scalars(lots)), list(db.session.scalars(invoices)))
     raise ValueError(kind)
+
+
+# Geometry: what the SVG charts draw, computed here so templates only place shapes --------------------------
+MONTHLY_SERIES = (("billed", "#007bff"), ("disallowed", "#dc3545"), ("paid", "#28a745"))
+
+
+def series_names() -> dict[str, str]:
+    """The monthly series' names (amounts: "Pagado", not the status "Pagada")."""
+    return {"billed": pgettext("chart", "Billed"), "disallowed": pgettext("chart", "Disallowed"),
+            "paid": pgettext("chart", "Paid")}
+
+
+@dataclass
+class Bar:
+    x: float
+    y: float
+    width: float
+    height: float
+    color: str
+    series: str
+    value: Decimal
+    title: str  # the tooltip: what, when, how much
+    month: str | None = None
+    key: int | None = None
+
+
+@dataclass
+class Tick:
+    y: float
+    label: str
+
+
+@dataclass
+class MonthlyChart:
+    width: int
+    height: int
+    plot_left: int
+    plot_bottom: int
+    bars: list[Bar]
+    ticks: list[Tick]
+    months: list[tuple[float, str]]  # (x of the label's centre, "03/2026")
+    legend: list[tuple[str, str]]  # (colour, series name)
+    table: list[dict]  # the same numbers, one row per month, for the accessible table
+
+
+@dataclass
+class HBarChart:
+    width: int
+    height: int
+    bars: list[Bar]
+    labels: list[tuple[float, str, str, str]]  # (y, the row's name cut to fit, its full name, its value as written)
+
+
+def nice_ticks(top: Decimal, count: int = 4) -> list[Decimal]:
+    """Round axis values from 0 to at least ``top``: steps of 1, 2 or 5 times a power of ten."""
+    if top <= 0:
+        return [Decimal(0)]
+    raw = top / count
+    power = Decimal(10) ** (len(str(int(raw))) - 1) if raw >= 1 else Decimal("1")
+    step = next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
+    ticks, value = [], Decimal(0)
+    while value < top:
+        ticks.append(value)
+        value += step
+    return ticks + [value]
+
+
+def axis_amount(value: Decimal, currency: str) -> str:
+    """``$ 300.000``: whole units with the locale's grouping, for an axis."""
+    symbol = formatting.CURRENCY_SYMBOLS.get(currency, currency)
+    return f"{symbol}\xa0{format_decimal(value, format='#,##0')}"
+
+
+def month_label(key: str) -> str:
+    return f"{key[5:]}/{key[:4]}"
+
+
+def monthly_geometry(rows: list[dict], currency: str, width: int = 720, height: int = 220,
+                     plot_left: int = 80) -> MonthlyChart:
+    """Grouped bars per month (billed, disallowed, paid) over an amount axis with round ticks."""
+    top = max((r[k] for r in rows for k, _c in MONTHLY_SERIES), default=ZERO)
+    names = series_names()
+    ticks = nice_ticks(top)
+    scale_top = ticks[-1] or Decimal(1)
+    plot_height = height - 10
+    step = (width - plot_left) / (len(rows) or 1)
+    bar_width = step / 4
+    bars, months = [], []
+    for i, row in enumerate(rows):
+        x = plot_left + i * step
+        for j, (series, color) in enumerate(MONTHLY_SERIES):
+            bar_height = float(row[series] / scale_top) * plot_height
+            bars.append(Bar(x=round(x + j * bar_width + 4, 1), y=round(height - bar_height, 1),
+                            width=round(bar_width - 1, 1), height=round(bar_height, 1), color=color, series=series,
+                            value=row[series], month=row["month"],
+                            title=" · ".join((names[series], month_label(row["month"]),
+                                              formatting.money(row[series], currency)))))
+        months.append((round(x + step / 2, 1), month_label(row["month"])))
+    axis = [Tick(y=round(height - float(t / scale_top) * plot_height, 1), label=axis_amount(t, currency))
+            for t in ticks]
+    table = [{"month": month_label(r["month"]), **{k: formatting.money(r[k], currency) for k, _c in MONTHLY_SERIES}}
+             for r in rows]
+    return MonthlyChart(width=width, height=height, plot_left=plot_left, plot_bottom=height, bars=bars,
+                        ticks=axis, months=months, legend=[(c, names[k]) for k, c in MONTHLY_SERIES], table=table)
+
+
+def hbar_geometry(rows: list[dict], field: str, written, width: int = 420, bar_left: int = 210,
+                  bar_room: int = 150, row_height: int = 22) -> HBarChart:
+    """One horizontal bar per row, longest for the largest ``field``; ``written(row)`` says its value."""
+    top = max((r[field] for r in rows), default=ZERO)
+    bars, labels = [], []
+    for i, row in enumerate(rows):
+        bar_width = float(row[field] / top) * bar_room if top else 0.0
+        text = written(row)
+        bars.append(Bar(x=bar_left, y=row_height * i + 4, width=round(bar_width, 1), height=14, color="#dc3545",
+                        series=field, value=row[field], key=row["id"], title=f"{row['label']}: {text}"))
+        name = row["label"] if len(row["label"]) <= 34 else row["label"][:33] + "…"
+        labels.append((row_height * i + 15, name, row["label"], text))
+    return HBarChart(width=width, height=row_height * len(rows) + 4, bars=bars, labels=labels)

@@ -22,6 +22,11 @@ def money(value: Decimal | None, currency: str = "ARS") -> str:
     return f"{symbol}\xa0{format_decimal(value, format='#,##0.00')}"
 
 
+def amount(value: Decimal | None) -> str:
+    """``355.968,00``: an amount whose currency the reader knows from elsewhere."""
+    return "" if value is None else format_decimal(value, format="#,##0.00")
+
+
 def signed_money(value: Decimal | None, currency: str = "ARS") -> str:
     """``+$ 100,00`` / ``-R$ 12,50``: a credit or a debit on a statement."""
     if value is None:
@@ -33,14 +38,20 @@ def number(value: Decimal | None) -> str:
     return "" if value is None else format_decimal(value)
 
 
+# dd/mm/aaaa as the seed portals write it (CLDR's short format gives "1/12/26" in Spanish). Other languages
+# get CLDR's medium format ("Dec 1, 2026"), which no reader mistakes for another day.
+DAY_PATTERNS = {"es": ("dd/MM/yyyy", "dd/MM/yyyy HH:mm"), "pt": ("dd/MM/yyyy", "dd/MM/yyyy HH:mm")}
+
+
 def day(value: date | datetime | None) -> str:
-    """``01/12/2026`` (``01/12/2026 14:05``) in es_AR and pt_BR, as their users write dates."""
+    """A date, or a date and local time (stored UTC, shown in the user's time zone)."""
     if value is None:
         return ""
-    numeric = str(get_locale() or "")[:2] in ("es", "pt")
+    locale = get_locale()
+    date_pattern, time_pattern = DAY_PATTERNS.get(locale.language if locale else "", ("medium", "medium"))
     if isinstance(value, datetime):
-        return format_datetime(value, "dd/MM/yyyy HH:mm" if numeric else "medium")
-    return format_date(value, "dd/MM/yyyy" if numeric else "medium")
+        return format_datetime(value, time_pattern if time_pattern != "medium" else "short")
+    return format_date(value, date_pattern)
 
 
 def number_input(value: Decimal | None, places: int | None = None) -> str:

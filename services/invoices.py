@@ -339,8 +339,8 @@ def notify_provider(invoice: Invoice) -> int:
     sent = 0
     for recipient in recipients:
         try:
-            send_email(recipient, "invoice_status", invoice=invoice, status=invoice.status,
-                       authorization=invoice.authorization, payer=identity_for(invoice.provider))
+            send_email(recipient, "invoice_status", provider=invoice.provider, invoice=invoice,
+                       status=invoice.status, authorization=invoice.authorization, payer=identity_for(invoice.provider))
         except Exception:  # mail trouble must not undo the decision; it is logged and audited
             log.exception("invoice %s: email to %s failed", invoice.id, getattr(recipient, "email", recipient))
             record_event("invoice", invoice.id, "email_failed", to=getattr(recipient, "email", recipient))

@@ -1,8 +1,9 @@
 """Outgoing email: real SMTP when MAIL_SERVER is set, else ``.eml`` files in the outbox folder.
 
 Messages are rendered in the recipient's language from ``templates/email/``
-(``<name>.txt`` body, first line ``Subject: ...``), where they are asked for; a background job
-(``email`` kind) delivers them once the transaction that asked commits, never inside a request,
+(``<name>.txt`` body, first line ``Subject: ...``): the user's preference, else the language of the
+provider's country, else the payer's default; words, money and dates all follow that language. A background
+job (``email`` kind) delivers them once the transaction that asked commits, never inside a request,
 retrying a mail server that is away with backoff. Delivery is at least once: a re-run of a
 delivered email's job does nothing, and the outbox file is named by the job (rewritten, not doubled).
 """
@@ -20,7 +21,11 @@ from flask import current_app, has_request_context, render_template
 from flask_babel import force_locale
 from flask_login import current_user
 
+from models.enums import Country
 from services.jobs import runner, store
+
+# The language a provider of each country reads when its users chose none.
+COUNTRY_LOCALES = {Country.AR: "es_AR", Country.BR: "pt_BR"}
 
 
 def _render(template: str, locale: str, **context) -> tuple[str, str]:
@@ -64,11 +69,31 @@ def deliver(message: EmailMessage, name: str | None = None) -> None:
         smtp.send_message(message)
 
 
-def send_email(to, template: str, **context) -> EmailMessage:
-    """Send ``template`` to a User (in their language) or to a plain address."""
+def recipient_locale(to, provider=None) -> str:
+    """The language of a recipient (a User or a plain address) writing about ``provider``."""
+    preference = getattr(to, "locale", None)
+    if preference in current_app.config["LANGUAGES"]:
+        return preference
+    provider = provider or getattr(to, "current_provider", None)
+    if provider is not None and provider.country in COUNTRY_LOCALES:
+        return COUNTRY_LOCALES[provider.country]
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def message_for(to, template: str, *, provider=None, **context) -> EmailMessage:
+    """The message ``template`` for a User or a plain address, in the recipient's language.
+
+    ``provider``: the provider the email is about (its country decides the language of recipients
+    without a preference); templates see it as ``provider``.
+    """
     address = getattr(to, "email", to)
-    locale = getattr(to, "locale", None) or context.pop("locale", None)
-    message = build_message(address, template, locale, recipient=to, **context)
+    return build_message(address, template, recipient_locale(to, provider),
+                         recipient=to, provider=provider, **context)
+
+
+def send_email(to, template: str, **context) -> EmailMessage:
+    """Build (``message_for``) ``template`` for a User or a plain address and queue its delivery."""
+    message = message_for(to, template, **context)
     deliver_later(message, template)
     return message
 

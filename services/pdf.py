@@ -136,7 +136,11 @@ def tables_to_pdf(tables: list[PdfTable], *, footer: str, first_page: int, page_
     for table in tables:
         shares = sum(c.width for c in table.columns)
         widths = [frame_width * c.width / shares for c in table.columns]
-        data = [[_fit(c.title, w - 6, bold, size) for c, w in zip(table.columns, widths)]]
+        # Headers wrap (one row of paragraphs is cheap); body cells are plain strings cut to fit.
+        header_style = ParagraphStyle("th", fontName=bold, fontSize=size, leading=size + 1.5)
+        header_right = ParagraphStyle("th-right", parent=header_style, alignment=2)
+        data = [[Paragraph(escape(c.title), header_right if c.align.upper() == "RIGHT" else header_style)
+                 for c in table.columns]]
         for row in table.rows:
             data.append([_fit(str(v if v is not None else ""), w - 6, font, size) for v, w in zip(row, widths)])
         style = [
@@ -166,14 +170,19 @@ def tables_to_pdf(tables: list[PdfTable], *, footer: str, first_page: int, page_
     return out.getvalue()
 
 
+# Tables this short are laid out on the document's own pages after its summary: a table of a few rows never
+# sits alone on a page of its own.
+SHORT_TABLE_ROWS = 60
+
+
 def render_pdf_with_tables(template: str, tables: list[PdfTable], footer: str = "Liquida", **context) -> bytes:
-    """The HTML template (header, summary) followed by the long ``tables``, as one PDF."""
+    """The HTML template (header, summary) followed by ``tables``: inline when short, else appended pages."""
     from flask_babel import gettext
     from pypdf import PdfReader, PdfWriter
 
+    if sum(len(t.rows) for t in tables) <= SHORT_TABLE_ROWS:
+        return render_pdf(template, inline_tables=tables, **context)
     head = render_pdf(template, appendix=True, **context)
-    if not tables:
-        return head
     head_reader = PdfReader(io.BytesIO(head))
     tail = tables_to_pdf(tables, footer=footer, first_page=len(head_reader.pages) + 1, page_label=gettext("Page"))
     writer = PdfWriter()

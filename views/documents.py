@@ -77,7 +77,7 @@ def debit_note_pdf(invoice: Invoice):
 
 def period_report_pdf(rep: reports.PeriodReport):
     currency = rep.provider.currency
-    cols = [PdfColumn(_("Protocol"), 1.0), PdfColumn(_("Lot"), 1.0), PdfColumn(_("Competence"), 0.9),
+    cols = [PdfColumn(_("Protocol"), 1.0), PdfColumn(_("Lot"), 0.8), PdfColumn(_("Competence"), 1.1),
             PdfColumn(_("Status"), 1.6), PdfColumn(_("Informed"), 1.1, "RIGHT"), PdfColumn(_("Glosa"), 1.0, "RIGHT"),
             PdfColumn(_("Released"), 1.1, "RIGHT"), PdfColumn(_("Paid on"), 0.9)]
     rows = [[str(line.lot.protocol_number or ""), line.lot.number, line.lot.competence_label, line.lot.status.label,

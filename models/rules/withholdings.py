@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from flask_babel import lazy_gettext as _l
+
 from models.base import to_money
 from models.enums import Country, DeductionKind, Tax
 
@@ -26,9 +28,9 @@ HUNDRED = Decimal("100")
 
 # TISS codes of debits and credits other than taxes (tipoDebitoCredito).
 ADJUSTMENT_CODES = {
-    "07": "Financial discounts",
-    "08": "Adjustment of a previous payment",
-    "09": "Court order",
+    "07": _l("Financial discounts"),
+    "08": _l("Adjustment of a previous payment"),
+    "09": _l("Court order"),
 }
 # The provider's own rate replaces the rule's for these taxes (use_provider_rate).
 PROVIDER_RATE_FIELD = {Tax.IIBB: "iibb_rate", Tax.ISS: "iss_rate"}

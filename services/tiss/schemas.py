@@ -168,4 +168,28 @@ def _problem(error, positions: list[int] | None) -> tuple[str, str | None, int |
                 if positions:
                     path = f"{path[:single.end()]}[{guide_position}]{path[single.end():]}"
     message = re.sub(r"\{%s\}" % re.escape("http://www.ans.gov.br/padroes/tiss/schemas"), "", error.message or "")
-    return message[:400], strip_prefixes(path) if path else None, guide_position
+    summary = schema_error_summary(error.type_name or "")
+    return f"{summary}\n{message}"[:400], strip_prefixes(path) if path else None, guide_position
+
+
+# libxml2 reports schema errors in English: each gets a summary in the reader's language, its own words
+# staying on a second line for whoever fixes the sending system. Checked in order, on the error's type name.
+_SUMMARIES = (
+    ("ENUMERATION", lambda: _("The value is not one of the codes the TISS table allows.")),
+    ("PATTERN", lambda: _("The value does not have the format the TISS standard requires.")),
+    ("LENGTH", lambda: _("The value is too long or too short.")),
+    ("DIGITS", lambda: _("The number has too many digits or decimals.")),
+    ("INCLUSIVE", lambda: _("The value is outside the allowed range.")),
+    ("EXCLUSIVE", lambda: _("The value is outside the allowed range.")),
+    ("DATATYPE", lambda: _("The value is not of the expected kind (date, time, number or code).")),
+    ("ELEMENT_CONTENT", lambda: _("An element is missing, repeated or out of place.")),
+    ("COMPLEX_TYPE", lambda: _("An element is missing, repeated or out of place.")),
+)
+
+
+def schema_error_summary(type_name: str) -> str:
+    """What a libxml2 schema error means, in the reader's language."""
+    for marker, summary in _SUMMARIES:
+        if marker in type_name:
+            return summary()
+    return _("The file does not follow the TISS schema here.")

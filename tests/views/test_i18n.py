@@ -1,5 +1,5 @@
 """Language: the user's preference, else ?lang= (kept in the session), else the browser; es_AR by default."""
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from flask_babel import force_locale
@@ -75,7 +75,10 @@ def test_money_and_dates_follow_the_locale(app):
     with app.test_request_context():
         with force_locale("es_AR"):
             assert money(Decimal("355968.00"), "ARS") == "$\xa0355.968,00"
-            assert day(date(2021, 3, 18)) == "18/03/2021"  # dd/mm/aaaa, as the seeds write dates
+            assert day(date(2021, 3, 18)) == "18/03/2021"
+        with force_locale("pt_BR"):
+            assert day(date(2021, 3, 8)) == "08/03/2021"
+            assert day(datetime(2026, 12, 2, 1, 30)) == "01/12/2026 22:30"  # stored UTC, shown local
         with force_locale("pt_BR"):
             assert money(Decimal("324.40"), "BRL") == "R$\xa0324,40"
             assert day(date(2025, 2, 24)) == "24/02/2025"

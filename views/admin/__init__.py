@@ -24,6 +24,7 @@ from views.admin.adjudication import (
 from views.admin.adjudication_pages import AdjudicationPageView
 from views.admin.appeals import AppealDeskView, MyAppealsView
 from views.admin.audit import AccountAuditView
+from views.admin.audit_log import AuditLogView
 from views.admin.billing import (
     AttachmentView,
     AuthorizationOrderView,
@@ -32,7 +33,6 @@ from views.admin.billing import (
     InvoiceRecordView,
 )
 from views.admin.configuration import (
-    AuditLogView,
     GlosaCodeView,
     PayerSettingsView,
     PaymentCalendarView,
@@ -46,6 +46,7 @@ from views.admin.dashboard import DashboardView
 from views.admin.invoice_wizard import InvoiceWizardView
 from views.admin.invoices import InvoiceListView
 from views.admin.jobs import JobsView
+from views.admin.labels import use_our_words_first
 from views.admin.lot_pages import BillingRunView, GuideEditView, LotBuilderView, LotTrackingView, NfReportView
 from views.admin.lots import AppealItemView, AppealView, GlosaView, GuideItemView, GuideView, LotView
 from views.admin.payment_desk import PaymentDeskView
@@ -170,6 +171,7 @@ def build_admin(app) -> Admin:
         endpoint = ENDPOINTS.get(model, model.__tablename__)
         admin.add_view(view_cls(model, m.db, name=name, category=category, endpoint=endpoint))
     app.before_request(pending_link_gate)
+    use_our_words_first()
     return admin
 
 

@@ -12,7 +12,7 @@ from models.base import db
 from models.enums import AppealStatus
 from models.errors import CodedError
 from models.permissions import can
-from services import appeals, visibility
+from services import appeals, audit_history, visibility
 from views import refusals
 from views.admin.base import SecurePage
 from views.downloads import send_stored
@@ -97,7 +97,9 @@ class AppealDeskView(SecurePage):
             appeal = self._appeal(appeal_id)
         can_decide = can(current_user, "decide", "appeal") and appeal.status in (AppealStatus.OPEN,
                                                                                   AppealStatus.IN_ANALYSIS)
-        return self.render("money/appeal_detail.html", appeal=appeal, history=appeals.history(appeal),
+        history = appeals.history(appeal)
+        return self.render("money/appeal_detail.html", appeal=appeal, history=history,
+                           described=audit_history.describe(history),
                            can_decide=can_decide, errors=errors, form=request.form,
                            currency=appeal.provider.currency)
 

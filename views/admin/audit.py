@@ -67,7 +67,7 @@ class AccountAuditView(SecurePage):
         """The lot's statement, read-only: each guide links to its own page where it is analysed."""
         lot = self._lot(lot_id, with_guides=False)
         return self.render("money/audit_lot.html", lot=lot, st=analysis.lot_summary(lot), editable=self._editable(lot),
-                           targets=[t.value for t in allowed_targets(lot, current_user)],
+                           targets=allowed_targets(lot, current_user),
                            currency=lot.provider.currency, **adjudication_page.context(lot, current_user))
 
     @expose("/lot/<int:lot_id>/automatic/confirm", methods=("POST",))

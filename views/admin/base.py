@@ -17,7 +17,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm.exc import StaleDataError
 
 from models.base import Money
-from models.enums import LabeledEnum
+from models.enums import CURRENCIES, LabeledEnum
 from models.errors import CodedError, NotFound
 from models.permissions import can
 from services import formatting, visibility
@@ -25,7 +25,7 @@ from services.csv_export import neutralise_cell
 from views import refusals
 from views.admin.export import StreamedCsvExport
 from views.admin.filters import FilterConverter
-from views.admin.form_converter import ModelConverter
+from views.admin.labels import LabeledModelConverter, prettify, yes_no
 from views.admin.paging import SeekPagingMixin
 
 log = logging.getLogger(__name__)
@@ -37,15 +37,30 @@ def _type_formatters(base: dict) -> dict:
         LabeledEnum: lambda view, value, name: formatting.badge(value) if name == "status" else value.label,
         datetime: lambda view, value, name: formatting.day(value),
         date: lambda view, value, name: formatting.day(value),
+        bool: yes_no,
     }
     out.update({k: v for k, v in base.items() if k not in out})
     return out
 
 
+# Where a row's currency comes from: its own, its price table's, its provider's (directly or through its
+# guide, order or appeal), else its country's.
+CURRENCY_PATHS = ("currency", "table.currency", "provider.currency", "guide.provider.currency",
+                  "order.provider.currency", "appeal.provider.currency")
+
+
+def currency_of(model) -> str:
+    for path in CURRENCY_PATHS:
+        value = model
+        for step in path.split("."):
+            value = getattr(value, step, None)
+        if isinstance(value, str):
+            return value
+    return CURRENCIES.get(getattr(model, "country", None), "ARS")
+
+
 def _money_formatter(view, context, model, name):
-    value = getattr(model, name)
-    currency = getattr(model, "currency", None) or getattr(getattr(model, "provider", None), "currency", "ARS")
-    return formatting.money(value, currency)
+    return formatting.money(getattr(model, name), currency_of(model))
 
 
 def in_menu_of(provider_menu: bool | None) -> bool:
@@ -73,12 +88,14 @@ class SecureModelView(SeekPagingMixin, StreamedCsvExport, ModelView):
     can_view_details = True
     export_types = ["csv"]
     column_display_pk = False
-    filter_converter = FilterConverter()  # filters accept what their menu sends (views.admin.filters)
-    model_form_converter = ModelConverter  # typed fields in the user's locale (views.admin.form_converter)
     # Status moves only through models.workflow; bookkeeping columns are the system's.
     form_excluded_columns = ("status", "version_id", "created_at", "updated_at")
     # What this screen offers at all; the matrix decides who may use it.
     offers = frozenset({"create", "edit", "delete", "export"})
+    # Generated names, enum choices and icons in the reader's language (views.admin.labels); typed fields in
+    # the user's locale (views.admin.form_converter); filters accept what their menu sends (views.admin.filters).
+    model_form_converter = LabeledModelConverter
+    filter_converter = FilterConverter()
     column_type_formatters = _type_formatters(typefmt.BASE_FORMATTERS)
     column_type_formatters_detail = _type_formatters(typefmt.DETAIL_FORMATTERS)
     column_type_formatters_export = {
@@ -94,7 +111,16 @@ class SecureModelView(SeekPagingMixin, StreamedCsvExport, ModelView):
             if isinstance(column.type, Money) and column.key not in formatters:
                 formatters[column.key] = _money_formatter
         self.column_formatters = formatters
+        # Every attribute named (Flask-Admin's forms ignore prettify_name once a screen labels some columns).
+        self.column_labels = {**{key: prettify(key) for key in inspect(model).attrs.keys()},
+                              **(self.column_labels or {})}
         super().__init__(model, session, *args, **kwargs)
+
+    def _prettify_name(self, name):
+        return prettify(name)
+
+    def prettify_name(self, name):  # form labels
+        return prettify(name)
 
     # Access ------------------------------------------------------------------
     def is_accessible(self) -> bool:

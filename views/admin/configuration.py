@@ -1,11 +1,12 @@
-"""CRUD screens of configuration: payer settings, tables, rules and the audit log."""
+"""CRUD screens of configuration: payer settings, tables and rules."""
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
-from wtforms import SelectField
+from wtforms import SelectField, SelectMultipleField
 
 from models import PayerIdentity
-from models.enums import Country
+from models.enums import Country, TaxCondition
 from views.admin.base import ProviderScopedView, SecureModelView
+from views.admin.labels import enum_choices
 
 
 def _country(value):
@@ -95,6 +96,10 @@ class RejectionReasonView(SecureModelView):
     column_default_sort = "code"
 
 
+def _tax_conditions(view, context, model, name):
+    return ", ".join(TaxCondition(value).label for value in model.tax_conditions or [])
+
+
 class WithholdingRuleView(SecureModelView):
     column_list = (
         "country", "tax", "regime_code", "description", "rate", "non_taxable_minimum", "valid_from", "active")
@@ -105,39 +110,12 @@ class WithholdingRuleView(SecureModelView):
     }
     column_filters = ("country", "tax", "active")
     column_default_sort = "tax"
+    column_formatters = {"tax_conditions": _tax_conditions}
+    form_overrides = {"tax_conditions": SelectMultipleField}
+    form_args = {"tax_conditions": {"choices": enum_choices(TaxCondition)}}
 
 
 class PaymentCalendarView(SecureModelView):
     column_list = ("received_until", "payment_date")
     column_labels = {"received_until": _l("Received until"), "payment_date": _l("Payment date")}
     column_default_sort = ("received_until", True)
-
-
-def _changes(view, context, model, name):
-    if not model.changes:
-        return ""
-    rows = Markup("").join(
-        Markup("<li><code>{}</code>: {}</li>").format(
-            key, Markup(" → ").join(str(v) for v in value) if isinstance(value, list) else str(value)
-        )
-        for key, value in model.changes.items()
-    )
-    return Markup("<ul class='list-unstyled mb-0 small'>{}</ul>").format(rows)
-
-
-class AuditLogView(SecureModelView):
-    """Read-only: nobody edits or deletes audit rows through the app."""
-
-    offers = frozenset({"export"})
-    can_view_details = True
-    column_list = ("at", "actor_label", "entity", "entity_id", "action", "changes", "reason")
-    column_labels = {
-        "at": _l("When"), "actor_label": _l("Who"), "entity": _l("Entity"), "entity_id": _l("Id"),
-        "action": _l("Action"), "changes": _l("Changes"), "reason": _l("Reason"), "ip": _l("IP"),
-    }
-    column_formatters = {"changes": _changes}
-    column_searchable_list = ("actor_label", "entity")
-    column_search_modes = {"actor_label": "exact", "entity": "exact"}
-    column_filters = ("entity", "entity_id", "action", "at", "actor_label")
-    column_default_sort = ("id", True)
-    column_sortable_list = ("id",)

@@ -11,9 +11,12 @@ from services.charts import (
     drill_rows,
     glosa_by_reason,
     glosa_rate_by_provider,
+    hbar_geometry,
     monthly_amounts,
+    monthly_geometry,
 )
 from services.dashboard import overview_for, queues_for
+from services.formatting import money, number
 from services.visibility import awaiting_link
 
 
@@ -31,10 +34,16 @@ class DashboardView(AdminIndexView):
         charts = {}
         if current_user.role.value != "credentialing":
             country = chart_country(current_user, request.args.get("currency"))
+            currency = CURRENCIES[country]
             charts = {"monthly": monthly_amounts(current_user, country),
                       "by_provider": glosa_rate_by_provider(current_user, country),
-                      "by_reason": glosa_by_reason(current_user, country), "currency": CURRENCIES[country],
+                      "by_reason": glosa_by_reason(current_user, country), "currency": currency,
                       "currencies": [] if current_user.is_provider else [CURRENCIES[c] for c in countries_in_use()]}
+            charts["geometry"] = {
+                "monthly": monthly_geometry(charts["monthly"], currency),
+                "by_provider": hbar_geometry(charts["by_provider"], "rate", lambda r: f"{number(r['rate'])} %"),
+                "by_reason": hbar_geometry(charts["by_reason"], "value", lambda r: money(r["value"], currency)),
+            }
         return self.render(
             "admin/dashboard.html", queues=queues_for(current_user), overview=overview_for(current_user), **charts
         )

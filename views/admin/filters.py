@@ -82,5 +82,5 @@ class FilterConverter(sqla_filters.FilterConverter):
         """The menu offers each member by value with its translated label."""
         enum_class = getattr(column.type, "enum_class", None)
         if not options and enum_class is not None and issubclass(enum_class, LabeledEnum):
-            options = [(member.value, member.label) for member in enum_class]
+            options = [(member.value, member._label) for member in enum_class]  # lazy: built at start-up
         return super().conv_enum(column, name, options, **kwargs)
