@@ -25,6 +25,7 @@ def test_provider_uploads_and_gets_protocol_pdf_and_answer(client, clinic, make_
     assert response.status_code == 302  # two files: a background job (inline without a broker), followed here
     widget = client.get(response.headers["Location"]).get_data(as_text=True)
     assert 'data-job-state="done"' in widget and "2 of 2 files" in widget
+    assert 'data-accepted="true"' in widget and 'data-error="1001"' in widget  # the files' results below it
     job_id = int(response.headers["Location"].rsplit("=", 1)[1])
     html = client.get(f"/admin/jobs/{job_id}").get_data(as_text=True)
     assert 'data-accepted="true"' in html and 'data-accepted="false"' in html

@@ -59,6 +59,9 @@ def result_context(submission: TissSubmission) -> dict:
     }
 
 
+RESULTS_SHOWN = 20  # files of a finished bulk intake shown on the upload page (the job page has the rest)
+
+
 class TissUploadView(SecurePage):
     """Envio de arquivo XML: providers for themselves, clerks for any provider."""
 
@@ -87,6 +90,8 @@ class TissUploadView(SecurePage):
         form = self._form()
         results = []
         job = jobs_store.get_job(current_user, request.args["job"]) if request.args.get("job") else None
+        if job is not None and job.finished and job.kind == bulk.KIND:  # its first files, as one upload shows them
+            results = [result_context(s) for s in bulk.submissions_of(current_user, job, limit=RESULTS_SHOWN)]
         if form.validate_on_submit():
             provider_id = (visibility.acting_provider(current_user).id if current_user.is_provider
                            else (form.provider.data or None))
