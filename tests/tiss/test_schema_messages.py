@@ -3,9 +3,7 @@ from flask_babel import force_locale
 
 from services.tiss import Q
 from services.tiss.intake import receive
-from tests.tiss.conftest import find, needs_schemas, restamp
-
-pytestmark = needs_schemas
+from tests.tiss.conftest import find, restamp
 
 
 def test_a_schema_error_has_a_portuguese_summary_and_the_detail_below(app, clinic):
