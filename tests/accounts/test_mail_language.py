@@ -31,6 +31,7 @@ def test_staff_created_logins_get_the_activation_in_their_providers_language(app
     with app.test_request_context():
         accounts.create_provider_login("ana@sur.example", "Ana Sur", [ar])
         accounts.create_provider_login("joao@boavista.example", "João Vista", [br])
+        db.session.commit()  # mail leaves once the transaction that asked for it commits
 
     subject, body, language = received(smtp_server, "ana@sur.example")
     assert (subject, language) == ("Activá tu cuenta de Liquida", "es-AR")
@@ -51,6 +52,7 @@ def test_link_decision_reaches_a_user_without_preference_in_the_providers_langua
     staff = make_user(Role.CREDENTIALING)
     with app.test_request_context():
         accounts.decide_link(link, False, staff, reason="CNPJ não confere")
+        db.session.commit()
 
     subject, body, _ = received(smtp_server, "maria@boavista.example")
     assert subject == "Seu vínculo com Clínica Boa Vista foi rejeitado"
@@ -70,6 +72,7 @@ def test_invoice_status_in_spanish_with_argentine_money_and_the_preference_wins(
     db.session.flush()
     with app.test_request_context():
         assert notify_provider(invoice) == 2
+        db.session.commit()
 
     subject, body, language = received(smtp_server, spanish.email)
     assert subject.startswith(f"Factura {invoice.display_number}: Observada") and language == "es-AR"
