@@ -20,14 +20,14 @@ install: $(STAMP) translations
 translations: $(STAMP)
 	$(VENV)/bin/pybabel compile -d translations
 
-# gunicorn, one Celery worker and beat (launch.py; a local Redis, started if installed, else jobs run inline).
+# gunicorn, one Celery worker and beat (services/jobs/launcher.py; a local Redis, started if installed, else jobs run inline).
 # The demo is served over plain http on this machine: cookies without the Secure flag (browsers other than
 # Chromium would not send them back over http). Anything else gets Secure cookies unless told otherwise.
 run: install
 	$(FLASK) db upgrade
 	$(FLASK) seed demo
 	SESSION_COOKIE_SECURE=$${SESSION_COOKIE_SECURE:-0} REMEMBER_COOKIE_SECURE=$${REMEMBER_COOKIE_SECURE:-0} \
-		$(PY) launch.py --bind $(HOST):$(PORT)
+		$(PY) -m services.jobs.launcher --bind $(HOST):$(PORT)
 
 serve: install
 	$(FLASK) run --host $(HOST) --port $(PORT) --debug

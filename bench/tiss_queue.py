@@ -64,7 +64,7 @@ def backend_pids(app) -> list[int]:
 
 
 def start_worker(env: dict, processes: int, log: Path, app) -> subprocess.Popen:
-    worker = subprocess.Popen([sys.executable, "-m", "celery", "-A", "make_celery", "worker", "--concurrency",
+    worker = subprocess.Popen([sys.executable, "-m", "celery", "-A", "services.jobs.worker", "worker", "--concurrency",
                                str(processes), "--loglevel", "WARNING", "--without-gossip", "--without-mingle"],
                               cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 180

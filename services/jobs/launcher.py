@@ -16,7 +16,7 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent
+ROOT = Path(__file__).resolve().parents[2]
 LOCAL_REDIS = "redis://127.0.0.1:6379/0"
 
 
@@ -48,7 +48,7 @@ def find_broker(children: list) -> str | None:
 
 def commands(bind: str, workers: int, instance: Path) -> list[tuple[str, list[str]]]:
     bin_dir = Path(sys.executable).parent
-    celery = [str(bin_dir / "celery"), "-A", "make_celery"]
+    celery = [str(bin_dir / "celery"), "-A", "services.jobs.worker"]
     return [
         ("web", [str(bin_dir / "gunicorn"), "--workers", str(workers), "--bind", bind, "--access-logfile", "-",
                  "app:create_app()"]),

@@ -1,5 +1,5 @@
 """The Celery worker's and beat's entry point (Flask's pattern):
-``celery -A make_celery worker`` and ``celery -A make_celery beat``."""
+``celery -A services.jobs.worker worker`` and ``celery -A services.jobs.worker beat``."""
 from app import create_app
 
 flask_app = create_app()
