@@ -42,8 +42,6 @@ class AnalysisError(CodedError):
         "above_invoice": _l("Debits cannot exceed the invoice amount."),
         "code": _l("Choose a glosa code from the list."),
         "not_editable": _l("Only a lot in analysis can be changed."),
-        "number": _l("Enter a number."),
-        "amount": _l("Enter an amount."),
         "forbidden_debit": _l("You are not allowed to debit invoices."),
         "not_debitable": _l("Only an invoice under review can be debited."),
     }

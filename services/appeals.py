@@ -34,7 +34,6 @@ class AppealError(CodedError):
         "negative": _l("The amount cannot be negative."),
         "above_glosa": _l("The amount appealed cannot exceed what is left of the glosa."),
         "above_appealed": _l("The amount accepted cannot exceed the amount appealed."),
-        "amount": _l("Enter an amount."),
         "lot_status": _l("Glosas of this lot cannot be appealed in its current status."),
         "not_found": _l("Lot not found."),
         "not_in_lot": _l("This glosa does not belong to the lot."),

@@ -68,7 +68,8 @@ def worker_app(app, tmp_path_factory):
                             for code, name, country, guide_type, sheet in SERVICE_TYPES])
         db.session.commit()
     log = (folder / "worker.log").open("w")
-    worker = subprocess.Popen([sys.executable, "-m", "celery", "-A", "services.jobs.worker", "worker", "--concurrency", "2",
+    worker = subprocess.Popen([sys.executable, "-m", "celery", "-A", "services.jobs.worker", "worker",
+                               "--concurrency", "2",
                                "--loglevel", "INFO", "--without-gossip", "--without-mingle"],
                               cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     celery_app = application.extensions["celery"]
