@@ -106,7 +106,7 @@ PAGES = [
     (TissWsLoginView, _l("New web-service login"), PROVIDERS, "tiss_ws_login", "/admin/tiss-ws-login"),
     (OutboxView, _l("Outbox"), CONFIGURATION, "outbox", "/admin/outbox"),
     (AdjudicationPageView, _l("Adjudication"), CONFIGURATION, "adjudication", "/admin/adjudication"),
-    (JobsView, _l("Background jobs"), None, "jobs", "/admin/jobs"),
+    (JobsView, _l("Background jobs"), MY_ACCOUNT, "jobs", "/admin/jobs"),
 ]
 
 # CRUD screens of every entity: (view, model, menu name, menu); endpoint = table name, except
