@@ -43,7 +43,6 @@ from sqlalchemy.orm import selectinload
 from models import (
     Beneficiary,
     Glosa,
-    GlosaCode,
     Guide,
     GuideItem,
     Lot,
@@ -57,11 +56,11 @@ from models import (
 )
 from models.audit import record_event
 from models.base import db, to_money, utcnow
-from models.enums import GlosaSource, GuideStatus, LotSource, LotStatus, ProviderStatus, TaxIdKind, TissChannel
-from models.rules.glosa_codes import description as glosa_description
+from models.enums import GuideStatus, LotSource, LotStatus, ProviderStatus, TaxIdKind, TissChannel
 from models.rules.guide_checks import GuideFacts, ItemFacts, guide_occurrences
 from models.values import Competence
 from services import bulk_sql, storage
+from services.adjudication.codes import glosa_code_row
 from services.adjudication.intake import IntakeFacts, adjudicate_lot, lot_received
 from services.lots import ZERO, LotError, attach_guides, max_guides_per_lot, open_lot, prices_for_competence
 from services.tiss import hashing, schemas, xmlsafe
@@ -696,18 +695,9 @@ def _store(provider: Provider, header: reader.LotMessage, plan: _Plan, actor) ->
     for guide, index, amount, error, finding in plan.glosas:
         glosa = Glosa(provider_id=provider.id, lot_id=lot.id, guide_id=guide_ids[guide.index],
                       guide_item_id=item_id_of[(guide.index, index)],
-                      code_id=_glosa_code(finding.payer_code or error.code).id, amount=amount, reason=error.message)
+                      code_id=glosa_code_row(finding.payer_code or error.code).id, amount=amount, reason=error.message)
         db.session.add(glosa)
         applied.append((finding, glosa))
     db.session.flush()
     lot_received(lot, [(finding, glosa.guide_id, glosa.guide_item_id, glosa.id) for finding, glosa in applied])
     return lot
-
-
-def _glosa_code(code: str) -> GlosaCode:
-    row = db.session.scalar(sa.select(GlosaCode).where(GlosaCode.code == code))
-    if row is None:
-        row = GlosaCode(code=code, description=glosa_description(code), source=GlosaSource.TISS, group="Tabela 38")
-        db.session.add(row)
-        db.session.flush()
-    return row
