@@ -7,6 +7,10 @@ deductions written with multi-row INSERTs; the invoices move Accepted → Entere
 The audit log gets the same rows the ORM would have written (creates and transitions), through
 ``models.audit.append_rows``. Two clerks paying the same document: the unique line indexes refuse the
 second transaction. Flushes; the caller commits.
+
+The payment desk runs it as a background job (``start``): the providers in chunks, each chunk's
+orders committed with the job's count "N of M providers", so a job given back to the queue resumes
+after the last committed chunk, and a provider already paid has nothing payable left (no second order).
 """
 from __future__ import annotations
 
@@ -14,10 +18,13 @@ from dataclasses import dataclass
 from datetime import date
 
 import sqlalchemy as sa
+from flask import current_app
+from flask_babel import force_locale, get_locale
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from models import Invoice, PaymentDeduction, PaymentOrder, PaymentOrderLine, Provider
-from models.audit import append_rows, bulk_row
+from models import Invoice, Job, PaymentDeduction, PaymentOrder, PaymentOrderLine, Provider, User
+from models.audit import acting_as, append_rows, bulk_row
 from models.base import db, utcnow
 from models.enums import AuditAction, DeductionKind, InvoiceStatus, PaymentLineKind, PaymentOrderStatus
 from models.errors import CodedError
@@ -26,8 +33,11 @@ from models.rules import withholdings as wh
 from models.sequences import next_values
 from services import payables as payables_svc
 from services import payments
+from services.jobs import runner, store
 
+KIND = "payment_orders"
 MAX_PROVIDERS = 2000
+JOB_CHUNK = 50  # providers per committed step of the job
 CHUNK = 5000  # ids per UPDATE (PostgreSQL takes at most 65,535 parameters)
 LINE_COLUMN = {PaymentLineKind.INVOICE: "invoice_id", PaymentLineKind.LOT: "lot_id",
                PaymentLineKind.APPEAL: "appeal_id"}
@@ -49,10 +59,7 @@ class BulkResult:
     documents: int
 
 
-def create_orders(provider_ids: list[int], payment_date: date, actor) -> BulkResult:
-    """One draft order per provider paying all its payable documents; providers with nothing
-    payable are skipped. Deductions that would leave a negative net cannot happen (withholdings
-    are a fraction of the gross)."""
+def _check(provider_ids: list[int], payment_date: date | None, actor) -> list[int]:
     if not can(actor, "create", "payment_order"):
         raise BulkOrderError("forbidden_create")
     if payment_date is None:
@@ -60,10 +67,24 @@ def create_orders(provider_ids: list[int], payment_date: date, actor) -> BulkRes
     provider_ids = list(dict.fromkeys(provider_ids))
     if len(provider_ids) > MAX_PROVIDERS:
         raise BulkOrderError("too_many")
+    return provider_ids
+
+
+def create_orders(provider_ids: list[int], payment_date: date, actor) -> BulkResult:
+    """One draft order per provider paying all its payable documents; providers with nothing
+    payable are skipped. Deductions that would leave a negative net cannot happen (withholdings
+    are a fraction of the gross)."""
+    result = _create(_check(provider_ids, payment_date, actor), payment_date, actor)
+    if not result.order_ids:
+        raise BulkOrderError("selection", "selection")
+    return result
+
+
+def _create(provider_ids: list[int], payment_date: date, actor) -> BulkResult:
     providers = db.session.scalars(sa.select(Provider).where(Provider.id.in_(provider_ids))).all()
     found = payables_svc.payables_of(providers)
     if not found:
-        raise BulkOrderError("selection", "selection")
+        return BulkResult([], 0)
     rules = payments.rules_by_country()
     history = payments.month_histories([p.provider for p in found.values()], payment_date, rules=rules)
     plans = []
@@ -74,6 +95,58 @@ def create_orders(provider_ids: list[int], payment_date: date, actor) -> BulkRes
         plans.append((due, wh.order_totals([p.amount for p in due.all], rows)))
     order_ids = _write(plans, payment_date, actor)
     return BulkResult(order_ids, sum(len(due.all) for due, _totals in plans))
+
+
+# The background job ------------------------------------------------------------------------
+def start(provider_ids: list[int], payment_date: date | None, actor) -> Job:
+    """Queue the orders of the ticked providers (sent when the caller commits)."""
+    provider_ids = _check(provider_ids, payment_date, actor)
+    if not provider_ids:
+        raise BulkOrderError("selection", "selection")
+    return store.enqueue(orders_task, KIND, actor, total=len(provider_ids),
+                         params={"provider_ids": provider_ids, "payment_date": payment_date.isoformat(),
+                                 "actor_id": actor.id,
+                                 "locale": str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"])})
+
+
+def get_job(user, job_id: int | None) -> Job | None:
+    """The user's payment-orders job ``job_id`` (404 when not theirs to see), None for no id or another kind."""
+    if job_id is None:
+        return None
+    job = store.get_job(user, job_id)
+    return job if job.kind == KIND else None
+
+
+def orders_of(job: Job, limit: int = 200) -> list[PaymentOrder]:
+    """The orders a finished job created (its first ``limit``), for the desk's links."""
+    ids = (job.result or {}).get("order_ids", [])[:limit] if job.kind == KIND else []
+    if not ids:
+        return []
+    return list(db.session.scalars(sa.select(PaymentOrder).where(PaymentOrder.id.in_(ids)).order_by(PaymentOrder.id)))
+
+
+def _work(job: Job) -> tuple[dict, str]:
+    params = job.params
+    actor = db.session.get(User, params["actor_id"])
+    payment_date = date.fromisoformat(params["payment_date"])
+    ids = params["provider_ids"]
+    done = dict(job.result or {"order_ids": [], "documents": 0})
+    with acting_as(actor, label="payment-orders-job"):
+        for first in range(job.done, len(ids), JOB_CHUNK):
+            chunk = ids[first:first + JOB_CHUNK]
+            made = _create(_check(chunk, payment_date, actor), payment_date, actor)
+            done = {"order_ids": done["order_ids"] + made.order_ids, "documents": done["documents"] + made.documents}
+            job.result = done
+            store.progress(job, first + len(chunk))
+            db.session.commit()  # the chunk's orders and the job's count together
+    with force_locale(params.get("locale") or current_app.config["BABEL_DEFAULT_LOCALE"]):
+        return done, _("%(orders)s payment orders created for %(documents)s documents.",
+                       orders=len(done["order_ids"]), documents=done["documents"])
+
+
+@runner.job_task(KIND)
+def orders_task(self, job_id: int) -> None:
+    runner.run(self, job_id, _work)
 
 
 def _insert(model, rows: list[dict], returning: bool = False) -> list[int]:

@@ -1,10 +1,11 @@
 """Rule simulation: before activating or changing a rule, run it over the guides of a past period
 and see how many guides and how much money it would glose, per provider. Guides are read in
 keyset chunks (by id), each chunk with the engine's set-based lookups, so a period of any size
-runs in bounded memory (the page runs up to a year; a background job can call ``simulate`` too)."""
+runs in bounded memory (up to a year; the page runs it as a background job, ``simulation_job``)."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -94,10 +95,21 @@ def _lines(ids: list[int], prices: dict, on: date | None = None) -> list[Line]:
     return lines
 
 
-def simulate(rule: RuleFacts, start: date, end: date) -> Simulation:
-    """What ``rule`` alone would have glosed on the guides executed between ``start`` and ``end``."""
+def check_period(start: date | None, end: date | None) -> None:
     if start is None or end is None or end < start or end - start > timedelta(days=366):
         raise AdjudicationError("period", "start")
+
+
+def guides_in(start: date, end: date) -> int:
+    """How many guides the simulation will read (the job's total; counted once, in the job)."""
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Guide).where(
+        Guide.execution_date.between(start, end), Guide.lot_id.is_not(None))) or 0
+
+
+def simulate(rule: RuleFacts, start: date, end: date, on_chunk: Callable[[int], None] | None = None) -> Simulation:
+    """What ``rule`` alone would have glosed on the guides executed between ``start`` and ``end``;
+    ``on_chunk(guides read so far)`` after each keyset chunk (a job's progress)."""
+    check_period(start, end)
     out = Simulation(start, end)
     glosed: dict[int, set[str]] = defaultdict(set)
     amounts: dict[int, Decimal] = defaultdict(Decimal)
@@ -111,6 +123,8 @@ def simulate(rule: RuleFacts, start: date, end: date) -> Simulation:
             provider_id = provider_of[finding.guide]
             glosed[provider_id].add(finding.guide)
             amounts[provider_id] += finding.amount
+        if on_chunk is not None:
+            on_chunk(out.guides_read)
     names = dict(db.session.execute(
         sa.select(Provider.id, Provider.legal_name).where(Provider.id.in_(list(glosed)))).all())
     out.providers = sorted((ProviderImpact(names.get(pid, str(pid)), len(guides), amounts[pid])

@@ -8,9 +8,9 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
-from models import AuditLog, Invoice, PaymentOrder
+from models import AuditLog, Invoice, Job, PaymentOrder
 from models.base import db
-from models.enums import AuditAction, InvoiceStatus, PaymentOrderStatus, Role, TaxCondition
+from models.enums import AuditAction, InvoiceStatus, JobState, PaymentOrderStatus, Role, TaxCondition
 from services import bulk_orders, payables, payments
 from tests.helpers import invoice_for
 from tests.money.test_query_counts import _br_provider, _lot
@@ -100,16 +100,85 @@ def test_bulk_refusals(money_setup, staff, make_user):
         bulk_orders.create_orders([provider.id], ON, staff["clerk"])
 
 
-def test_desk_bulk_form(client, login, money_setup, staff):
+def job_of(response) -> Job:
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return db.session.get(Job, int(response.headers["Location"].rsplit("job=", 1)[1]))
+
+
+def test_desk_bulk_form_runs_a_job_and_links_its_orders(client, login, money_setup, staff):
     providers = [_ri_provider(f"Clínica Lote {i} SRL") for i in range(3)]
     for p in providers:
         invoice_for(p, status=InvoiceStatus.ACCEPTED)
     db.session.commit()
     login(staff["clerk"])
-    r = client.post("/admin/payment-desk/bulk", data={"provider": [str(p.id) for p in providers[:2]] + ["x"],
-                                                      "payment_date": "2026-03-10"}, follow_redirects=True)
-    assert "2 payment orders created for 2 documents." in r.get_data(as_text=True)
+    job = job_of(client.post("/admin/payment-desk/bulk", data={
+        "provider": [str(p.id) for p in providers[:2]] + ["x"], "payment_date": "2026-03-10"}))
+    db.session.refresh(job)
+    assert job.kind == bulk_orders.KIND and job.state == JobState.DONE and (job.done, job.total) == (2, 2)
     assert payables.payables(providers[2]).all and not payables.payables(providers[0]).all
+    page = client.get(f"/admin/payment-desk/?job={job.id}").get_data(as_text=True)
+    assert "2 of 2 providers" in page and "2 payment orders created for 2 documents." in page
+    for order_id in job.result["order_ids"]:
+        assert f'href="/admin/payment-desk/order/{order_id}"' in page
+    orders = db.session.scalars(sa.select(PaymentOrder).where(PaymentOrder.id.in_(job.result["order_ids"]))).all()
+    assert {o.provider_id for o in orders} == {providers[0].id, providers[1].id}
+    assert f"/admin/payment-desk/?job={job.id}" in client.get(f"/admin/jobs/{job.id}").get_data(as_text=True)
     r = client.post("/admin/payment-desk/bulk", data={"provider": [str(providers[2].id)], "payment_date": "x"},
                     follow_redirects=True)
-    assert r.status_code == 200 and "This field is required." in r.get_data(as_text=True)
+    assert r.status_code == 200 and "Enter a valid date (dd/mm/yyyy)." in r.get_data(as_text=True)
+    r = client.post("/admin/payment-desk/bulk", data={"provider": [str(providers[2].id)], "payment_date": ""},
+                    follow_redirects=True)
+    assert "This field is required." in r.get_data(as_text=True)
+    r = client.post("/admin/payment-desk/bulk", data={"payment_date": "2026-03-10"}, follow_redirects=True)
+    assert "Select at least one provider" in r.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Job)) == 1
+
+
+def test_the_job_counts_providers_and_a_rerun_creates_no_second_order(money_setup, staff, monkeypatch):
+    monkeypatch.setattr(bulk_orders, "JOB_CHUNK", 2)
+    providers = [_ri_provider(f"Clínica Job {i} SRL") for i in range(5)]
+    for p in providers[:4]:  # the last one has nothing to pay
+        invoice_for(p, status=InvoiceStatus.ACCEPTED)
+    db.session.commit()
+    job = bulk_orders.start([p.id for p in providers], ON, staff["clerk"])
+    db.session.commit()  # inline: the job runs now
+    db.session.refresh(job)
+    assert job.state == JobState.DONE and (job.done, job.total) == (5, 5)
+    assert len(job.result["order_ids"]) == 4 and job.result["documents"] == 4
+
+    def orders() -> int:
+        return db.session.scalar(sa.select(sa.func.count()).select_from(PaymentOrder).where(
+            PaymentOrder.provider_id.in_([p.id for p in providers])))
+
+    assert orders() == 4
+    bulk_orders.orders_task.apply(args=(job.id,))  # delivered twice: a finished job does nothing
+    # A worker lost after its chunks committed: the broker hands the job out again from the start.
+    job.state, job.done, job.finished_at = JobState.RUNNING, 0, None
+    db.session.commit()
+    bulk_orders.orders_task.apply(args=(job.id,))
+    db.session.refresh(job)
+    assert job.state == JobState.DONE and orders() == 4
+
+
+def test_orders_made_by_the_job_are_audited_as_the_clerk(money_setup, staff):
+    provider = _ri_provider("Clínica Auditada Job SRL")
+    invoice = invoice_for(provider, status=InvoiceStatus.ACCEPTED, amount="300000.00")
+    db.session.commit()
+    job = bulk_orders.start([provider.id], ON, staff["clerk"])
+    db.session.commit()
+    db.session.refresh(job)
+    order_id = job.result["order_ids"][0]
+    rows = db.session.scalars(sa.select(AuditLog).where(sa.or_(
+        sa.and_(AuditLog.entity == "payment_order", AuditLog.entity_id == order_id),
+        sa.and_(AuditLog.entity == "invoice", AuditLog.entity_id == invoice.id,
+                AuditLog.action == AuditAction.TRANSITION)))).all()
+    assert {r.entity for r in rows} == {"payment_order", "invoice"}
+    assert {r.actor_id for r in rows} == {staff["clerk"].id}
+
+
+def test_a_provider_user_cannot_start_the_job(money_setup, staff, make_user):
+    provider = _ri_provider("Clínica Sin Permiso SRL")
+    db.session.commit()
+    with pytest.raises(bulk_orders.BulkOrderError) as exc:
+        bulk_orders.start([provider.id], ON, make_user(Role.PROVIDER, providers=[provider]))
+    assert exc.value.code == "forbidden_create"

@@ -5,19 +5,21 @@ from __future__ import annotations
 from datetime import date
 
 import sqlalchemy as sa
-from flask import request
+from flask import redirect, request, url_for
 from flask_admin import expose
 from flask_login import current_user
 
 from models import AdjudicationRule
 from models.base import db
+from models.errors import CodedError
 from models.permissions import can
 from models.values import Competence, InvalidValue
-from services.adjudication import figures, simulation
-from services.adjudication.errors import AdjudicationError
+from services.adjudication import figures, simulation_job
 from services.adjudication.routing import REASONS
+from services.visibility import parse_id
 from views import refusals
 from views.admin.base import SecurePage
+from views.admin.jobs import jobs_context
 
 
 def _day(text: str | None) -> date | None:
@@ -38,17 +40,24 @@ class AdjudicationPageView(SecurePage):
         except InvalidValue:
             month = str(Competence.of(today))
         rules = list(db.session.scalars(sa.select(AdjudicationRule).order_by(AdjudicationRule.name).limit(500)))
-        result, chosen = None, None
         may_simulate = can(current_user, "simulate", "adjudication_rule")
-        if may_simulate and request.args.get("rule_id"):
-            chosen = next((r for r in rules if str(r.id) == request.args.get("rule_id")), None)
-            try:
-                if chosen is None:
-                    raise AdjudicationError("kind", "rule_id")
-                result = simulation.simulate(simulation.rule_from_form(chosen), _day(request.args.get("start")),
-                                             _day(request.args.get("end")))
-            except AdjudicationError as exc:
-                refusals.show(exc)
+        job = simulation_job.get(current_user, parse_id(request.args.get("job"))) if may_simulate else None
+        result = simulation_job.result_of(job) if job is not None else None
+        chosen_id = (job.params or {}).get("rule_id") if job is not None else None
         return self.render("adjudication/page.html", figures=figures.month_figures(month), month=month,
-                           reasons={k: str(v) for k, v in REASONS.items()}, rules=rules, result=result,
-                           chosen=chosen, may_simulate=may_simulate, args=request.args)
+                           reasons={k: str(v) for k, v in REASONS.items()}, rules=rules, job=job, result=result,
+                           chosen_id=chosen_id, may_simulate=may_simulate, **jobs_context())
+
+    @expose("/simulate", methods=("POST",))
+    def simulate(self):
+        """Queue the rule's simulation over the period; the page follows the job."""
+        form = request.form
+        try:
+            job = simulation_job.start(parse_id(form.get("rule_id")), _day(form.get("start")), _day(form.get("end")),
+                                       current_user)
+            db.session.commit()
+        except CodedError as exc:
+            db.session.rollback()
+            refusals.show(exc)
+            return redirect(url_for(".index", month=form.get("month")))
+        return redirect(url_for(".index", month=form.get("month"), job=job.id))

@@ -15,12 +15,17 @@ from views.admin.base import SecurePage
 
 
 def kind_label(kind: str) -> str:
-    return {"tiss_intake": _("TISS files received"), "email": _("Email")}.get(kind, kind)
+    return {"tiss_intake": _("TISS files received"), "email": _("Email"), "rule_simulation": _("Rule simulation"),
+            "payment_orders": _("Payment orders")}.get(kind, kind)
 
 
 def progress_text(job) -> str:
     if job.kind == bulk.KIND:
         return _("%(done)s of %(total)s files", done=job.done, total=job.total)
+    if job.kind == "rule_simulation":
+        return _("%(done)s of %(total)s guides evaluated", done=job.done, total=job.total)
+    if job.kind == "payment_orders":
+        return _("%(done)s of %(total)s providers", done=job.done, total=job.total)
     return _("%(done)s of %(total)s", done=job.done, total=job.total)
 
 

@@ -21,6 +21,7 @@ from services.visibility import parse_id
 from views import documents, refusals
 from views.admin.base import SecurePage
 from views.admin.export import csv_response
+from views.admin.jobs import jobs_context
 from views.admin.pages import period_args
 
 
@@ -30,27 +31,28 @@ class PaymentDeskView(SecurePage):
     @expose("/")
     def index(self):
         page = payables.desk_page(parse_id(request.args.get("after")))
+        job = bulk_orders.get_job(current_user, parse_id(request.args.get("job")))
         orders, next_orders = payments.open_orders_page(parse_id(request.args.get("orders_after")))
         start, end = period_args(31)
         return self.render("money/desk_index.html", page=page, orders=orders, next_orders=next_orders,
                            start=start, end=end, today=date.today(),
-                           can_create=can(current_user, "create", "payment_order"))
+                           can_create=can(current_user, "create", "payment_order"), job=job,
+                           job_orders=bulk_orders.orders_of(job) if job is not None else [], **jobs_context())
 
     @expose("/bulk", methods=("POST",))
     def bulk(self):
-        """Draft orders for the providers ticked on the desk, each paying all its documents."""
+        """Queue draft orders for the providers ticked on the desk, each paying all its documents."""
         self.require("create", "payment_order")
         ids = [i for i in (parse_id(v) for v in request.form.getlist("provider")[:bulk_orders.MAX_PROVIDERS + 1])
                if i is not None]
         try:
-            result = bulk_orders.create_orders(ids, parse_date(request.form.get("payment_date")), current_user)
+            job = bulk_orders.start(ids, parse_date(request.form.get("payment_date")), current_user)
             db.session.commit()
-            flash(_("%(orders)s payment orders created for %(documents)s documents.",
-                    orders=len(result.order_ids), documents=result.documents), "success")
         except CodedError as exc:
             db.session.rollback()
             refusals.show(exc)
-        return redirect(url_for(".index"))
+            return redirect(url_for(".index"))
+        return redirect(url_for(".index", job=job.id))
 
     @expose("/new/<int:provider_id>", methods=("GET", "POST"))
     def new(self, provider_id):
