@@ -126,9 +126,20 @@ def provider_user(make_user, money_setup):
     return provider, make_user(Role.PROVIDER, providers=[provider]), items
 
 
-@pytest.mark.parametrize("url", ["/admin/provider-money/", "/admin/statements/", "/admin/my-withholdings/"])
-def test_provider_money_pages_are_flat(client, login, provider_user, url):
-    provider, user, _items = provider_user
+@pytest.fixture
+def ar_provider_user(make_user, money_setup):
+    """Mis comprobantes is an Argentine provider's page (the matrix's country of ``my_documents``)."""
+    provider = argentine_provider("Cuidados Propios")
+    db.session.commit()
+    return provider, make_user(Role.PROVIDER, providers=[provider]), []
+
+
+# (page, whose provider): Mis comprobantes is Argentine, the demonstrativos Brazilian, withholdings both.
+@pytest.mark.parametrize("url,fixture", [("/admin/provider-money/", "ar_provider_user"),
+                                         ("/admin/statements/", "provider_user"),
+                                         ("/admin/my-withholdings/", "ar_provider_user")])
+def test_provider_money_pages_are_flat(client, login, request, url, fixture):
+    provider, user, _items = request.getfixturevalue(fixture)
     _paid_orders(provider, 5)
     _debit_notes(provider, 5)
     login(user)
@@ -139,8 +150,8 @@ def test_provider_money_pages_are_flat(client, login, provider_user, url):
     assert_flat(small, large, url)
 
 
-def test_my_documents_pages_through_every_document_once(client, login, provider_user):
-    provider, user, _items = provider_user
+def test_my_documents_pages_through_every_document_once(client, login, ar_provider_user):
+    provider, user, _items = ar_provider_user
     orders = _paid_orders(provider, 60)
     _debit_notes(provider, 50)  # moved today: newer than January's orders
     login(user)

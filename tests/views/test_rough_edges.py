@@ -42,7 +42,8 @@ def test_decided_link_offers_no_approve_or_reject_and_does_not_switch_the_provid
 def test_glosa_code_picker_preselects_nothing(demo, demo_login, client):
     lot = db.session.scalar(sa.select(m.Lot).where(m.Lot.status == m.enums.LotStatus.IN_ANALYSIS).limit(1))
     demo_login("clerk@example.org")
-    html = client.get(f"/admin/account-audit/lot/{lot.id}").get_data(as_text=True)
+    guide = lot.guides[0]  # the lot page lists guides; each guide's page holds the glosa forms
+    html = client.get(f"/admin/account-audit/lot/{lot.id}/guide/{guide.id}").get_data(as_text=True)
     selects = re.findall(r'<select[^>]*name="code_id"[^>]*>(.*?)</select>', html, re.S)
     assert selects
     for options in selects:
@@ -64,7 +65,9 @@ def test_glosa_appeal_beside_each_glosa_for_the_provider(demo, demo_login, clien
         m.Lot.status.in_([m.enums.LotStatus.RELEASED, m.enums.LotStatus.PAID, m.enums.LotStatus.ANALYSED])).limit(1))
     assert lot is not None
     tracking = client.get(f"/admin/lot-tracking/{lot.id}").get_data(as_text=True)
-    statement = client.get(f"/admin/account-audit/lot/{lot.id}").get_data(as_text=True)
+    # the demonstrativo lists guides; each guide's page shows its glosas
+    statement = "".join(client.get(f"/admin/account-audit/lot/{lot.id}/guide/{guide.id}").get_data(as_text=True)
+                        for guide in lot.guides)
     glosas = db.session.scalars(sa.select(m.Glosa.id).where(m.Glosa.lot_id == lot.id)).all()
     for html in (tracking, statement):
         links = dict(re.findall(r'data-appeal-glosa="(\d+)" href="([^"]+)"', html))
