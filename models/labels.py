@@ -40,9 +40,25 @@ ENTITY_LABELS = {
     "user_provider": _l("Provider link"),
     "withholding_certificate": _l("Withholding certificate"),
     "withholding_rule": _l("Withholding rule"),
+    # adjudication, jobs, payer identity
+    "adjudication_finding": _l("Automatic glosa"),
+    "adjudication_rule": _l("Adjudication rule"),
+    "adjudication_settings": _l("Auto-adjudication"),
+    "health_plan": _l("Plan"),
+    "job": _l("Job"),
+    "lot_adjudication": _l("Lot adjudication"),
+    "payer_identity": _l("Payer identity"),
+    "plan_waiting_period": _l("Waiting period"),
+    "prior_authorization": _l("Prior authorization"),
+    "procedure": _l("Procedure"),
+    "procedure_group": _l("Procedure group"),
+    "watched_provider": _l("Provider under watch"),
 }
 
 FIELD_LABELS = {
+    "procedure": _l("Procedure"),
+    "procedure_code": _l("Procedure code"),
+    "procedure_group": _l("Procedure group"),
     "accepted_amount": _l("Accepted amount"),
     "activated_at": _l("Activated on"),
     "active_provider": _l("Active provider"),
