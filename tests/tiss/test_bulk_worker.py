@@ -83,6 +83,9 @@ def worker_app(app, tmp_path_factory):
         worker.terminate()
         worker.wait(30)
         log.close()
+        # Close this app's broker connections: a process forked later (the CLI's file readers) would
+        # otherwise inherit them, and kombu's after-fork cleanup blocks reading the parent's socket.
+        celery_app.close()
         app.extensions["celery"].set_current()  # the session's app (inline tasks) again for other tests
         app.extensions["celery"].set_default()
 

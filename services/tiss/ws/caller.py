@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from flask_babel import gettext as _
 
 from models import Provider
+from models.base import db
 from models.enums import Role
 from services.tiss import credentials
 from services.tiss.intake import provider_named
@@ -49,6 +50,11 @@ class WebServicePrincipal:
     @property
     def active_provider_id(self) -> int:
         return self.provider_id
+
+    @property
+    def current_provider(self) -> Provider:
+        """The provider whose country decides which flows the matrix opens (``permissions.countries_of``)."""
+        return db.session.get(Provider, self.provider_id)
 
 
 def identify(header: Header) -> tuple[Provider, WebServicePrincipal]:
