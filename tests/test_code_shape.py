@@ -26,3 +26,11 @@ def test_no_view_compares_provider_ids_by_hand():
     offenders = [f"{p.relative_to(ROOT)}:{n}" for p, text in sources("views")
                  for n, line in enumerate(text.splitlines(), 1) if pattern.search(line)]
     assert offenders == [], "visibility is decided in services.visibility (visible, get_visible_or_404, may_see)"
+
+
+def test_template_lines_stay_under_160_characters():
+    """Long lines are broken inside tags, between attributes or inside {{ }}/{% %} (never in text), so a
+    reviewer reads a template without scrolling; xhtml2pdf reads the broken PDF templates alike."""
+    offenders = [f"{p.relative_to(ROOT)}:{n} ({len(line)})" for p in sorted((ROOT / "templates").rglob("*.html"))
+                 for n, line in enumerate(p.read_text().splitlines(), 1) if len(line) > 160]
+    assert offenders == []

@@ -4,14 +4,17 @@ from __future__ import annotations
 import time
 from decimal import Decimal
 
+import pytest
 import sqlalchemy as sa
 from lxml import etree
 
 from models import AuditLog, Glosa, Guide, GuideItem, Lot, TissSubmission
 from models.base import db
 from models.enums import GuideType, LotSource, LotStatus, ProviderStatus
+from models.errors import CodedError
 from seed import factories as f
-from services.tiss import Q
+from services.tiss import Q, xmlsafe
+from services.tiss.errors import TissRefused
 from services.tiss.intake import receive
 from tests.tiss.conftest import find, restamp
 
@@ -65,6 +68,14 @@ def test_the_received_lot_and_its_guides_are_in_the_audit_log(clinic):
 def test_malformed_xml_is_5002(clinic):
     intake = refused(b"<?xml version='1.0'?><ans:mensagemTISS xmlns:ans='x'><a></b>", "5002")
     assert "well-formed" in intake.errors[0].message
+
+
+def test_a_refused_file_is_a_coded_error_with_the_glosa_code(app):
+    with app.test_request_context(), pytest.raises(CodedError) as raised:
+        xmlsafe.parse_document(b"<a></b>", 1000)
+    assert isinstance(raised.value, TissRefused)
+    assert raised.value.code == "5002" and "well-formed" in raised.value.message
+    assert raised.value.error.code == "5002" and raised.value.error.message == raised.value.message
 
 
 def test_schema_invalid_is_5002_with_guide_and_element(clinic):
