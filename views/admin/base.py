@@ -12,6 +12,7 @@ from flask_admin.contrib.sqla import ModelView
 from flask_admin.model import typefmt
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import inspect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm.exc import StaleDataError
@@ -202,7 +203,10 @@ class SecureModelView(SeekPagingMixin, StreamedCsvExport, ModelView):
 
     # Export ------------------------------------------------------------------
     def get_export_value(self, model, name):
-        return neutralise_cell(super().get_export_value(model, name))
+        value = super().get_export_value(model, name)
+        if isinstance(value, Markup):  # a list formatter's link or badge: its text in the file
+            value = value.striptags()
+        return neutralise_cell(value)
 
 
 class ProviderScopedView(SecureModelView):
