@@ -80,7 +80,7 @@ def builder_lot_number(protocol: int) -> str:
 
 
 def is_builder_lot_number(number: str | None) -> bool:
-    """True for numbers of the builder's space, which providers' files are refused."""
+    """True for numbers of the builder's space: the TISS intake refuses files that use one."""
     return (number is not None and len(number) == 12 and number.startswith(BUILDER_NUMBER_PREFIX)
             and all("0" <= ch <= "9" for ch in number))
 
@@ -213,14 +213,13 @@ def open_lot(provider, *, guide_type: GuideType, guide_count: int, competence: s
 
     Checks what does not depend on the guide rows: at least one and at most
     ``max_guides_per_lot`` guides, a valid competence, and ``number`` (the
-    provider's own, from a TISS file) outside the builder's space and not used
-    by another active lot of the provider (LotError, session rolled back on a
-    concurrent clash); without ``number`` the lot gets ``builder_lot_number``.
+    provider's own, from a TISS file: the intake keeps it out of the builder's
+    space) not used by another active lot of the provider (LotError, session
+    rolled back on a concurrent clash); without ``number`` the lot gets
+    ``builder_lot_number``.
     ``total`` is the sum of the guides about to be attached.
     """
     _check_size_and_competence(guide_count, competence)
-    if is_builder_lot_number(number):
-        raise LotError("reserved_number")
     if number is not None:
         clash = db.session.scalar(sa.select(Lot.id).where(
             Lot.provider_id == provider.id, Lot.number == number, Lot.status != LotStatus.CANCELLED).limit(1))
