@@ -56,6 +56,8 @@ class LotError(CodedError):
         "other_provider": _l("A selected guide belongs to another provider."),
         "taken": _l("A selected guide is already in another active lot. Reload and try again."),
         "duplicate_number": _l("This lot number was already used by an active lot."),
+        "reserved_number": _l("Lot numbers of 12 digits starting with 9 are reserved for lots built in the "
+                              "portal; send this lot with another number."),
         "competence": _l("Enter the competence as MM/YYYY."),
         "locked": _l("The lot is locked: the payer has started processing it."),
         "forbidden": _l("You are not allowed to change this lot."),
@@ -63,6 +65,24 @@ class LotError(CodedError):
         "not_in_lot": _l("This guide is not in the lot."),
         "reason": _l("A reason is required."),
     }
+
+
+# Lot numbers ----------------------------------------------------------------------
+# A lot built here (builder, billing by period) has no number of the provider's, so it gets one from
+# its protocol in a space the provider's TISS files may not use: 12 digits (numeroLote is st_texto12,
+# and the appeal messages carry it as st_numerico12, so it must stay numeric) starting with 9.
+BUILDER_NUMBER_PREFIX = "9"
+
+
+def builder_lot_number(protocol: int) -> str:
+    """``9`` + the protocol on 11 digits: unique (protocols are) and never a provider-sent number."""
+    return f"{BUILDER_NUMBER_PREFIX}{protocol % 10**11:011d}"
+
+
+def is_builder_lot_number(number: str | None) -> bool:
+    """True for numbers of the builder's space: the TISS intake refuses files that use one."""
+    return (number is not None and len(number) == 12 and number.startswith(BUILDER_NUMBER_PREFIX)
+            and all("0" <= ch <= "9" for ch in number))
 
 
 # Settings and lookups -------------------------------------------------------------
@@ -192,9 +212,12 @@ def open_lot(provider, *, guide_type: GuideType, guide_count: int, competence: s
     """Insert a Recebido lot with a fresh protocol, before its guides are attached.
 
     Checks what does not depend on the guide rows: at least one and at most
-    ``max_guides_per_lot`` guides, a valid competence, and ``number`` not used
-    by another active lot of the provider (LotError, session rolled back on a
-    concurrent clash). ``total`` is the sum of the guides about to be attached.
+    ``max_guides_per_lot`` guides, a valid competence, and ``number`` (the
+    provider's own, from a TISS file: the intake keeps it out of the builder's
+    space) not used by another active lot of the provider (LotError, session
+    rolled back on a concurrent clash); without ``number`` the lot gets
+    ``builder_lot_number``.
+    ``total`` is the sum of the guides about to be attached.
     """
     _check_size_and_competence(guide_count, competence)
     if number is not None:
@@ -205,7 +228,7 @@ def open_lot(provider, *, guide_type: GuideType, guide_count: int, competence: s
 
     protocol = next_value("protocol")
     sent_at = utcnow()
-    number = number or str(protocol)[-12:]
+    number = number or builder_lot_number(protocol)
     lot = Lot(
         provider_id=provider.id, number=number,
         description=description or f"LOTE_{number}_{Competence.parse(competence).label}",

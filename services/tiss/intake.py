@@ -9,7 +9,8 @@ Checks run in a real payer's order and stop at the first failing step:
 3. destination ``registroANS`` (and each guide's) is ours ............... 5006
 4. epilogue hash, UTF-8 or ISO-8859-1 reading ......................... 5014
 5. one guide type, at most ``max_guides_per_lot`` (≤ 100) guides ....... 5015
-6. same provider's ``numeroLote`` not already received (not cancelled) .. 1308
+6. same provider's ``numeroLote`` not already received (not cancelled),
+   nor in the lot builder's number space (services.lots) ............. 1308
 7. per-guide occurrences, the lot builder's rules (models.rules.guide_checks)
 8. the adjudication rules acting at intake (``services.adjudication``): glosas, not refusals
 
@@ -62,7 +63,15 @@ from models.values import Competence
 from services import bulk_sql, storage
 from services.adjudication.codes import glosa_code_row
 from services.adjudication.intake import IntakeFacts, adjudicate_lot, lot_received
-from services.lots import ZERO, LotError, attach_guides, max_guides_per_lot, open_lot, prices_for_competence
+from services.lots import (
+    ZERO,
+    LotError,
+    attach_guides,
+    is_builder_lot_number,
+    max_guides_per_lot,
+    open_lot,
+    prices_for_competence,
+)
 from services.tiss import hashing, schemas, xmlsafe
 from services.tiss import message as reader
 from services.tiss.codes import GUIDE_ELEMENTS
@@ -370,7 +379,10 @@ def _check_and_store(intake: Intake, file: ReadFile, *, actor, provider_id, toda
                                            "Honorários only).", type=kinds[0]),
                                  element="/mensagemTISS/prestadorParaOperadora/loteGuias/guiasTISS")])
 
-    # 6. 1308: the same provider's lot number already received
+    # 6. 1308: the same provider's lot number already received, or one of the lot builder's numbers
+    if is_builder_lot_number(header.lot_number):
+        raise _Failed([TissError("1308", str(LotError.MESSAGES["reserved_number"]),
+                                 element="/mensagemTISS/prestadorParaOperadora/loteGuias/numeroLote")])
     clash = db.session.scalar(sa.select(Lot.protocol_number).where(
         Lot.provider_id == provider.id, Lot.number == header.lot_number, Lot.status != LotStatus.CANCELLED).limit(1))
     if clash is not None:

@@ -311,3 +311,31 @@ def test_a_free_guide_registered_before_is_refreshed_and_attached(clinic):
     received = db.session.scalar(sa.select(AuditLog).where(AuditLog.entity == "lot", AuditLog.action == "event",
                                                           AuditLog.entity_id == intake.lot.id))
     assert received.changes["guides"][registered.number] == registered.id
+
+
+def test_builder_lots_never_take_a_number_a_provider_sends(clinic, client, login, make_user):
+    """The provider numbers its TISS lot like the protocol the lot builder will use next: both lots live."""
+    from models.enums import Role
+    from models.sequences import next_value
+    from services.lots import issue_lot
+
+    last = next_value("protocol")
+    db.session.commit()
+    # The file takes protocol last + 1; the builder lot after it takes last + 2, the provider's number.
+    sent = receive(clinic.lot_file(lot_number=str(last + 2)), "lote.xml")
+    assert sent.accepted, sent.as_json()
+    price = clinic.table.items[0]
+    guide = f.make_guide(clinic.provider, f"B{f.unique_suffix():08d}", GuideType.SP_SADT, clinic.patients[0],
+                         clinic.day, [(price, 1)], execution=clinic.day)
+    db.session.flush()
+    built = issue_lot(clinic.provider, [guide], competence=clinic.day.strftime("%Y-%m"), actor=None)
+    db.session.commit()
+    assert built.protocol_number == last + 2 and sent.lot.number == str(last + 2)
+    assert built.number != sent.lot.number and len(built.number) == 12 and built.number.isdigit()
+
+    login(make_user(Role.PROVIDER, providers=[clinic.provider]))
+    page = client.get(f"/admin/lot-tracking/?protocol={built.protocol_number}").get_data(True)
+    assert built.number in page
+    # The builder's numbers are closed to files, so the provider cannot take the next one either.
+    intake = refused(clinic.lot_file(lot_number=f"9{last + 3:011d}"), "1308")
+    assert "reserved for lots built in the portal" in intake.errors[0].message

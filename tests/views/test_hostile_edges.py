@@ -144,3 +144,17 @@ def test_a_lost_race_is_a_409_with_a_sentence(demo, demo_login, client, monkeypa
     assert response.status_code == 409
     assert "at the same time" in text(response) and "duplicate key" not in text(response)
 
+
+
+@pytest.mark.parametrize("value", ["999999", "abc", "3000000000", "99999999999999999999"])
+@pytest.mark.parametrize(("endpoint", "field", "model"), [
+    ("user_provider", "user", m.UserProvider), ("prior_authorization", "beneficiary", m.PriorAuthorization)])
+def test_a_record_id_that_does_not_exist_is_a_field_error(demo, client, login_as, endpoint, field, model, value):
+    login_as(Role.ADMIN)
+    before = db.session.scalar(sa.select(sa.func.count()).select_from(model))
+    response = client.post(f"/admin/{endpoint}/new/", data={field: value})
+    page = text(response)
+    assert response.status_code == 200
+    assert "Choose an existing record: this one does not exist." in page
+    assert "Someone else changed this record" not in page and "refused by the database" not in page
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(model)) == before

@@ -12,7 +12,8 @@ from flask_admin.contrib.sqla import ModelView
 from flask_admin.model import typefmt
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import inspect
+from markupsafe import Markup
+from sqlalchemy import BigInteger, inspect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -168,6 +169,17 @@ class SecureModelView(SeekPagingMixin, StreamedCsvExport, ModelView):
             raise NotFound()
         return obj
 
+    def validate_form(self, form) -> bool:
+        """A picked record that does not exist (a crafted or stale id in a relationship field) is that
+        field's error, found before any query could choke on it or a blank relation be saved."""
+        missing = [field for field in form if _picks_missing_record(field)]
+        for field in missing:
+            field._formdata = None  # the field looks no further: no query with a value that is not an id
+        valid = super().validate_form(form)
+        for field in missing:
+            field.errors = [_("Choose an existing record: this one does not exist.")]
+        return valid and not missing
+
     def handle_view_exception(self, exc: Exception) -> bool:
         """A service's refusal raised while saving (``CodedError``) is shown as its message; a database
         refusal (a lost race, a value out of range) as a sentence, never the database's own text."""
@@ -202,7 +214,23 @@ class SecureModelView(SeekPagingMixin, StreamedCsvExport, ModelView):
 
     # Export ------------------------------------------------------------------
     def get_export_value(self, model, name):
-        return neutralise_cell(super().get_export_value(model, name))
+        value = super().get_export_value(model, name)
+        if isinstance(value, Markup):  # a list formatter's link or badge: its text in the file
+            value = value.striptags()
+        return neutralise_cell(value)
+
+
+def _picks_missing_record(field) -> bool:
+    """True when a relationship picker (Flask-Admin's ajax select fields) was sent an id of no row."""
+    loader, raw = getattr(field, "loader", None), getattr(field, "_formdata", None)
+    if loader is None or not raw:
+        return False
+    largest = 2**63 - 1 if isinstance(inspect(loader.model).primary_key[0].type, BigInteger) else 2**31 - 1
+    for value in [raw] if isinstance(raw, str) else raw:
+        key = visibility.parse_id(value)
+        if key is None or key > largest or loader.get_one(str(key)) is None:
+            return True
+    return False
 
 
 class ProviderScopedView(SecureModelView):
