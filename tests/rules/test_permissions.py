@@ -1,11 +1,20 @@
 from types import SimpleNamespace
 
-from models.enums import Role
+import pytest
+
+from models import permissions
+from models.enums import Country, Role
 from models.permissions import MATRIX, PROVIDER_SCOPED, USER_OWNED, can
 
 
+@pytest.fixture(autouse=True)
+def both_countries(monkeypatch):
+    """These tests read the role dimension of the matrix: every user works in both countries here."""
+    monkeypatch.setattr(permissions, "countries_of", lambda user: frozenset(Country))
+
+
 def user(role, active=True):
-    return SimpleNamespace(role=role, is_authenticated=True, is_active=active)
+    return SimpleNamespace(role=role, is_authenticated=True, is_active=active, is_provider=role == Role.PROVIDER)
 
 
 def test_anonymous_and_inactive_users_can_do_nothing():
@@ -23,7 +32,8 @@ def test_providers_never_reach_configuration_or_other_staff_tools():
 
 
 def test_every_resource_a_provider_sees_is_scoped_to_its_provider():
-    unscoped = {"dashboard"}
+    # the dashboard, and pages that are no table's: their services scope rows through services.visibility
+    unscoped = {"dashboard", "my_appeals", "my_documents", "statements", "reports"}
     for resource, grants in MATRIX.items():
         if Role.PROVIDER in grants and resource not in unscoped:
             assert resource in PROVIDER_SCOPED or resource in USER_OWNED, resource
