@@ -89,6 +89,7 @@ def test_glosa_code_picker_searches_and_preselects_nothing(login_page):
     page = login_page("clerk@example.org")
     page.goto("/admin/account-audit/?status=in_analysis")
     page.locator("a[href*='/admin/account-audit/lot/']").first.click()
+    page.locator("[data-action='analyse-guide']").first.click()  # glosa forms live on each guide's page
     select = page.locator("select[name=code_id][data-searchable]").first
     assert select.input_value() == ""
     search = page.locator("input.code-search").first
