@@ -11,7 +11,7 @@ import logging
 
 from celery import Celery, Task
 from celery.schedules import crontab
-from flask import Flask
+from flask import Flask, current_app, has_app_context
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
@@ -57,7 +57,10 @@ def celery_settings(config) -> dict:
 def celery_init_app(app: Flask) -> Celery:
     class FlaskTask(Task):
         def __call__(self, *args: object, **kwargs: object) -> object:
-            with app.app_context():
+            # Inline, the task runs for the application that sent it (several may share a process: tests,
+            # the browser tests' server); on a worker, for the worker's. A context of its own either way.
+            owner = current_app._get_current_object() if has_app_context() else app
+            with owner.app_context():
                 return self.run(*args, **kwargs)
 
     celery_app = Celery(app.name, task_cls=FlaskTask)
