@@ -75,9 +75,12 @@ def worker_app(app, tmp_path_factory):
     celery_app = application.extensions["celery"]
     try:
         deadline = time.monotonic() + 120
-        while not celery_app.control.ping(timeout=1):
+        # Ready when its log says so (not control.ping: its reply consumer would leave a blocking read on a
+        # broker connection that processes forked later, the CLI's file readers, inherit and hang on).
+        while " ready." not in (folder / "worker.log").read_text():
             assert worker.poll() is None, (folder / "worker.log").read_text()
             assert time.monotonic() < deadline, "the worker did not start in 120 s"
+            time.sleep(0.5)
         yield application
     finally:
         worker.terminate()
