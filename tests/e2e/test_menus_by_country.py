@@ -109,13 +109,19 @@ def test_lot_builder_panel_follows_the_ticks(login_page):
     page.click("#start-next")
     page.wait_for_url("**/admin/lot-builder/search")
     assert page.locator("#selected-count").inner_text() == "0" and page.locator("#go-review").is_disabled()
+    # Other browser tests bill some of these guides first: the panel is checked with whatever is left (≥ 1).
     boxes = page.locator("input[data-guide-check]:not([disabled])")
-    boxes.nth(0).check()
-    boxes.nth(1).check()
-    assert page.locator("#selected-count").inner_text() == "2"
+    ticks = min(boxes.count(), 2)
+    assert ticks >= 1, "the demo has SP/SADT guides to bill last month"
+    for i in range(ticks):
+        boxes.nth(i).check()
+    assert page.locator("#selected-count").inner_text() == str(ticks)
     total = page.locator("#selected-total").inner_text()
     assert total.startswith("R$\xa0") and "," in total and page.locator("#go-review").is_enabled()
-    boxes.nth(1).uncheck()
+    boxes.nth(0).uncheck()
+    assert page.locator("#selected-count").inner_text() == str(ticks - 1)
+    if ticks == 1:
+        boxes.nth(0).check()
     assert page.locator("#selected-count").inner_text() == "1"
     page.click("#go-review")  # the panel's button keeps the ticks of this page
     page.wait_for_url("**/admin/lot-builder/review")
