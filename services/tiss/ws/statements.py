@@ -10,15 +10,17 @@
 """
 from __future__ import annotations
 
+import re
 from collections import OrderedDict, defaultdict
 from datetime import date
 from decimal import Decimal
 
 from flask_babel import gettext as _
 
-from models.enums import DeductionKind, PaymentLineKind, PaymentMethod
+from models.enums import Country, DeductionKind, PaymentLineKind, PaymentMethod
 from models.rules.analysis import Totals, sum_totals
 from services import analysis
+from services.payer_identity import identity_for
 from services.tiss import inquiries
 from services.tiss.export import UNKNOWN_CNES, quantity
 from services.tiss.inquiries import NOT_FOUND
@@ -83,8 +85,9 @@ class ReturnStatements(Handler):
         node = sub(parent, "cabecalhoDemonstrativo")
         sub(node, "registroANS", call.registro)
         sub(node, "numeroDemonstrativo", number[:20])
-        sub(node, "nomeOperadora", (call.payer.name or "-")[:70])
-        sub(node, "numeroCNPJ", call.payer.cnpj or "0" * 14)
+        identity = identity_for(Country.BR)  # the operadora's Brazilian identity (razão social, CNPJ)
+        sub(node, "nomeOperadora", ((identity.legal_name if identity else None) or call.payer.name or "-")[:70])
+        sub(node, "numeroCNPJ", re.sub(r"\D", "", (identity.tax_id if identity else None) or "") or "0" * 14)
         sub(node, "dataEmissao", date.today())
 
     def _provider(self, parent, call: Call, tag: str, inner: str) -> None:
