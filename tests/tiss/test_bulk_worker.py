@@ -157,5 +157,6 @@ def test_the_command_line_queues_a_job_and_follows_it(worker_app, tmp_path):
                                                        "--wait"])
     assert result.exit_code == 0, result.output
     queued, finished = (line for line in result.output.splitlines() if line.startswith("{"))
-    assert '"files": 3' in queued and '"state": "queued"' in queued
+    # the worker may have taken the job already when the command prints it
+    assert '"files": 3' in queued and ('"state": "queued"' in queued or '"state": "running"' in queued)
     assert '"state": "done"' in finished and '"accepted": 3' in finished and '"guides": 6' in finished
