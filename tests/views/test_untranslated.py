@@ -234,8 +234,10 @@ def crawl(client, language: str) -> tuple[dict[str, set[str]], Counter]:
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_every_page_of_every_demo_user_is_translated(app, demo, language):
-    """One demo load per language; each user prefers ``language`` and crawls their menus."""
+def test_every_page_of_every_demo_user_is_translated(app, demo, language, tmp_path, monkeypatch):
+    """One demo load per language; each user prefers ``language`` and crawls their menus (the outbox is this
+    test's own: other tests' emails, written for their own recipients, are not the demo's)."""
+    monkeypatch.setitem(app.config, "MAIL_OUTBOX", str(tmp_path / "outbox"))
     report, total = [], Counter()
     for email in DEMO_USERS:
         demo[email].locale = language
