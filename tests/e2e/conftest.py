@@ -10,6 +10,7 @@ import os
 import shutil
 import socket
 import threading
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -133,3 +134,14 @@ def login_page(page):
         page.wait_for_url("**/admin/**")
         return page
     return _login
+
+
+def start_sp_sadt_lot(page):
+    """The lot builder's first step as provider2: an SP/SADT lot of last month; returns on the search page."""
+    page.goto("/admin/lot-builder/")
+    last_month = date.today().replace(day=1) - timedelta(days=1)
+    page.select_option("#guide_type", "sp_sadt")
+    page.fill("#competence", f"{last_month.month:02d}/{last_month.year}")
+    page.click("#start-next")
+    page.wait_for_url("**/admin/lot-builder/search")
+    return page

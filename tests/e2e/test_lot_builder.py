@@ -1,15 +1,9 @@
 """provider2 builds an SP/SADT lot in the browser, leaves one guide out, sends it and prints the protocol."""
-from datetime import date, timedelta
+from tests.e2e.conftest import start_sp_sadt_lot
 
 
 def test_provider2_builds_and_sends_an_sp_sadt_lot(login_page):
-    page = login_page("provider2@example.org")
-    page.goto("/admin/lot-builder/")
-    last_month = date.today().replace(day=1) - timedelta(days=1)
-    page.select_option("#guide_type", "sp_sadt")
-    page.fill("#competence", f"{last_month.month:02d}/{last_month.year}")
-    page.click("#start-next")
-    page.wait_for_url("**/admin/lot-builder/search")
+    page = start_sp_sadt_lot(login_page("provider2@example.org"))
 
     boxes = page.locator("input[data-guide-check]:not([disabled])")
     count = boxes.count()

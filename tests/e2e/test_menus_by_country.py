@@ -1,9 +1,9 @@
 """Each role's menu in Spanish and Portuguese: an Argentine provider never sees a TISS entry, a
 Brazilian provider never the invoice wizard, staff see both countries' flows grouped by job; the
 glosa code picker and the lot builder's panel behave in the browser."""
-from datetime import date, timedelta
-
 import pytest
+
+from tests.e2e.conftest import start_sp_sadt_lot
 
 LANGUAGES = ["es_AR", "pt_BR"]
 TISS = ("/admin/lot-builder/", "/admin/lot-tracking/", "/admin/tiss/", "/admin/tiss_submission/", "/admin/lot/",
@@ -101,13 +101,7 @@ def test_glosa_code_picker_searches_and_preselects_nothing(login_page):
 
 
 def test_lot_builder_panel_follows_the_ticks(login_page):
-    page = login_page("provider2@example.org")
-    page.goto("/admin/lot-builder/")
-    last_month = date.today().replace(day=1) - timedelta(days=1)
-    page.select_option("#guide_type", "sp_sadt")
-    page.fill("#competence", f"{last_month.month:02d}/{last_month.year}")
-    page.click("#start-next")
-    page.wait_for_url("**/admin/lot-builder/search")
+    page = start_sp_sadt_lot(login_page("provider2@example.org"))
     assert page.locator("#selected-count").inner_text() == "0" and page.locator("#go-review").is_disabled()
     # Other browser tests bill some of these guides first: the panel is checked with whatever is left (≥ 1).
     boxes = page.locator("input[data-guide-check]:not([disabled])")
