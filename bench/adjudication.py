@@ -2,7 +2,8 @@
 many guide items already in the database, and how fast it re-evaluates guides in bulk.
 
     BENCH_PG_URL=postgresql://postgres@127.0.0.1:5432/liquida_adjudication_bench .venv/bin/python bench/adjudication.py
-    BENCH_SIZE=1000000 (filler guides, one item each, all in lots)  BENCH_RUNS=31  BENCH_REEVAL=50000
+    BENCH_SIZE=2000000 (filler guides, all in lots)  BENCH_ITEMS=10000000 (guide items in all: the filler
+    guides get other procedures' items up to that)  BENCH_RUNS=31  BENCH_REEVAL=50000
     BENCH_REUSE=1 measures again on the database a previous run built (no reseeding)
 
 Targets (issue 15): ≤ 15 ms added to a 100-guide lot (median, PostgreSQL); re-evaluating 1M guides
@@ -42,7 +43,8 @@ from services.adjudication import engine, simulation  # noqa: E402
 from services.adjudication.analysis import lines_of_lot  # noqa: E402
 
 URL = os.environ.get("BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/liquida_adjudication_bench")
-SIZE = int(os.environ.get("BENCH_SIZE", "1000000"))
+SIZE = int(os.environ.get("BENCH_SIZE", "2000000"))
+ITEMS = int(os.environ.get("BENCH_ITEMS", "10000000"))
 RUNS = int(os.environ.get("BENCH_RUNS", "31"))
 REEVAL = int(os.environ.get("BENCH_REEVAL", "50000"))
 TARGET_MS, TARGET_REEVAL_S = 15.0, 600.0
@@ -112,6 +114,7 @@ def _seed() -> None:
         "INSERT INTO guide_item (guide_id, kind, code, description, execution_date, quantity, unit_price, "
         "total_amount) SELECT id, 'procedure', '10101012', 'Consulta', execution_date, 1, 150, 150 "
         "FROM guide WHERE provider_id = :p"), {"p": info.provider_id})
+    _filler_items(info.provider_id)
     db.session.commit()
     _rules_and_catalogue(date.today())
     with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
@@ -120,18 +123,31 @@ def _seed() -> None:
     print(f"seeded {SIZE:,} filler guides, {items:,} guide items in {time.perf_counter() - t0:.0f} s")
 
 
+def _filler_items(bench_provider: int) -> None:
+    """Items of other procedures on the filler guides until ``ITEMS`` in all: the indexes the history
+    query walks are those of a 10M-item table, while the codes it asks for stay as rare as in real lots."""
+    have = db.session.scalar(sa.text("SELECT count(*) FROM guide_item"))
+    per_guide = max(0, -(-(ITEMS - have) // SIZE))
+    for k in range(per_guide):
+        db.session.execute(sa.text(
+            "INSERT INTO guide_item (guide_id, kind, code, description, execution_date, quantity, unit_price, "
+            "total_amount) SELECT id, 'procedure', '4' || lpad(CAST((id + :k) % 500 AS TEXT), 7, '0'), 'Exame', "
+            "execution_date, 1, 20, 20 FROM guide WHERE provider_id <> :p"), {"k": k, "p": bench_provider})
+
+
 def _measure() -> None:
     items = db.session.scalar(sa.text("SELECT count(*) FROM guide_item"))
     print(f"{items:,} guide items in the database")
     lot = db.session.scalar(sa.select(Lot).where(Lot.number == "BENCH"))
     lines, _items, _guides = lines_of_lot(lot)
     rules = engine.load_rules()
+    lot_id = lot.id  # read once: after a rollback the attribute would cost a query inside the timing
     times = []
     findings = []
     for _ in range(RUNS):
         db.session.rollback()
         start = time.perf_counter()
-        findings = engine.run(lines, rules, exclude_lot_id=lot.id)
+        findings = engine.run(lines, rules, exclude_lot_id=lot_id)
         times.append((time.perf_counter() - start) * 1000)
     median, best = statistics.median(times), min(times)
     print(f"engine on a 100-guide lot ({len(lines)} items, {len(rules)} rules, {len(findings)} findings): "

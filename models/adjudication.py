@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -13,6 +14,9 @@ from models.base import Money, Quantity, TimestampMixin, db, enum_column, utcnow
 from models.enums import LabeledEnum
 from models.providers import Provider
 from models.users import User
+
+if TYPE_CHECKING:
+    from models.guides import Guide, GuideItem
 
 
 class Segmentation(LabeledEnum):
@@ -240,6 +244,8 @@ class AdjudicationFinding(db.Model):
 
     rule: Mapped[AdjudicationRule | None] = relationship()
     decided_by: Mapped[User | None] = relationship()
+    guide: Mapped[Guide] = relationship(viewonly=True)
+    guide_item: Mapped[GuideItem] = relationship(viewonly=True)
 
     def __str__(self) -> str:
         return f"{self.code} {self.amount}"

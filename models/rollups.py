@@ -29,3 +29,19 @@ class MonthlyRollup(db.Model):
     bucket: Mapped[str] = mapped_column(sa.String(30))
     count: Mapped[int] = mapped_column(sa.BigInteger, default=0)
     amount: Mapped[Decimal] = mapped_column(sa.Numeric(18, 2), default=Decimal("0.00"))
+
+
+class LotTotal(db.Model):
+    """A lot's guides and its four analysis values (informed, processed, glosa, released), kept by the
+    database (migration 0013's triggers on guide, guide_item and glosa) in the transaction that changes
+    them; ``services.analysis_totals`` computes the same figures from the detail rows."""
+
+    __tablename__ = "lot_total"
+    __audited__ = False
+
+    lot_id: Mapped[int] = mapped_column(sa.ForeignKey("lot.id", ondelete="CASCADE"), primary_key=True)
+    guides: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    informed: Mapped[Decimal] = mapped_column(sa.Numeric(16, 2), default=Decimal("0.00"))
+    processed: Mapped[Decimal] = mapped_column(sa.Numeric(16, 2), default=Decimal("0.00"))
+    glosa: Mapped[Decimal] = mapped_column(sa.Numeric(16, 2), default=Decimal("0.00"))
+    released: Mapped[Decimal] = mapped_column(sa.Numeric(16, 2), default=Decimal("0.00"))

@@ -29,7 +29,17 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.util import identity_key
 
-from models import Guide, GuideItem, Lot, PayerSettings, PaymentCalendarEntry, PriceTable, PriceTableItem, Provider
+from models import (
+    Guide,
+    GuideItem,
+    Lot,
+    LotTotal,
+    PayerSettings,
+    PaymentCalendarEntry,
+    PriceTable,
+    PriceTableItem,
+    Provider,
+)
 from models.audit import _current_actor, append_rows
 from models.base import db, to_money, utcnow
 from models.enums import AuditAction, GuideType, LotSource, LotStatus
@@ -535,11 +545,9 @@ def _nf_lots(user, start: date, end: date, provider: Provider | None):
 
 
 def _nf_sums(lot_ids):
-    """Per lot: how many guides and the value released (its items only)."""
-    return (sa.select(Guide.lot_id.label("lot_id"), sa.func.count(sa.distinct(Guide.id)).label("guides"),
-                      sa.func.coalesce(sa.func.sum(GuideItem.released_amount), 0).label("released"))
-            .join(GuideItem, GuideItem.guide_id == Guide.id, isouter=True)
-            .where(Guide.lot_id.in_(lot_ids)).group_by(Guide.lot_id))
+    """Per lot: how many guides and the value released, as ``lot_total`` keeps them."""
+    return sa.select(LotTotal.lot_id.label("lot_id"), LotTotal.guides.label("guides"),
+                     LotTotal.released.label("released")).where(LotTotal.lot_id.in_(lot_ids))
 
 
 def _nf_rows(lots: list[Lot]) -> list[NfRow]:

@@ -11,8 +11,9 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
-from models import MonthlyRollup, Provider
+from models import LotTotal, MonthlyRollup, Provider
 from models.base import db
+from services.analysis_totals import lot_total_rows
 from services.visibility import visible
 
 # entity: (month column, bucket, amount): the same cells migration 0010's triggers maintain
@@ -25,7 +26,8 @@ CELLS = {
 
 
 def rebuild(conn) -> None:
-    """Recompute every rollup cell from the detail tables, on ``conn`` (in its transaction)."""
+    """Recompute every rollup cell and every lot's totals from the detail tables, on ``conn`` (in its
+    transaction)."""
     conn.execute(sa.text("DELETE FROM monthly_rollup"))
     for entity, (month, bucket, amount) in CELLS.items():
         first = (f"date_trunc('month', {month})::date" if conn.dialect.name == "postgresql"
@@ -35,6 +37,9 @@ def rebuild(conn) -> None:
             SELECT '{entity}', r.provider_id, {first}, {bucket}, count(*), coalesce(sum({amount}), 0)
             FROM {entity} AS r WHERE {month} IS NOT NULL
             GROUP BY r.provider_id, {first}, {bucket}"""))
+    conn.execute(sa.delete(LotTotal))
+    conn.execute(sa.insert(LotTotal).from_select(
+        ["lot_id", "guides", "informed", "processed", "glosa", "released"], lot_total_rows()))
 
 
 def totals(user, entity: str, *, group_by: tuple = (), buckets=None, exclude=None, country=None,

@@ -212,6 +212,11 @@ def applies(rule: RuleFacts, line: Line, member: Member | None, procedure: Proce
     return not (rule.plan_id and (member is None or member.plan_id != rule.plan_id))
 
 
+def _scoped(rule: RuleFacts) -> bool:
+    return bool(rule.active_from or rule.active_to or rule.procedure_code or rule.group_id or rule.provider_id
+                or rule.plan_id)
+
+
 def check_parameters(kind: str, parameters) -> str | None:
     """An error key when ``parameters`` do not fit ``kind`` (unknown key, wrong type, negative)."""
     if kind not in PARAMETERS:
@@ -403,17 +408,19 @@ def adjudicate(facts: Facts, rules: Iterable[RuleFacts]) -> list[Finding]:
     ctx: dict = {"history_by": history_by, "own_guides": {line.guide_id for line in facts.lines if line.guide_id}}
     out: list[Finding] = []
     translated: dict[str, str] = {}
+    # a rule without scope or window applies to every line: skip the check (it is most of a lot's time)
+    plan = [(rule, KIND_FUNCTIONS[rule.kind], _scoped(rule)) for rule in rules]
     ordered = sorted(facts.lines, key=lambda x: (x.execution_date or date.min, x.guide, x.item))
     for line in ordered:
         member = facts.members.get(line.beneficiary_id)
         procedure = facts.procedures.get(line.code)
         left = money(line.total)
-        for rule in rules:
+        for rule, check, scoped in plan:
             if left <= 0:
                 break
-            if not applies(rule, line, member, procedure):
+            if scoped and not applies(rule, line, member, procedure):
                 continue
-            hit = KIND_FUNCTIONS[rule.kind](rule, line, facts, ctx)
+            hit = check(rule, line, facts, ctx)
             if hit is None:
                 continue
             code, amount, message = hit

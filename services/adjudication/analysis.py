@@ -66,7 +66,8 @@ def pending(lot: Lot) -> list[AdjudicationFinding]:
     return list(db.session.scalars(
         sa.select(AdjudicationFinding).where(AdjudicationFinding.lot_id == lot.id,
                                              AdjudicationFinding.status == FindingStatus.PROPOSED)
-        .options(selectinload(AdjudicationFinding.rule)).order_by(AdjudicationFinding.id)))
+        .options(selectinload(AdjudicationFinding.rule), selectinload(AdjudicationFinding.guide),
+                 selectinload(AdjudicationFinding.guide_item)).order_by(AdjudicationFinding.id)))
 
 
 def _require(actor, action: str) -> None:

@@ -219,6 +219,9 @@ def test_analysis_page_shows_automatic_glosas_and_confirms_them(clinic, client, 
     page = client.get(f"/admin/account-audit/lot/{lot.id}").get_data(as_text=True)
     assert 'id="automatic-glosas"' in page and "Duplicidade proposta" in page and "automatic" in page
     finding = adjudication.pending(lot)[0]
+    row = page[page.index(f'data-finding="{finding.id}"'):]
+    row = row[:row.index("</tr>")]
+    assert f">{finding.guide.number}</a>" in row and finding.guide_item.code in row  # numbers, not ids
     refused = client.post(f"/admin/account-audit/lot/{lot.id}/automatic/{finding.id}/remove", data={"reason": ""},
                           follow_redirects=True)
     assert "Say why the automatic glosa is removed." in refused.get_data(as_text=True)
