@@ -245,3 +245,18 @@ def test_cli_json_line_lists_the_glosas_with_their_rule(app, clinic, tmp_path):
     assert result.exit_code == 0 and "glosas" not in lines[0]
     assert [{k: g[k] for k in ("guide", "code", "amount", "rule")} for g in lines[1]["glosas"]] == [
         {"guide": again.number, "code": "1702", "amount": "150.00", "rule": "Cobrança em duplicidade"}]
+
+
+def test_a_received_lot_has_its_totals_kept_with_the_intake_glosas(clinic):
+    """The receiver writes guides and items in bulk (COPY on PostgreSQL), then the rules' glosas:
+    ``lot_total`` follows every statement."""
+    from services.analysis_totals import computed_lot_totals, lot_totals
+
+    add_rule(RuleKind.DUPLICATE)
+    card = clinic.patients[0].card_number
+    receive(clinic.lot_file([consulta(clinic, card)], guide_type=GuideType.CONSULTA), "a.xml")
+    again = receive(clinic.lot_file([consulta(clinic, card), consulta(clinic, clinic.patients[1].card_number)],
+                                    guide_type=GuideType.CONSULTA), "b.xml")
+    kept = lot_totals([again.lot.id])[again.lot.id]
+    assert kept == computed_lot_totals([again.lot.id])[again.lot.id]
+    assert (kept.informed, kept.glosa, kept.released) == (Decimal("300.00"), Decimal("150.00"), Decimal("150.00"))
