@@ -20,6 +20,7 @@ import statistics
 import sys
 import tempfile
 import time
+from datetime import date, timedelta
 from html import unescape
 from pathlib import Path
 
@@ -51,6 +52,7 @@ LISTS = [
 BASELINE = [("guide", "Guide", ("number",)), ("guide_item", "GuideItem", ("code",)),
             ("invoice_record", "Invoice", ("cae",)),
             ("glosa", "Glosa", ()), ("audit_log", "AuditLog", ("actor_label",))]
+PERIOD = f"start={date.today() - timedelta(days=90)}&end={date.today()}"
 PAGES = [
     ("clerk", "staff dashboard", "/admin/"),
     ("supervisor", "supervisor dashboard", "/admin/"),
@@ -59,6 +61,15 @@ PAGES = [
     ("provider2", "provider dashboard (BR)", "/admin/"),
     ("clerk", "dashboard drill: glosas of a reason", "/admin/drill/reason?currency=BRL"),
     ("provider2", "dashboard drill: billed", "/admin/drill/billed"),
+    # money pages (issue 13 §1): bounded by indexed queries and lot_total, whatever the volume
+    ("clerk", "payment desk index", "/admin/payment-desk/"),
+    ("provider", "Mis comprobantes (AR)", "/admin/provider-money/"),
+    ("provider", "statements (AR)", "/admin/statements/"),
+    ("provider2", "report by period, 90 days (BR)", f"/admin/reports/?{PERIOD}"),
+    ("provider2", "extrato, 90 days (BR)", f"/admin/reports/extract?{PERIOD}"),
+    ("provider2", "NF report, 90 days (BR)", f"/admin/nf-report/?{PERIOD}"),
+    ("clerk", "NF report, 90 days, every provider", f"/admin/nf-report/?{PERIOD}"),
+    ("clerk", "account audit index", "/admin/account-audit/?status=in_analysis"),
 ]
 USERS = {"clerk": "clerk@example.org", "supervisor": "supervisor@example.org", "admin": "admin@example.org",
          "provider": "provider@example.org", "provider2": "provider2@example.org"}
