@@ -3,7 +3,12 @@ many guide items already in the database, and how fast it re-evaluates guides in
 
     BENCH_PG_URL=postgresql://postgres@127.0.0.1:5432/liquida_adjudication_bench .venv/bin/python bench/adjudication.py
     BENCH_SIZE=2000000 (filler guides, all in lots)  BENCH_ITEMS=10000000 (guide items in all: the filler
-    guides get other procedures' items up to that)  BENCH_RUNS=31  BENCH_REEVAL=50000
+    guides get other procedures' items up to that)  BENCH_BENEFICIARIES=200000  BENCH_RUNS=31  BENCH_REEVAL=50000
+
+The history the frequency and duplicate rules read grows with how often each beneficiary is seen: the
+default 200,000 beneficiaries for 2M guides of 5 items is issue 13's payer (2.5 procedures per life and
+month, ~12 guides per beneficiary in two years); BENCH_BENEFICIARIES=5000 is a stress case (a guide every
+two days per beneficiary, ~1,600 past guides read for a lot of 50 beneficiaries).
     BENCH_REUSE=1 measures again on the database a previous run built (no reseeding)
 
 Targets (issue 15): ≤ 15 ms added to a 100-guide lot (median, PostgreSQL); re-evaluating 1M guides
@@ -45,6 +50,7 @@ from services.adjudication.analysis import lines_of_lot  # noqa: E402
 URL = os.environ.get("BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/liquida_adjudication_bench")
 SIZE = int(os.environ.get("BENCH_SIZE", "2000000"))
 ITEMS = int(os.environ.get("BENCH_ITEMS", "10000000"))
+BENEFICIARIES = int(os.environ.get("BENCH_BENEFICIARIES", "200000"))
 RUNS = int(os.environ.get("BENCH_RUNS", "31"))
 REEVAL = int(os.environ.get("BENCH_REEVAL", "50000"))
 TARGET_MS, TARGET_REEVAL_S = 15.0, 600.0
@@ -97,7 +103,7 @@ def _seed() -> None:
                                    requires_attendance_sheet=sheet))
     db.session.commit()
     t0 = time.perf_counter()
-    info = seed_guide_volume(SIZE, bench_guides=100)
+    info = seed_guide_volume(SIZE, beneficiaries=BENEFICIARIES, bench_guides=100)
     # every filler guide billed in one old lot: the history the frequency and duplicate rules read
     filler = Lot(provider_id=info.provider_id, number="FILLER", guide_type="consulta", competence="2000-01",
                  total_amount=0)
@@ -120,7 +126,8 @@ def _seed() -> None:
     with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(sa.text("VACUUM ANALYZE"))
     items = db.session.scalar(sa.text("SELECT count(*) FROM guide_item"))
-    print(f"seeded {SIZE:,} filler guides, {items:,} guide items in {time.perf_counter() - t0:.0f} s")
+    print(f"seeded {SIZE:,} filler guides of {BENEFICIARIES:,} beneficiaries, {items:,} guide items in "
+          f"{time.perf_counter() - t0:.0f} s")
 
 
 def _filler_items(bench_provider: int) -> None:
