@@ -2,6 +2,8 @@
 through raw envelopes; limits; nothing half-written."""
 from __future__ import annotations
 
+import os
+
 import pytest
 import sqlalchemy as sa
 import zeep.exceptions
@@ -217,13 +219,13 @@ def test_per_provider_rate_limit(ws, app):
 
 
 def test_per_provider_rate_limit_on_redis(ws, app, monkeypatch):
-    """The same limit kept in Redis (database 5), as production keeps it (RATELIMIT_STORAGE_URI)."""
+    """The same limit kept in Redis (database 5, or TEST_LIMITS_REDIS_URL), as production keeps it."""
     from limits.storage import RedisStorage
 
     from extensions import limiter
 
     try:
-        storage = RedisStorage("redis://127.0.0.1:6379/5")
+        storage = RedisStorage(os.environ.get("TEST_LIMITS_REDIS_URL", "redis://127.0.0.1:6379/5"))
         storage.reset()
     except Exception as exc:  # pragma: no cover - Redis is part of the environment
         pytest.skip(f"Redis unavailable: {exc}")
