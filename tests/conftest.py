@@ -7,10 +7,11 @@ unless a test asks for another language.
 from __future__ import annotations
 
 import os
+import threading
 
 import pytest
 import sqlalchemy as sa
-from flask import current_app, g, has_app_context, request_started
+from flask import g, request_started
 from flask_migrate import upgrade
 from flask_sqlalchemy.session import Session as FlaskSession
 
@@ -84,13 +85,13 @@ class _ConnectionBoundSession(FlaskSession):
     """Flask-SQLAlchemy's Session picks the app's engine in get_bind and ignores ``bind=``:
     without this, tests committed for real instead of into the rolled-back transaction.
 
-    Only the test's own app is bound to the test's connection: the browser tests' live server (another
-    app, serving from a thread while later tests run) reads the same global ``db.session``, and a late
-    request of its own (a page's last scripts) closing its session there rolled back the test's
-    savepoints ("no such savepoint"). Its sessions use its own engine."""
+    Only sessions of the test's own thread are bound to the test's connection: the browser tests' live
+    server (serving from its threads while later tests run) reads the same global ``db.session``, and a
+    late request of its own (a page's last scripts) closing its session there rolled back the test's
+    savepoints ("no such savepoint"). Its sessions use its own app's engine."""
 
-    def __init__(self, db, *, test_app=None, **options):
-        self.bound = test_app is None or not has_app_context() or current_app._get_current_object() is test_app
+    def __init__(self, db, *, test_thread=None, **options):
+        self.bound = test_thread is None or threading.get_ident() == test_thread
         if not self.bound:
             options.pop("bind", None)
             options.pop("join_transaction_mode", None)
@@ -122,7 +123,7 @@ def _transaction(request):
         original = db.session
         db.session = db._make_scoped_session({
             "bind": connection, "join_transaction_mode": "create_savepoint", "class_": _ConnectionBoundSession,
-            "test_app": app,
+            "test_thread": threading.get_ident(),
         })
         try:
             yield
