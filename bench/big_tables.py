@@ -64,7 +64,7 @@ PAGES = [
     # money pages (issue 13 §1): bounded by indexed queries and lot_total, whatever the volume
     ("clerk", "payment desk index", "/admin/payment-desk/"),
     ("provider", "Mis comprobantes (AR)", "/admin/provider-money/"),
-    ("provider", "statements (AR)", "/admin/statements/"),
+    ("provider2", "statements (BR)", "/admin/statements/"),
     ("provider2", "report by period, 90 days (BR)", f"/admin/reports/?{PERIOD}"),
     ("provider2", "extrato, 90 days (BR)", f"/admin/reports/extract?{PERIOD}"),
     ("provider2", "NF report, 90 days (BR)", f"/admin/nf-report/?{PERIOD}"),
@@ -177,6 +177,7 @@ def main() -> int:
     parser.add_argument("--no-build", action="store_true", help="time the databases as they are")
     parser.add_argument("--runs", type=int, default=10)
     parser.add_argument("--baseline-runs", type=int, default=2)
+    parser.add_argument("--pages-only", action="store_true", help="only the start and money pages")
     args = parser.parse_args()
     if not (args.database_url or "").startswith("postgresql"):  # `make bench` runs every script: never re-create
         print(f"skipped: needs --database-url postgresql://… (it re-creates that database; e.g. {DEFAULT_URL})")
@@ -202,7 +203,7 @@ def main() -> int:
         mark = ("ok" if good else "SLOW") if check else "(baseline)"
         print(f"  {label:58} {s:7.1f}ms {b:7.1f}ms {median:6.1f}ms {ratio:6.2f} {mark}", flush=True)
 
-    for who, endpoint, search in LISTS:
+    for who, endpoint, search in [] if args.pages_only else LISTS:
         for (variant, url_s), (_v, url_b) in zip(variants(small_clients[who], endpoint, search),
                                                  variants(big_clients[who], endpoint, search)):
             report(f"{who} · {endpoint} · {variant}",
@@ -210,7 +211,7 @@ def main() -> int:
     for who, label, url in PAGES:
         report(f"{who} · {label}", *measure(small_clients[who], big_clients[who], url, url, args.runs))
     print("\n  baseline: plain Flask-Admin ModelView (count(*) + OFFSET), admin login")
-    for endpoint, model, search in BASELINE:
+    for endpoint, model, search in [] if args.pages_only else BASELINE:
         for (variant, url_s), (_v, url_b) in zip(baseline_variants(small_app, endpoint, model, search),
                                                  baseline_variants(big_app, endpoint, model, search)):
             report(f"plain ModelView · {endpoint} · {variant}",

@@ -38,6 +38,8 @@ class Invoice(TimestampMixin, db.Model):
         sa.Index("ix_invoice_provider_status_movement", "provider_id", "status", "last_movement_at"),
         sa.Index("ix_invoice_status_movement", "status", "last_movement_at"),
         sa.Index("ix_invoice_provider_date", "provider_id", "invoice_date"),
+        # the reviewers' duplicate-period flag: invoices of one authorization and period
+        sa.Index("ix_invoice_authorization_period", "authorization_id", "period_year", "period_month"),
         # Mis comprobantes: debit notes, newest first.
         sa.Index("ix_invoice_provider_debited", "provider_id", "last_movement_at", "id",
                  sqlite_where=sa.text("debited_amount > 0"), postgresql_where=sa.text("debited_amount > 0")),

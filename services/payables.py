@@ -113,13 +113,14 @@ class DeskPage:
     next_after: int | None  # the provider id to continue after, or None on the last page
 
 
-def _payable_provider_ids():
-    """Ids of providers with at least one payable document (a UNION of three indexed anti-joins)."""
-    return sa.union(
-        sa.select(Invoice.provider_id.label("provider_id")).where(*payable_invoices()),
-        sa.select(Lot.provider_id.label("provider_id")).where(*payable_lots()),
-        sa.select(Appeal.provider_id.label("provider_id")).where(*payable_appeals()),
-    ).subquery()
+def _has_payables():
+    """A provider has at least one payable document: three indexed semi-joins that stop at the first
+    document found, so the desk walks providers by name and never collects every payable document."""
+    return sa.or_(
+        sa.exists().where(Invoice.provider_id == Provider.id, *payable_invoices()),
+        sa.exists().where(Lot.provider_id == Provider.id, *payable_lots()),
+        sa.exists().where(Appeal.provider_id == Provider.id, *payable_appeals()),
+    )
 
 
 def _after(after_id: int | None):
@@ -132,9 +133,8 @@ def _after(after_id: int | None):
 
 def desk_page(after_id: int | None = None, size: int = DESK_PAGE) -> DeskPage:
     """One page of providers with payables, by name, with their document count and gross."""
-    ids = _payable_provider_ids()
     providers = db.session.scalars(
-        sa.select(Provider).join(ids, ids.c.provider_id == Provider.id).where(_after(after_id))
+        sa.select(Provider).where(_has_payables(), _after(after_id))
         .order_by(Provider.legal_name, Provider.id).limit(size + 1)).all()
     more = len(providers) > size
     providers = providers[:size]

@@ -217,6 +217,28 @@ def _scoped(rule: RuleFacts) -> bool:
                 or rule.plan_id)
 
 
+def may_fire(rule: RuleFacts, code: str, procedure: ProcedureFacts | None) -> bool:
+    """False when ``rule`` answers nothing on every line of ``code`` whoever the beneficiary (no limit
+    configured for it, no authorization required...): the same early exits as the kinds below."""
+    get = rule.parameters.get
+    if rule.kind == "quantity":
+        return get("max", procedure.max_quantity if procedure else None) is not None
+    if rule.kind == "frequency":
+        return bool(get("count", procedure.frequency_count if procedure else None)) and bool(
+            get("days", procedure.frequency_days if procedure else None))
+    if rule.kind == "coverage":
+        return procedure is not None and procedure.segmentation is not None
+    if rule.kind == "waiting_period":
+        return procedure is not None
+    if rule.kind == "sex_age":
+        procedure = procedure or ProcedureFacts(code)
+        return bool(get("sex", procedure.sex)) or get("min_age", procedure.min_age) is not None or get(
+            "max_age", procedure.max_age) is not None
+    if rule.kind == "prior_authorization":
+        return bool(get("all")) or (procedure is not None and procedure.requires_authorization)
+    return True
+
+
 def check_parameters(kind: str, parameters) -> str | None:
     """An error key when ``parameters`` do not fit ``kind`` (unknown key, wrong type, negative)."""
     if kind not in PARAMETERS:
@@ -408,12 +430,17 @@ def adjudicate(facts: Facts, rules: Iterable[RuleFacts]) -> list[Finding]:
     ctx: dict = {"history_by": history_by, "own_guides": {line.guide_id for line in facts.lines if line.guide_id}}
     out: list[Finding] = []
     translated: dict[str, str] = {}
-    # a rule without scope or window applies to every line: skip the check (it is most of a lot's time)
-    plan = [(rule, KIND_FUNCTIONS[rule.kind], _scoped(rule)) for rule in rules]
+    # per procedure code, the rules that can fire on it at all (a rule without scope or window skips
+    # the scope check): most of a lot's time was calls that could only answer "nothing"
+    plans: dict[str, list] = {}
     ordered = sorted(facts.lines, key=lambda x: (x.execution_date or date.min, x.guide, x.item))
     for line in ordered:
         member = facts.members.get(line.beneficiary_id)
         procedure = facts.procedures.get(line.code)
+        plan = plans.get(line.code)
+        if plan is None:
+            plan = plans[line.code] = [(rule, KIND_FUNCTIONS[rule.kind], _scoped(rule)) for rule in rules
+                                       if may_fire(rule, line.code, procedure)]
         left = money(line.total)
         for rule, check, scoped in plan:
             if left <= 0:
