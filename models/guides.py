@@ -75,7 +75,8 @@ class GuideItem(db.Model):
     __tablename__ = "guide_item"
     __table_args__ = (
         sa.Index("ix_guide_item_guide_id_id", "guide_id", "id"),
-        sa.Index("ix_guide_item_code", "code"),
+        # a code search in the items list, newest guide first: read in that order off the index
+        sa.Index("ix_guide_item_code_guide_id", "code", "guide_id", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
