@@ -70,7 +70,7 @@ def accounts(url: str, users: int) -> dict[str, list[str]]:
                     continue
                 user = f.make_user(email, Role(role), f"Load {role} {i}")
                 if role == "provider":  # half on the demo's big providers, half on volume providers
-                    f.link(user, big[i % len(big)] if i % 2 == 0 or not volume else volume[i % len(volume)])
+                    f.link(user, big[i // 2 % len(big)] if i % 2 == 0 or not volume else volume[i // 2 % len(volume)])
             out[role] = emails
         db.session.commit()
         db.session.remove()
@@ -93,20 +93,30 @@ class Clicker(HttpUser):
         token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
         self.client.post("/login", name="login", allow_redirects=False,
                          data={"email": email, "password": PASSWORD, "csrf_token": token.group(1) if token else ""})
-        self.client.get("/admin/", name="start page")
+        start = self.client.get("/admin/", name="start page").text
+        # a provider's menu is its country's (issue 14): Brazilian providers follow lots and guides,
+        # Argentine ones their invoices and documents
+        self.my_pages = self.pages.get("BR" if "/admin/lot-tracking/" in start else "AR", self.pages.get("*"))
         self.logged_in[0] += 1
 
     @task
     def click(self):
-        name, url = random.choices([(n, u) for n, u, _w in self.pages], [w for _n, _u, w in self.pages])[0]
+        pages = self.my_pages
+        name, url = random.choices([(n, u) for n, u, _w in pages], [w for _n, _u, w in pages])[0]
         self.client.get(url, name=name)
 
 
 def user_classes(emails: dict) -> list:
     pages = {
-        "provider": [("start page", "/admin/", 3), ("invoices", "/admin/invoice/", 2), ("guides", "/admin/guide/", 2),
-                     ("guide items", "/admin/guide_item/", 1), ("follow lots", "/admin/lot-tracking/", 2),
-                     ("glosas", "/admin/glosa/", 1), ("lots last page", "/admin/lot/?last=1", 1)],
+        "provider": {
+            "BR": [("start page", "/admin/", 3), ("guides", "/admin/guide/", 2),
+                   ("guide items", "/admin/guide_item/", 1), ("follow lots", "/admin/lot-tracking/", 2),
+                   ("glosas", "/admin/glosa/", 1),
+                   ("lots last page", "/admin/lot/?last=1", 1), ("statements", "/admin/statements/", 1)],
+            "AR": [("start page", "/admin/", 3), ("invoices", "/admin/invoice/", 3),
+                   ("my invoice register", "/admin/invoice_record/", 2),
+                   ("Mis comprobantes", "/admin/provider-money/", 2)],
+        },
         "clerk": [("start page", "/admin/", 3), ("invoices to review", "/admin/invoice/?tab=sent", 2),
                   ("guides", "/admin/guide/", 1), ("guide search", "/admin/guide/?search=G1234567", 1),
                   ("guide items last page", "/admin/guide_item/?last=1", 1), ("glosas", "/admin/glosa/", 1),
@@ -115,7 +125,9 @@ def user_classes(emails: dict) -> list:
                        ("lots to release", "/admin/account-audit/?status=analysed", 2),
                        ("payment orders", "/admin/payment_order/", 1), ("audit log", "/admin/audit_log/", 1)],
     }
-    return [type(f"{role.title()}User", (Clicker,), {"emails": list(emails[role]), "pages": pages[role],
+    return [type(f"{role.title()}User", (Clicker,), {"emails": list(emails[role]),
+                                                      "pages": pages[role] if isinstance(pages[role], dict)
+                                                      else {"*": pages[role]},
                                                       "weight": MIX[role]}) for role in MIX]
 
 
