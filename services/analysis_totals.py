@@ -19,16 +19,22 @@ from models.rules.analysis import Totals
 ZERO = Decimal("0.00")
 
 
+def _values(*glosa_filters):
+    """The item glosas subquery (of the glosas matching ``glosa_filters``) and an item's processed, glosa
+    and released expressions over it: the arithmetic every total here shares."""
+    glosas = (sa.select(Glosa.guide_item_id, sa.func.sum(Glosa.amount).label("glosa"))
+              .where(*glosa_filters, Glosa.guide_item_id.is_not(None))
+              .group_by(Glosa.guide_item_id).subquery())
+    processed = sa.func.coalesce(GuideItem.processed_amount, GuideItem.total_amount)
+    glosa = sa.func.coalesce(glosas.c.glosa, 0)
+    return glosas, processed, glosa, sa.case((processed - glosa > 0, processed - glosa), else_=0)
+
+
 def _item_values(lot_ids: list[int], guide_ids: list[int] | None = None):
     """One row per item of the lots (only of ``guide_ids`` when given): its lot, guide and the four values."""
     glosa_filter = Glosa.guide_id.in_(guide_ids) if guide_ids is not None else Glosa.lot_id.in_(lot_ids)
     guide_filter = Guide.id.in_(guide_ids) if guide_ids is not None else Guide.lot_id.in_(lot_ids)
-    glosas = (sa.select(Glosa.guide_item_id, sa.func.sum(Glosa.amount).label("glosa"))
-              .where(glosa_filter, Glosa.guide_item_id.is_not(None))
-              .group_by(Glosa.guide_item_id).subquery())
-    processed = sa.func.coalesce(GuideItem.processed_amount, GuideItem.total_amount)
-    glosa = sa.func.coalesce(glosas.c.glosa, 0)
-    released = sa.case((processed - glosa > 0, processed - glosa), else_=0)
+    glosas, processed, glosa, released = _values(glosa_filter)
     return (sa.select(Guide.lot_id.label("lot_id"), Guide.id.label("guide_id"),
                       GuideItem.total_amount.label("informed"), processed.label("processed"),
                       glosa.label("glosa"), released.label("released"))
@@ -71,11 +77,7 @@ def computed_lot_totals(lot_ids: Iterable[int]) -> dict[int, Totals]:
 def lot_total_rows():
     """(lot_id, guides, informed, processed, glosa, released) of every lot with guides, from the detail
     rows: what ``services.rollups.rebuild`` writes into ``lot_total``."""
-    glosas = (sa.select(Glosa.guide_item_id, sa.func.sum(Glosa.amount).label("glosa"))
-              .where(Glosa.guide_item_id.is_not(None)).group_by(Glosa.guide_item_id).subquery())
-    processed = sa.func.coalesce(GuideItem.processed_amount, GuideItem.total_amount)
-    glosa = sa.func.coalesce(glosas.c.glosa, 0)
-    released = sa.case((processed - glosa > 0, processed - glosa), else_=0)
+    glosas, processed, _glosa, released = _values()
     return (sa.select(Guide.lot_id, sa.func.count(sa.distinct(Guide.id)),
                       *(sa.func.coalesce(sa.func.sum(x), 0) for x in (GuideItem.total_amount, processed,
                                                                        glosas.c.glosa, released)))
