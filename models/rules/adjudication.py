@@ -217,25 +217,29 @@ def _scoped(rule: RuleFacts) -> bool:
                 or rule.plan_id)
 
 
-def may_fire(rule: RuleFacts, code: str, procedure: ProcedureFacts | None) -> bool:
-    """False when ``rule`` answers nothing on every line of ``code`` whoever the beneficiary (no limit
-    configured for it, no authorization required...): the same early exits as the kinds below."""
+def settings(rule: RuleFacts, procedure: ProcedureFacts | None):
+    """What ``rule`` checks on the lines of ``procedure``'s code, its parameters over the catalogue's
+    (resolved once per rule and code, not per line); None when it answers nothing on any such line
+    whoever the beneficiary (no limit configured, no authorization required...)."""
     get = rule.parameters.get
     if rule.kind == "quantity":
-        return get("max", procedure.max_quantity if procedure else None) is not None
+        limit = get("max", procedure.max_quantity if procedure else None)
+        return None if limit is None else Decimal(limit)
     if rule.kind == "frequency":
-        return bool(get("count", procedure.frequency_count if procedure else None)) and bool(
-            get("days", procedure.frequency_days if procedure else None))
+        count = get("count", procedure.frequency_count if procedure else None)
+        days = get("days", procedure.frequency_days if procedure else None)
+        per_provider = get("per_provider", procedure.frequency_per_provider if procedure else False)
+        return (count, days, per_provider) if count and days else None
     if rule.kind == "coverage":
-        return procedure is not None and procedure.segmentation is not None
+        return procedure if procedure is not None and procedure.segmentation is not None else None
     if rule.kind == "waiting_period":
-        return procedure is not None
+        return procedure
     if rule.kind == "sex_age":
-        procedure = procedure or ProcedureFacts(code)
-        return bool(get("sex", procedure.sex)) or get("min_age", procedure.min_age) is not None or get(
-            "max_age", procedure.max_age) is not None
+        procedure = procedure or ProcedureFacts("")
+        sex, low, high = get("sex", procedure.sex), get("min_age", procedure.min_age), get("max_age", procedure.max_age)
+        return (sex, low, high) if sex or low is not None or high is not None else None
     if rule.kind == "prior_authorization":
-        return bool(get("all")) or (procedure is not None and procedure.requires_authorization)
+        return True if get("all") or (procedure is not None and procedure.requires_authorization) else None
     return True
 
 
@@ -263,9 +267,10 @@ def check_parameters(kind: str, parameters) -> str | None:
     return None
 
 
-# The nine kinds -----------------------------------------------------------------------
-def _eligibility(rule, line, facts, _ctx):
-    member, day = facts.members.get(line.beneficiary_id), line.execution_date
+# The nine kinds: check(rule, setting, line, member, facts, ctx) → (code, amount, message) or None,
+# ``setting`` being what ``settings`` resolved for the rule and the line's code ---------------------
+def _eligibility(rule, _setting, line, member, facts, _ctx):
+    day = line.execution_date
     if member is None or day is None:
         return None
     if member.coverage_start and day < member.coverage_start:
@@ -284,14 +289,13 @@ def waiting_days(days: int, kind: str) -> int:
     return min(days, WAITING_CAPS.get(kind, WAITING_CAPS["other"]))
 
 
-def _waiting_period(rule, line, facts, _ctx):
-    member, day = facts.members.get(line.beneficiary_id), line.execution_date
-    procedure = facts.procedures.get(line.code)
-    if member is None or day is None or member.coverage_start is None or procedure is None:
+def _waiting_period(rule, procedure, line, member, facts, _ctx):
+    day = line.execution_date
+    if member is None or day is None or member.coverage_start is None:
         return None
-    plan = facts.plans.get(member.plan_id)
     days = rule.parameters.get("days")
     if days is None:
+        plan = facts.plans.get(member.plan_id)
         days = plan.waiting.get(procedure.group_id) if plan is not None else None
     if not days:
         return None
@@ -301,10 +305,8 @@ def _waiting_period(rule, line, facts, _ctx):
     return None
 
 
-def _coverage(rule, line, facts, _ctx):
-    member = facts.members.get(line.beneficiary_id)
-    procedure = facts.procedures.get(line.code)
-    if member is None or procedure is None or procedure.segmentation is None:
+def _coverage(rule, procedure, line, member, facts, _ctx):
+    if member is None:
         return None
     plan = facts.plans.get(member.plan_id)
     if plan is None or procedure.segmentation in COVERS.get(plan.segmentation, set()):
@@ -312,16 +314,12 @@ def _coverage(rule, line, facts, _ctx):
     return "1420", line.total, _l("The procedure is outside the plan's segmentation.")
 
 
-def _sex_age(rule, line, facts, _ctx):
-    member = facts.members.get(line.beneficiary_id)
-    procedure = facts.procedures.get(line.code) or ProcedureFacts(line.code)
+def _sex_age(rule, setting, line, member, _facts, _ctx):
     if member is None:
         return None
-    sex = rule.parameters.get("sex", procedure.sex)
+    sex, low, high = setting
     if sex and member.sex and member.sex != sex:
         return "1802", line.total, _l("The procedure is incompatible with the beneficiary's sex.")
-    low = rule.parameters.get("min_age", procedure.min_age)
-    high = rule.parameters.get("max_age", procedure.max_age)
     if member.birth_date and line.execution_date and (low is not None or high is not None):
         age = age_on(member.birth_date, line.execution_date)
         if (low is not None and age < low) or (high is not None and age > high):
@@ -330,61 +328,52 @@ def _sex_age(rule, line, facts, _ctx):
     return None
 
 
-def _quantity(rule, line, facts, ctx):
-    procedure = facts.procedures.get(line.code)
-    limit = rule.parameters.get("max", procedure.max_quantity if procedure else None)
-    if limit is None:
-        return None
+def _quantity(rule, limit, line, _member, _facts, ctx):
     key = (rule.id, line.guide, line.code)
-    before = ctx.setdefault("quantity", defaultdict(Decimal))[key]
-    ctx["quantity"][key] = before + line.quantity
-    excess = min(line.quantity, before + line.quantity - Decimal(limit))
+    counted = ctx["quantity"]
+    before = counted.get(key, 0)
+    counted[key] = before + line.quantity
+    excess = min(line.quantity, before + line.quantity - limit)
     if excess <= 0:
         return None
     return (QUANTITY_CODES.get(line.kind, "1820"), money(line.unit_price * excess),
             _l("Quantity above the maximum of %(max)s per guide.", max=limit))
 
 
-def _frequency(rule, line, facts, ctx):
-    procedure = facts.procedures.get(line.code)
-    count = rule.parameters.get("count", procedure.frequency_count if procedure else None)
-    days = rule.parameters.get("days", procedure.frequency_days if procedure else None)
-    per_provider = rule.parameters.get("per_provider", procedure.frequency_per_provider if procedure else False)
-    if not count or not days or line.execution_date is None or line.beneficiary_id is None:
-        return None
+def _frequency(rule, setting, line, _member, _facts, ctx):
+    count, days, per_provider = setting
     day = line.execution_date
+    if day is None or line.beneficiary_id is None:
+        return None
     since = day - timedelta(days=days - 1)
-    seen = ctx.setdefault("frequency", defaultdict(list))
-    key = (rule.id, line.beneficiary_id, line.code, line.provider_id if per_provider else None)
-    done = sum((p.quantity for p in ctx["history_by"].get((line.beneficiary_id, line.code), ())
-                if since <= p.execution_date <= day and p.guide_id not in ctx["own_guides"]
-                and (not per_provider or p.provider_id == line.provider_id)), Decimal(0))
-    done += sum((q for d, q in seen[key] if since <= d <= day), Decimal(0))
-    seen[key].append((day, line.quantity))
+    own = ctx["own_guides"]
+    done = sum(p.quantity for p in ctx["history_by"].get((line.beneficiary_id, line.code), ())
+               if since <= p.execution_date <= day and p.guide_id not in own
+               and (not per_provider or p.provider_id == line.provider_id))
+    seen = ctx["frequency"][(rule.id, line.beneficiary_id, line.code, line.provider_id if per_provider else None)]
+    done += sum(q for d, q in seen if since <= d <= day)
+    seen.append((day, line.quantity))
     if done >= count:
         return "1823", line.total, _l("More than %(count)s in %(days)s days for this beneficiary.",
                                       count=count, days=days)
     return None
 
 
-def _duplicate(rule, line, facts, ctx):
-    if line.execution_date is None or line.beneficiary_id is None:
+def _duplicate(rule, _setting, line, _member, _facts, ctx):
+    day = line.execution_date
+    if day is None or line.beneficiary_id is None:
         return None
-    key = (line.beneficiary_id, line.code, line.execution_date)
-    earlier = ctx.setdefault("duplicate", {}).get((rule.id, *key))
-    billed = any(p.execution_date == line.execution_date and p.guide_id not in ctx["own_guides"]
-                 for p in ctx["history_by"].get(key[:2], ()))
-    if earlier is None:
-        ctx["duplicate"][(rule.id, *key)] = line.guide
-    if billed or (earlier is not None and earlier != line.guide):
+    key = (rule.id, line.beneficiary_id, line.code, day)
+    first = ctx["duplicate"].setdefault(key, line.guide)
+    own = ctx["own_guides"]
+    billed = any(p.execution_date == day and p.guide_id not in own
+                 for p in ctx["history_by"].get((line.beneficiary_id, line.code), ()))
+    if billed or first != line.guide:
         return "1702", line.total, _l("Same beneficiary, procedure and date already billed.")
     return None
 
 
-def _prior_authorization(rule, line, facts, _ctx):
-    procedure = facts.procedures.get(line.code)
-    if not (rule.parameters.get("all") or (procedure is not None and procedure.requires_authorization)):
-        return None
+def _prior_authorization(rule, _setting, line, _member, facts, _ctx):
     senha = facts.senhas.get(line.authorization_number or "")
     if senha is None:
         return "1403", line.total, _l("The procedure requires a prior authorization (senha) and none was found.")
@@ -400,7 +389,7 @@ def _prior_authorization(rule, line, facts, _ctx):
     return None
 
 
-def _contract_price(rule, line, facts, _ctx):
+def _contract_price(rule, _setting, line, _member, _facts, _ctx):
     price = line.contracted_price
     if price is None:
         return "1801", line.total, _l("Item %(code)s is not in the contracted price table.", code=line.code)
@@ -427,11 +416,12 @@ def adjudicate(facts: Facts, rules: Iterable[RuleFacts]) -> list[Finding]:
     history_by: dict[tuple, list[Past]] = defaultdict(list)
     for past in facts.history:
         history_by[(past.beneficiary_id, past.code)].append(past)
-    ctx: dict = {"history_by": history_by, "own_guides": {line.guide_id for line in facts.lines if line.guide_id}}
+    ctx: dict = {"history_by": history_by, "own_guides": {line.guide_id for line in facts.lines if line.guide_id},
+                 "quantity": {}, "frequency": defaultdict(list), "duplicate": {}}
     out: list[Finding] = []
     translated: dict[str, str] = {}
-    # per procedure code, the rules that can fire on it at all (a rule without scope or window skips
-    # the scope check): most of a lot's time was calls that could only answer "nothing"
+    # per procedure code, the rules that can fire on it at all with their settings resolved once (a rule
+    # without scope or window skips the scope check): most of a lot's time was calls answering "nothing"
     plans: dict[str, list] = {}
     ordered = sorted(facts.lines, key=lambda x: (x.execution_date or date.min, x.guide, x.item))
     for line in ordered:
@@ -439,15 +429,15 @@ def adjudicate(facts: Facts, rules: Iterable[RuleFacts]) -> list[Finding]:
         procedure = facts.procedures.get(line.code)
         plan = plans.get(line.code)
         if plan is None:
-            plan = plans[line.code] = [(rule, KIND_FUNCTIONS[rule.kind], _scoped(rule)) for rule in rules
-                                       if may_fire(rule, line.code, procedure)]
+            plan = plans[line.code] = [(rule, KIND_FUNCTIONS[rule.kind], _scoped(rule), setting) for rule in rules
+                                       if (setting := settings(rule, procedure)) is not None]
         left = money(line.total)
-        for rule, check, scoped in plan:
+        for rule, check, scoped, setting in plan:
             if left <= 0:
                 break
             if scoped and not applies(rule, line, member, procedure):
                 continue
-            hit = check(rule, line, facts, ctx)
+            hit = check(rule, setting, line, member, facts, ctx)
             if hit is None:
                 continue
             code, amount, message = hit

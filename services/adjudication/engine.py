@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import cache
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -63,53 +65,84 @@ def load_facts(lines: list[Line], active: list[RuleFacts], *, exclude_lot_id: in
     if not lines or not active:
         return facts
     kinds = {r.kind for r in active}
-    member_ids = {line.beneficiary_id for line in lines if line.beneficiary_id}
-    codes = {line.code for line in lines}
+    member_ids = sorted({line.beneficiary_id for line in lines if line.beneficiary_id})
+    codes = sorted({line.code for line in lines})
     needs_members = kinds & {"eligibility", "waiting_period", "coverage", "sex_age"} or any(r.plan_id for r in active)
     if needs_members and member_ids:
         facts.members, facts.plans = _members_and_plans(member_ids, with_plans=bool(kinds & {"waiting_period",
                                                                                                 "coverage"}))
     if kinds - {"eligibility", "duplicate", "contract_price"} or any(r.group_id for r in active):
-        facts.procedures = {row.code: ProcedureFacts(
-            row.code, row.group_id, _value(row.segmentation), _value(row.waiting_kind) or "other", row.sex,
-            row.min_age, row.max_age, bool(row.requires_authorization), row.max_quantity, row.frequency_count,
-            row.frequency_days, bool(row.frequency_per_provider),
-        ) for row in db.session.execute(
-            sa.select(Procedure.code, Procedure.group_id, ProcedureGroup.segmentation, ProcedureGroup.waiting_kind,
-                      Procedure.sex, Procedure.min_age, Procedure.max_age, Procedure.requires_authorization,
-                      Procedure.max_quantity, Procedure.frequency_count, Procedure.frequency_days,
-                      Procedure.frequency_per_provider)
-            .outerjoin(ProcedureGroup, ProcedureGroup.id == Procedure.group_id).where(Procedure.code.in_(codes)))}
+        facts.procedures = {row[0]: ProcedureFacts(
+            row[0], row[1], _value(row[2]), _value(row[3]) or "other", row[4], row[5], row[6], bool(row[7]), row[8],
+            row[9], row[10], bool(row[11]),
+        ) for row in db.session.execute(_statements().procedures, {"codes": codes})}
     if kinds & {"frequency", "duplicate"} and member_ids:
         facts.history = _history(lines, active, facts.procedures, member_ids, codes, exclude_lot_id)
     authorizing = any(r.kind == "prior_authorization" and r.parameters.get("all") for r in active) or any(
         p.requires_authorization for p in facts.procedures.values())
     if "prior_authorization" in kinds and authorizing:  # no senha to look up when no procedure needs one
-        numbers = {line.authorization_number for line in lines if line.authorization_number}
-        facts.senhas = {row.number: Senha(row.number, row.beneficiary_id, row.procedure_code, row.quantity,
-                                          row.valid_to)
-                        for row in db.session.execute(
-                            sa.select(PriorAuthorization.number, PriorAuthorization.beneficiary_id,
-                                      PriorAuthorization.procedure_code, PriorAuthorization.quantity,
-                                      PriorAuthorization.valid_to)
-                            .where(PriorAuthorization.number.in_(numbers)))} if numbers else {}
+        numbers = sorted({line.authorization_number for line in lines if line.authorization_number})
+        facts.senhas = {row[0]: Senha(*row) for row in db.session.execute(
+            _statements().senhas, {"numbers": numbers})} if numbers else {}
     return facts
 
 
-def _members_and_plans(ids: set[int], *, with_plans: bool) -> tuple[dict[int, Member], dict[int, PlanFacts]]:
+@dataclass(frozen=True)
+class _Statements:
+    members: sa.Select
+    members_with_plans: sa.Select
+    procedures: sa.Select
+    senhas: sa.Select
+    history: sa.Select
+    history_except_lot: sa.Select
+
+
+@cache
+def _statements() -> _Statements:
+    """The fact queries, built once with bound parameters: building a select per lot cost more than
+    running it (a lot's facts are ~2 ms in PostgreSQL and were ~8 ms in SQLAlchemy)."""
+    member, plan, waiting = Beneficiary.__table__.c, HealthPlan.__table__.c, PlanWaitingPeriod.__table__.c
+    procedure, group = Procedure.__table__.c, ProcedureGroup.__table__.c
+    senha, guide, item = PriorAuthorization.__table__.c, Guide.__table__.c, GuideItem.__table__.c
+    finding = AdjudicationFinding.__table__.c
+    columns = [member.id, member.sex, member.birth_date, member.health_plan_id, member.coverage_start,
+               member.coverage_end, member.suspended_from, member.suspended_to]
+    ids = member.id.in_(sa.bindparam("ids", expanding=True))
+    day = sa.func.coalesce(item.execution_date, guide.execution_date)
+    history = (
+        sa.select(guide.beneficiary_id, item.code, day, guide.provider_id, guide.id, item.quantity)
+        .select_from(Guide.__table__.join(GuideItem.__table__, item.guide_id == guide.id))
+        .where(guide.beneficiary_id.in_(sa.bindparam("ids", expanding=True)),
+               guide.execution_date.between(sa.bindparam("start"), sa.bindparam("end")),
+               guide.lot_id.is_not(None), item.code.in_(sa.bindparam("codes", expanding=True)),
+               # an item the rules glosed whole (a refused return visit) was not a service the payer accepted
+               ~sa.exists().where(finding.guide_item_id == item.id, finding.amount >= item.total_amount,
+                                  finding.status.in_((FindingStatus.APPLIED.value, FindingStatus.CONFIRMED.value)))))
+    return _Statements(
+        members=sa.select(*columns).where(ids),
+        members_with_plans=sa.select(*columns, plan.segmentation, waiting.group_id, waiting.days)
+        .select_from(Beneficiary.__table__.outerjoin(HealthPlan.__table__, plan.id == member.health_plan_id)
+                     .outerjoin(PlanWaitingPeriod.__table__, waiting.plan_id == plan.id)).where(ids),
+        procedures=sa.select(procedure.code, procedure.group_id, group.segmentation, group.waiting_kind, procedure.sex,
+                             procedure.min_age, procedure.max_age, procedure.requires_authorization,
+                             procedure.max_quantity, procedure.frequency_count, procedure.frequency_days,
+                             procedure.frequency_per_provider)
+        .select_from(Procedure.__table__.outerjoin(ProcedureGroup.__table__, group.id == procedure.group_id))
+        .where(procedure.code.in_(sa.bindparam("codes", expanding=True))),
+        senhas=sa.select(senha.number, senha.beneficiary_id, senha.procedure_code, senha.quantity, senha.valid_to)
+        .where(senha.number.in_(sa.bindparam("numbers", expanding=True))),
+        history=history,
+        history_except_lot=history.where(guide.lot_id != sa.bindparam("lot")),
+    )
+
+
+def _members_and_plans(ids: list[int], *, with_plans: bool) -> tuple[dict[int, Member], dict[int, PlanFacts]]:
     """The lot's beneficiaries and, joined in the same query, their plans' segmentation and carências."""
-    columns = [Beneficiary.id, Beneficiary.sex, Beneficiary.birth_date, Beneficiary.health_plan_id,
-               Beneficiary.coverage_start, Beneficiary.coverage_end, Beneficiary.suspended_from,
-               Beneficiary.suspended_to]
-    query = sa.select(*columns)
-    if with_plans:
-        query = (sa.select(*columns, HealthPlan.segmentation, PlanWaitingPeriod.group_id, PlanWaitingPeriod.days)
-                 .outerjoin(HealthPlan, HealthPlan.id == Beneficiary.health_plan_id)
-                 .outerjoin(PlanWaitingPeriod, PlanWaitingPeriod.plan_id == HealthPlan.id))
+    statements = _statements()
     members: dict[int, Member] = {}
     segmentation: dict[int, str] = {}
     waiting: dict[int, dict[int, int]] = defaultdict(dict)
-    for row in db.session.execute(query.where(Beneficiary.id.in_(ids))):
+    for row in db.session.execute(statements.members_with_plans if with_plans else statements.members, {"ids": ids}):
         members[row[0]] = Member(*row[1:8])
         if with_plans and row[3] is not None and row[8] is not None:
             segmentation[row[3]] = _value(row[8])
@@ -129,20 +162,14 @@ def _history(lines, active, procedures, member_ids, codes, exclude_lot_id) -> li
     dated = [line.execution_date for line in lines if line.execution_date]
     if not dated:
         return []
-    start, end = min(dated) - timedelta(days=max(days)), max(dated)
-    day = sa.func.coalesce(GuideItem.execution_date, Guide.execution_date)
-    query = (sa.select(Guide.beneficiary_id, GuideItem.code, day, Guide.provider_id, Guide.id, GuideItem.quantity)
-             .join(GuideItem, GuideItem.guide_id == Guide.id)
-             .where(Guide.beneficiary_id.in_(member_ids), Guide.execution_date.between(start, end),
-                    Guide.lot_id.is_not(None), GuideItem.code.in_(codes)))
-    if exclude_lot_id is not None:
-        query = query.where(Guide.lot_id != exclude_lot_id)
-    # an item the rules glosed whole (a refused return visit) was not a service the payer accepted
-    query = query.where(~sa.exists().where(
-        AdjudicationFinding.guide_item_id == GuideItem.id, AdjudicationFinding.amount >= GuideItem.total_amount,
-        AdjudicationFinding.status.in_((FindingStatus.APPLIED, FindingStatus.CONFIRMED))))
+    params = {"ids": member_ids, "codes": codes, "start": min(dated) - timedelta(days=max(days)), "end": max(dated)}
+    statements = _statements()
+    if exclude_lot_id is None:
+        rows = db.session.execute(statements.history, params)
+    else:
+        rows = db.session.execute(statements.history_except_lot, {**params, "lot": exclude_lot_id})
     return [Past(b, c, d if isinstance(d, date) else date.fromisoformat(str(d)[:10]), p, g, q)
-            for b, c, d, p, g, q in db.session.execute(query)]
+            for b, c, d, p, g, q in rows]
 
 
 def run(lines: list[Line], active: list[RuleFacts], *, exclude_lot_id: int | None = None) -> list[Finding]:
