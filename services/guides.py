@@ -237,10 +237,15 @@ def contracted_guide_types(provider) -> list[GuideType]:
     return [t for t in GuideType if t in types]
 
 
-def next_guide_ids(user, from_id: int | None, newer: bool, limit: int) -> list[int]:
-    """Ids of the next ``limit`` guides ``user`` may see from guide ``from_id`` on (included), newest first
-    when ``newer``: a provider's page of guide items starts from these (index ``guide (provider_id, id)``)."""
+def next_guides(user, from_id: int | None, newer: bool, limit: int) -> sa.Select:
+    """The ids of the next ``limit`` guides ``user`` may see from guide ``from_id`` on (included), newest
+    first when ``newer``, as a query: a provider's page of guide items starts from these (index
+    ``guide (provider_id, id)``)."""
     query = visible(sa.select(Guide.id), user, "guide", Guide)
     if from_id is not None:
         query = query.where(Guide.id <= from_id if newer else Guide.id >= from_id)
-    return list(db.session.scalars(query.order_by(Guide.id.desc() if newer else Guide.id.asc()).limit(limit)))
+    return query.order_by(Guide.id.desc() if newer else Guide.id.asc()).limit(limit)
+
+
+def next_guide_ids(user, from_id: int | None, newer: bool, limit: int) -> list[int]:
+    return list(db.session.scalars(next_guides(user, from_id, newer, limit)))

@@ -78,3 +78,37 @@ def test_provider_guide_items_page_through_its_own_guides_only(client, login_as)
         seen += [int(x) for x in dict.fromkeys(re.findall(r'details/\?id=(\d+)', html))]
         url = pager(html, "next")
     assert seen == expected  # guide by guide, newest first; nobody else's items
+
+
+def test_a_providers_item_search_finds_every_match_in_order_within_and_beyond_its_next_guides(
+        client, login_as, monkeypatch):
+    from decimal import Decimal
+
+    from models import GuideItem
+    from models.base import db
+    from models.enums import ItemKind
+    from tests.helpers import brazilian_provider_with_guides
+    from views.admin import lots
+
+    mine, guides = brazilian_provider_with_guides("Clínica Busca", guides=30)
+    brazilian_provider_with_guides("Clínica Outra", guides=5)  # the same consultation code, not theirs to see
+    for guide in (guides[-1], *guides[:4]):  # the newest, then the oldest: beyond the guides looked in first
+        guide.items.append(GuideItem(kind=ItemKind.PROCEDURE, code="40304361", description="Hemograma",
+                                     quantity=Decimal(1), unit_price=Decimal(25), total_amount=Decimal(25)))
+    db.session.flush()
+    monkeypatch.setattr(lots, "SEARCH_WINDOW", 15)
+    login_as(Role.PROVIDER, providers=(mine,))
+
+    def walk(url):
+        seen = []
+        while url and len(seen) < 1000:
+            html = client.get(url).get_data(as_text=True)
+            seen += [int(x) for x in dict.fromkeys(re.findall(r'details/\?id=(\d+)', html))]
+            url = pager(html, "next")
+        return seen
+
+    def expected(code):
+        return [i for _g, i in sorted(((g.id, i.id) for g in guides for i in g.items if i.code == code), reverse=True)]
+
+    assert walk("/admin/guide_item/?page_size=10&search=10101012") == expected("10101012")
+    assert walk("/admin/guide_item/?page_size=10&search=40304361") == expected("40304361")

@@ -8,6 +8,8 @@ from models import GuideItem
 from services import guides as guide_svc
 from views.admin.base import ProviderScopedView
 
+SEARCH_WINDOW = 2_000  # a provider's next guides a searched page of its items is looked for in first
+
 
 def _guide_link(view, context, model, name):
     """Guide number linking to the guide editor (execution, team, items)."""
@@ -113,6 +115,14 @@ class GuideItemView(ProviderScopedView):
         # the cursor's own guide (its remaining items) and enough guides after it to tell there is more
         ids = guide_svc.next_guide_ids(current_user, cursor[0] if cursor else None, newer, size + 2)
         return query.filter(GuideItem.guide_id.in_(ids))
+
+    def search_narrow(self, query, cursor, newer: bool):
+        """A provider's search (a code in most of its guides) looks in its next guides first: walking the
+        code's index newest first would pass every other provider's items of that code."""
+        if not current_user.is_provider:
+            return None
+        window = guide_svc.next_guides(current_user, cursor[0] if cursor else None, newer, SEARCH_WINDOW)
+        return query.filter(GuideItem.guide_id.in_(window))
     form_excluded_columns = ("executed_quantity", "processed_amount", "released_amount")
     form_ajax_refs = {"guide": {"fields": ("number",), "page_size": 10}}
 

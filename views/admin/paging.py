@@ -197,15 +197,25 @@ class SeekPagingMixin:
         backwards = bool(before or last)  # read in the reverse order, then flip the rows
         newer = desc != backwards  # rows come in descending order
         cursor = after or before
-        query = base if search or filters else self.seek_narrow(base, cursor, newer, size)
-        if cursor:
-            key = sa.tuple_(field, pk)
-            bound = sa.tuple_(sa.literal(cursor[0], column.type), sa.literal(cursor[1]))
-            query = query.filter(key < bound if newer else key > bound)
-        order = (field.desc(), pk.desc()) if newer else (field.asc(), pk.asc())
-        for j in self._auto_joins:
-            query = query.options(joinedload(j))
-        rows = query.order_by(None).order_by(*order).limit(size + 1).all()
+
+        def page(query):
+            if cursor:
+                key = sa.tuple_(field, pk)
+                bound = sa.tuple_(sa.literal(cursor[0], column.type), sa.literal(cursor[1]))
+                query = query.filter(key < bound if newer else key > bound)
+            order = (field.desc(), pk.desc()) if newer else (field.asc(), pk.asc())
+            for j in self._auto_joins:
+                query = query.options(joinedload(j))
+            return query.order_by(None).order_by(*order).limit(size + 1).all()
+
+        if search or filters:
+            # a full page from the next rows of the list is the page; else the whole search decides
+            window = self.search_narrow(base, cursor, newer)
+            rows = page(window) if window is not None else []
+            if len(rows) <= size:
+                rows = page(base)
+        else:
+            rows = page(self.seek_narrow(base, cursor, newer, size))
         more = len(rows) > size
         rows = rows[:size]
         if backwards:
@@ -219,6 +229,11 @@ class SeekPagingMixin:
     def seek_narrow(self, query, cursor, newer: bool, size: int):
         """A view's chance to bound an unfiltered page further (see GuideItemView); the query as is here."""
         return query
+
+    def search_narrow(self, query, cursor, newer: bool):
+        """A view's chance to look for a searched page among the next rows of the list first (a term
+        common in the list but spread over a big table, see GuideItemView); None: no such window."""
+        return None
 
     def _pager_links(self, rows, key: str, has_prev, has_next) -> dict:
         base = self._get_list_url(self._get_list_extra_args())
