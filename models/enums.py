@@ -47,6 +47,8 @@ class Country(LabeledEnum):
 
 # The currency a country's providers bill and are paid in (ISO 4217).
 CURRENCIES = {Country.AR: "ARS", Country.BR: "BRL"}
+# The language a country's providers read when their users chose none (mails, stored glosa reasons).
+COUNTRY_LOCALES = {Country.AR: "es_AR", Country.BR: "pt_BR"}
 
 
 class TaxIdKind(LabeledEnum):

@@ -21,11 +21,8 @@ from flask import current_app, has_request_context, render_template
 from flask_babel import force_locale
 from flask_login import current_user
 
-from models.enums import Country
+from models.enums import COUNTRY_LOCALES
 from services.jobs import runner, store
-
-# The language a provider of each country reads when its users chose none.
-COUNTRY_LOCALES = {Country.AR: "es_AR", Country.BR: "pt_BR"}
 
 
 def _render(template: str, locale: str, **context) -> tuple[str, str]:

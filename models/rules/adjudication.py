@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from flask_babel import gettext
+from flask_babel import format_date, format_decimal, gettext
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -73,6 +73,16 @@ def _l(text: str, **params) -> _Message:
     """A message to translate once per adjudication (translating each finding's lazily costs more than
     the rules themselves on a lot with many findings); the msgid is extracted like any ``_l``."""
     return _Message(text, params)
+
+
+def _shown(value) -> str:
+    """A message parameter as its reader writes it: dates and numbers in the locale (05/10/2026; amounts,
+    which ``money`` leaves with two decimals, as 150,00; quantities as 2 or 1,5)."""
+    if isinstance(value, date):
+        return format_date(value, "short")
+    if isinstance(value, Decimal):
+        return format_decimal(value, format="#,##0.00" if value.as_tuple().exponent == -2 else None)
+    return str(value)
 
 
 def money(value) -> Decimal:
@@ -448,7 +458,7 @@ def adjudicate(facts: Facts, rules: Iterable[RuleFacts]) -> list[Finding]:
             template = translated.get(message.text)
             if template is None:
                 template = translated[message.text] = gettext(message.text)
-            text = template % {k: str(v) for k, v in message.params.items()} if message.params else template
+            text = template % {k: _shown(v) for k, v in message.params.items()} if message.params else template
             out.append(Finding(line.guide, line.item, rule.code or code, amount, rule.id, rule.name, rule.action,
                                text, rule.payer_code))
     return out

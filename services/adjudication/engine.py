@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from functools import cache
 
 import sqlalchemy as sa
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
 from models import (
@@ -25,6 +26,7 @@ from models import (
 )
 from models.adjudication import FindingStatus
 from models.base import db
+from models.enums import COUNTRY_LOCALES, Country
 from models.rules import adjudication as rules
 from models.rules.adjudication import Facts, Finding, Line, Member, Past, PlanFacts, ProcedureFacts, RuleFacts, Senha
 
@@ -173,7 +175,11 @@ def _history(lines, active, procedures, member_ids, codes, exclude_lot_id) -> li
 
 
 def run(lines: list[Line], active: list[RuleFacts], *, exclude_lot_id: int | None = None) -> list[Finding]:
-    """Every finding of ``active`` rules on ``lines`` (facts loaded here)."""
+    """Every finding of ``active`` rules on ``lines`` (facts loaded here). Their messages become glosa
+    reasons a Brazilian provider reads and the TISS answer carries: written in Portuguese, whichever
+    screen, job or language started the run (guides are TISS's, Brazil's)."""
     if not lines or not active:
         return []
-    return rules.adjudicate(load_facts(lines, active, exclude_lot_id=exclude_lot_id), active)
+    facts = load_facts(lines, active, exclude_lot_id=exclude_lot_id)
+    with force_locale(COUNTRY_LOCALES[Country.BR]):
+        return rules.adjudicate(facts, active)

@@ -260,3 +260,19 @@ def test_a_received_lot_has_its_totals_kept_with_the_intake_glosas(clinic):
     kept = lot_totals([again.lot.id])[again.lot.id]
     assert kept == computed_lot_totals([again.lot.id])[again.lot.id]
     assert (kept.informed, kept.glosa, kept.released) == (Decimal("300.00"), Decimal("150.00"), Decimal("150.00"))
+
+
+def test_glosa_reasons_are_written_in_portuguese_whoever_received_the_lot(clinic):
+    from flask_babel import force_locale
+
+    add_rule(RuleKind.ELIGIBILITY)
+    patient = clinic.patients[2]
+    patient.coverage_end = clinic.day - timedelta(days=1)
+    db.session.commit()
+    with force_locale("es_AR"):  # a clerk or a provider working in Spanish sent it
+        intake = receive(clinic.lot_file([consulta(clinic, patient.card_number)], guide_type=GuideType.CONSULTA),
+                         "a.xml")
+    day = patient.coverage_end.strftime("%d/%m/%Y")
+    assert [g["code"] for g in intake.glosas] == ["1006"]
+    assert db.session.scalar(sa.select(Glosa.reason).where(Glosa.lot_id == intake.lot.id)) == (
+        f"Atendimento após o desligamento do beneficiário ({day}).")

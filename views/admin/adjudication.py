@@ -1,9 +1,23 @@
 """CRUD screens of adjudication: plans, the procedure catalogue, rules, senhas, settings, findings.
 Admins configure; every save goes through ``services.adjudication.config`` checks."""
+from flask_babel import format_date, gettext
 from flask_babel import lazy_gettext as _l
 
 from services.adjudication import config
 from views.admin.base import SecureModelView
+
+
+def _scope(view, context, model, name) -> str:
+    """Procedure, group, provider and plan a rule is limited to, in one cell."""
+    parts = [str(part) for part in (model.procedure_code, model.group, model.provider, model.plan) if part]
+    return "; ".join(parts) or gettext("Every guide")
+
+
+def _validity(view, context, model, name) -> str:
+    if not model.active_from and not model.active_to:
+        return ""
+    start, end = (format_date(day, "short") if day else "…" for day in (model.active_from, model.active_to))
+    return f"{start} – {end}"
 
 
 class HealthPlanView(SecureModelView):
@@ -50,13 +64,16 @@ class ProcedureView(SecureModelView):
 
 
 class AdjudicationRuleView(SecureModelView):
-    column_list = ("name", "kind", "action", "glosa_code", "payer_code", "procedure_code", "group", "provider",
-                   "plan", "parameters", "active_from", "active_to", "active")
+    # scope and validity in one cell each: the whole rule fits a laptop's screen
+    column_list = ("name", "kind", "action", "active", "glosa_code", "payer_code", "scope", "parameters",
+                   "validity")
+    column_formatters = {"scope": _scope, "validity": _validity}
     column_labels = {
         "name": _l("Name"), "kind": _l("Rule kind"), "action": _l("Action"), "glosa_code": _l("Tabela 38 code"),
         "payer_code": _l("Payer's own code"), "procedure_code": _l("Procedure (TUSS)"), "group": _l("Group"),
         "provider": _l("Provider"), "plan": _l("Plan"), "parameters": _l("Parameters"),
         "active_from": _l("Active from"), "active_to": _l("Active to"), "active": _l("Active"),
+        "scope": _l("Scope"), "validity": _l("Validity"),
     }
     column_descriptions = {
         "parameters": _l('JSON, by kind: frequency {"count": 1, "days": 30, "per_provider": true}; quantity '
