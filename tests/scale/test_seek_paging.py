@@ -112,3 +112,47 @@ def test_a_providers_item_search_finds_every_match_in_order_within_and_beyond_it
 
     assert walk("/admin/guide_item/?page_size=10&search=10101012") == expected("10101012")
     assert walk("/admin/guide_item/?page_size=10&search=40304361") == expected("40304361")
+
+
+@pytest.mark.parametrize("eager", [1_000, 2])
+def test_a_search_through_a_relationship_finds_the_same_rows_with_few_or_many_matching_parents(
+        client, login_as, monkeypatch, eager):
+    """Up to EAGER_IDS matching beneficiaries the guides list asks for their ids; past it, each guide's own
+    beneficiary is looked up (EXISTS): the same guides either way."""
+    from tests.helpers import brazilian_provider_with_guides
+
+    monkeypatch.setattr(paging, "EAGER_IDS", eager)
+    _provider, guides = brazilian_provider_with_guides("Clínica Nomes", guides=6)
+    for guide, name in zip(guides, ("Ana Souza", "Mariana Lima", "Ana Silva", "Luana Silva", "Pedro Alves",
+                                    "Ana Paula Silva")):
+        guide.beneficiary.name = name
+    from models.base import db
+
+    db.session.flush()
+    login_as(Role.CLERK)
+    html = client.get("/admin/guide/?search=ana+silva").get_data(as_text=True)
+    shown = set(re.findall(r">(G\d+)<", html)) | set(re.findall(r"\b(G\d{4,})\b", html))
+    assert {g.number for g in guides if "ana" in g.beneficiary.name.lower() and "silva" in
+            g.beneficiary.name.lower()} <= shown
+    assert not {guides[0].number, guides[1].number, guides[4].number} & shown
+
+
+def test_a_count_past_its_time_gives_way_to_the_rows_shown(client, login_as, beneficiaries, monkeypatch):
+    monkeypatch.setattr(paging, "budgeted_scalar", lambda session, statement, budget_ms: None)
+    login_as(Role.CLERK)
+    html = client.get("/admin/beneficiary/?page_size=10&search=seek+person").get_data(as_text=True)
+    assert re.search(r"\(10\+\)", html) and len(cards(html)) == 10  # at least the rows shown, more pages follow
+
+
+def test_a_count_cancelled_at_its_budget_leaves_the_transaction_usable(app):
+    import sqlalchemy as sa
+
+    from models.base import db
+
+    session = db.session
+    assert paging.budgeted_scalar(session, sa.select(sa.literal(7)), 1_000) == 7
+    if session.get_bind().dialect.name != "postgresql":
+        return  # SQLite has no statement timeout: the count is always answered
+    assert paging.budgeted_scalar(session, sa.select(sa.func.pg_sleep(0.5)), 50) is None
+    assert session.scalar(sa.select(sa.literal(1))) == 1
+    assert session.scalar(sa.text("SHOW statement_timeout")) == "0"  # the budget ended with the count

@@ -26,6 +26,9 @@ from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import InstrumentedAttribute
 
 COUNT_CAP = 1_000
+# A seek-paged list's count may take this long on PostgreSQL; past it the list says "at least the rows
+# shown" (a common name whose matches are spread thin makes counting 1,001 of them walk most of a table).
+COUNT_BUDGET_MS = 100
 EAGER_IDS = 1_000  # a search through a relationship inlines up to this many matching ids
 CURSOR_ARGS = ("after", "before", "last")
 
@@ -94,17 +97,38 @@ def match(column, term: str, mode: str | None):
     return column == term
 
 
+def budgeted_scalar(session, statement, budget_ms: int | None):
+    """``statement``'s scalar, or None when PostgreSQL could not answer within ``budget_ms`` (cancelled
+    inside a savepoint: the request's transaction goes on). SQLite, or no budget: always answered."""
+    if budget_ms is None or session.get_bind().dialect.name != "postgresql":
+        return session.scalar(statement)
+    try:
+        with session.begin_nested():
+            session.execute(sa.text(f"SET LOCAL statement_timeout = {int(budget_ms)}"))
+            value = session.scalar(statement)
+            session.execute(sa.text("SET LOCAL statement_timeout TO DEFAULT"))
+            return value
+    except sa.exc.OperationalError as error:
+        if getattr(error.orig, "sqlstate", None) != "57014":  # query_canceled
+            raise
+        return None
+
+
 def through(session, path: list, condition):
-    """``condition`` on the far end of many-to-one ``path`` as ``fk IN (…)`` hops: the matching ids
-    themselves when there are few (so the list's own indexes combine, e.g. ``code = x OR guide_id IN
-    (3, 7)``), else the subquery (a common name: the list walks its sort index and checks each row)."""
+    """``condition`` on the far end of many-to-one ``path``, hop by hop: ``fk IN (…)`` with the matching
+    ids themselves when there are few (so the list's own indexes combine, e.g. ``code = x OR guide_id IN
+    (3, 7)``), else ``EXISTS`` on the row's own parent (a common name: the list walks its sort index and
+    looks each row's parent up by key, instead of first hashing every one of 20,000 matching parents)."""
     for relationship in reversed(path):
         (local, remote), = relationship.property.local_remote_pairs
         matching = sa.select(remote).where(condition)
         ids = session.scalars(matching.limit(EAGER_IDS + 1)).all()
         if not ids:
             return None
-        condition = local.in_(ids) if len(ids) <= EAGER_IDS else local.in_(matching)
+        if len(ids) <= EAGER_IDS:
+            condition = local.in_(ids)
+        else:  # OFFSET 0 keeps PostgreSQL from turning the EXISTS back into a hash of every match
+            condition = sa.select(sa.literal(1)).where(remote == local, condition).offset(0).exists()
     return condition
 
 
@@ -165,10 +189,13 @@ class SeekPagingMixin:
             query, _, joins, _ = self._apply_filters(query, None, joins, {}, filters)
         return query
 
-    def capped_count(self, query) -> CappedCount:
+    def capped_count(self, query, budget_ms: int | None = None) -> CappedCount | None:
+        """Rows of ``query``, counted up to ``COUNT_CAP``; None when ``budget_ms`` ran out first."""
         pk = self.model.id
         inner = query.with_entities(pk).order_by(None).limit(COUNT_CAP + 1).subquery()
-        total = query.session.scalar(sa.select(sa.func.count()).select_from(inner))
+        total = budgeted_scalar(query.session, sa.select(sa.func.count()).select_from(inner), budget_ms)
+        if total is None:
+            return None
         return CappedCount(min(total, COUNT_CAP), total > COUNT_CAP)
 
     def get_list(self, page, sort_column, sort_desc, search, filters, execute=True, page_size=None):
@@ -189,7 +216,7 @@ class SeekPagingMixin:
         field, column, desc = seek
         size = page_size or self.page_size
         base = self._filtered(search, filters)
-        count = self.capped_count(base)
+        count = self.capped_count(base, COUNT_BUDGET_MS)
         pk = self.model.id
         after = decode_cursor(request.args.get("after"), column)
         before = None if after else decode_cursor(request.args.get("before"), column)
@@ -224,6 +251,8 @@ class SeekPagingMixin:
         else:
             has_prev, has_next = after is not None, more
         g.seek_pager = self._pager_links(rows, field.key, has_prev, has_next)
+        if count is None:  # not counted in time: at least the rows shown ("20+" while there are more)
+            count = CappedCount(len(rows), has_prev or has_next)
         return count, rows
 
     def seek_narrow(self, query, cursor, newer: bool, size: int):
