@@ -3,7 +3,8 @@
 * Seek (keyset) paging: a page is the ``page_size`` rows after (or before) the sort key of the row
   that ended the previous page, ``(sort column, id)``, read straight off an index that starts with
   that column: no OFFSET. "Last" reads the first rows of the reversed order.
-* Capped counts: at most ``COUNT_CAP`` rows are counted; beyond that the list says "1,000+".
+* Capped counts: at most ``COUNT_CAP`` rows are counted; beyond that the list says "1,000+". On
+  PostgreSQL a count also has ``COUNT_BUDGET_MS``; past it the list says "25+" (the rows shown).
 * Indexed search: each searchable column says how it matches (``column_search_modes``): ``exact``
   (numbers, codes, card numbers: an ordinary index) or ``name`` (contains, case-insensitive: a trigram
   index on ``lower(column)`` on PostgreSQL, a scan on SQLite that gives the same rows). Unlisted text
