@@ -67,21 +67,27 @@ _QUEUES = [
 ]
 
 
-def queues_for(user) -> list[Queue]:
-    counts: dict = {}
+def _counted(model, user, counts: dict) -> dict:
+    """``status_counts`` of ``model``, once per page: the queues and the overview share ``counts``."""
+    if model not in counts:
+        counts[model] = status_counts(model, user)
+    return counts[model]
+
+
+def queues_for(user, counts: dict | None = None) -> list[Queue]:
+    counts = {} if counts is None else counts
     out = []
     for role, model, status, label, endpoint, status_arg in _QUEUES:
         if role != user.role or not can(user, "view", model.__tablename__):
             continue
-        if model not in counts:
-            counts[model] = status_counts(model, user)
         args = {status_arg: status.value} if status_arg else {}
-        out.append(Queue(str(label), counts[model].get(status, 0), endpoint, status.value, args))
+        out.append(Queue(str(label), _counted(model, user, counts).get(status, 0), endpoint, status.value, args))
     return out
 
 
-def overview_for(user) -> list[tuple[str, dict, type]]:
+def overview_for(user, counts: dict | None = None) -> list[tuple[str, dict, type]]:
     """Counts by status of the entities the role works with, in order of the menus."""
+    counts = {} if counts is None else counts
     sections = []
     if user.role in (Role.PROVIDER, Role.CLERK, Role.SUPERVISOR, Role.ADMIN):
         sections.append((_l("Invoices"), Invoice, InvoiceStatus))
@@ -90,5 +96,5 @@ def overview_for(user) -> list[tuple[str, dict, type]]:
     if user.role in (Role.CREDENTIALING, Role.ADMIN):
         sections.append((_l("Providers"), Provider, ProviderStatus))
     # Only the flows of the user's country (a provider's) or of the payer's countries (staff).
-    return [(str(title), status_counts(model, user), statuses) for title, model, statuses in sections
+    return [(str(title), _counted(model, user, counts), statuses) for title, model, statuses in sections
             if can(user, "view", model.__tablename__)]

@@ -57,3 +57,15 @@ def test_dashboard_counts_and_charts_come_from_the_rollups(make_user):
     assert dashboard.status_counts(Invoice, provider_user) == {InvoiceStatus.SENT: 2, InvoiceStatus.DRAFT: 1}
     month = charts.monthly_amounts(provider_user, provider.country)[-1]
     assert month["billed"] == Decimal("200.00")  # drafts are not billed
+
+
+def test_the_start_page_counts_each_entity_by_status_once(client, login_as):
+    from tests.query_count import counting
+
+    login_as(Role.CLERK)
+    client.get("/admin/")  # warm: first-request work is not the page's
+    with counting() as statements:
+        assert client.get("/admin/").status_code == 200
+    by_status = [s for s in statements if "GROUP BY monthly_rollup.bucket" in s and "JOIN" not in s]  # not charts
+    # invoices, lots and payment orders: the queues and the overview share one count each
+    assert len(by_status) == 3, statements

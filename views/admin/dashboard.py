@@ -44,9 +44,9 @@ class DashboardView(AdminIndexView):
                 "by_provider": hbar_geometry(charts["by_provider"], "rate", lambda r: f"{number(r['rate'])} %"),
                 "by_reason": hbar_geometry(charts["by_reason"], "value", lambda r: money(r["value"], currency)),
             }
-        return self.render(
-            "admin/dashboard.html", queues=queues_for(current_user), overview=overview_for(current_user), **charts
-        )
+        counts: dict = {}  # counted once for the queues and the overview
+        return self.render("admin/dashboard.html", queues=queues_for(current_user, counts),
+                           overview=overview_for(current_user, counts), **charts)
 
     @expose("/drill/<kind>")
     def drill(self, kind):
