@@ -67,6 +67,12 @@ _QUEUES = [
 ]
 
 
+def start_page(user) -> tuple[list[Queue], list[tuple[str, dict, type]]]:
+    """The start page's queues and overview, counting each entity by status once for both."""
+    counts: dict = {}
+    return queues_for(user, counts), overview_for(user, counts)
+
+
 def _counted(model, user, counts: dict) -> dict:
     """``status_counts`` of ``model``, once per page: the queues and the overview share ``counts``."""
     if model not in counts:

@@ -15,7 +15,7 @@ from services.charts import (
     monthly_amounts,
     monthly_geometry,
 )
-from services.dashboard import overview_for, queues_for
+from services.dashboard import start_page
 from services.formatting import money, number
 from services.visibility import awaiting_link
 
@@ -44,9 +44,8 @@ class DashboardView(AdminIndexView):
                 "by_provider": hbar_geometry(charts["by_provider"], "rate", lambda r: f"{number(r['rate'])} %"),
                 "by_reason": hbar_geometry(charts["by_reason"], "value", lambda r: money(r["value"], currency)),
             }
-        counts: dict = {}  # counted once for the queues and the overview
-        return self.render("admin/dashboard.html", queues=queues_for(current_user, counts),
-                           overview=overview_for(current_user, counts), **charts)
+        queues, overview = start_page(current_user)
+        return self.render("admin/dashboard.html", queues=queues, overview=overview, **charts)
 
     @expose("/drill/<kind>")
     def drill(self, kind):

@@ -108,6 +108,8 @@ class GuideItemView(ProviderScopedView):
     column_filters = ("kind",)
     column_default_sort = ("guide_id", True)
     column_sortable_list = (("guide", "guide_id"),)
+    form_excluded_columns = ("executed_quantity", "processed_amount", "released_amount")
+    form_ajax_refs = {"guide": {"fields": ("number",), "page_size": 10}}
 
     def seek_narrow(self, query, cursor, newer: bool, size: int):
         if not current_user.is_provider:
@@ -123,8 +125,6 @@ class GuideItemView(ProviderScopedView):
             return None
         window = guide_svc.next_guides(current_user, cursor[0] if cursor else None, newer, SEARCH_WINDOW)
         return query.filter(GuideItem.guide_id.in_(window))
-    form_excluded_columns = ("executed_quantity", "processed_amount", "released_amount")
-    form_ajax_refs = {"guide": {"fields": ("number",), "page_size": 10}}
 
 
 class AppealItemView(ProviderScopedView):
