@@ -2,7 +2,8 @@
 
 The database keeps this table itself (triggers from migration 0010 on invoice, lot, glosa and
 payment_order, for every way a row changes: the ORM, bulk inserts, COPY), in the transaction that
-changes the row, so dashboards and period totals read a few hundred rows instead of scanning millions.
+changes the row (on PostgreSQL folded in as it commits, migration 0016: concurrent writers of one cell
+do not wait for each other), so dashboards and period totals read a few hundred rows instead of millions.
 ``bucket`` is the row's status (a glosa's: its code id); ``month`` the first day of the month of the
 entity's date (invoice_date, a lot's sent_at, a glosa's created_at, an order's paid_at or payment_date).
 """

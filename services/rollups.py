@@ -27,7 +27,10 @@ CELLS = {
 
 def rebuild(conn) -> None:
     """Recompute every rollup cell and every lot's totals from the detail tables, on ``conn`` (in its
-    transaction)."""
+    transaction). This transaction's deltas still waiting for the commit (PostgreSQL, migration 0016) are
+    dropped: the detail tables already hold them."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(sa.text("DELETE FROM rollup_pending"))
     conn.execute(sa.text("DELETE FROM monthly_rollup"))
     for entity, (month, bucket, amount) in CELLS.items():
         first = (f"date_trunc('month', {month})::date" if conn.dialect.name == "postgresql"

@@ -2,6 +2,7 @@
 from datetime import date
 from decimal import Decimal
 
+import pytest
 import sqlalchemy as sa
 
 from models import Glosa, GlosaCode, Invoice, MonthlyRollup
@@ -69,3 +70,28 @@ def test_the_start_page_counts_each_entity_by_status_once(client, login_as):
     by_status = [s for s in statements if "GROUP BY monthly_rollup.bucket" in s and "JOIN" not in s]  # not charts
     # invoices, lots and payment orders: the queues and the overview share one count each
     assert len(by_status) == 3, statements
+
+
+@pytest.mark.postgres_only
+def test_postgresql_folds_a_transactions_changes_into_the_rollups_as_it_commits():
+    """Writers append deltas (nothing to wait for); the commit folds them into the cell, in key order."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        pytest.skip("SQLite has one writer at a time and writes the rollups at once")
+    db.session.execute(sa.text("SET CONSTRAINTS ALL DEFERRED"))  # as outside the tests' savepoints
+    provider = argentine_provider("Diferido SA")
+    invoices = [invoice_for(provider, InvoiceStatus.SENT, amount=amount) for amount in ("100.00", "250.00")]
+    month = invoices[0].invoice_date.replace(day=1)
+
+    def mine() -> dict:
+        return {key: value for key, value in cells().items() if key[1] == provider.id}
+
+    def pending() -> tuple:
+        return db.session.execute(sa.text("SELECT count(*), coalesce(sum(count), 0) FROM rollup_pending "
+                                          "WHERE provider_id = :p"), {"p": provider.id}).one()
+
+    assert mine() == {}  # no rollup row touched (so none locked) before the commit
+    assert tuple(pending()) == (2, 2)
+    db.session.execute(sa.text("SET CONSTRAINTS ALL IMMEDIATE"))  # what the commit does
+    assert mine() == {("invoice", provider.id, month, InvoiceStatus.SENT.value): (2, Decimal("350.00"))}
+    assert tuple(pending()) == (0, 0)
+    assert_matches_detail_tables()
