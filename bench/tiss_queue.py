@@ -4,7 +4,8 @@
 ``--files`` lots of 100 SP/SADT guides (5 items each, distinct numeroLote and guide numbers, built
 before timing) are submitted as ONE bulk-intake job, as the upload page does with a zip, and received
 by one Celery worker with ``--processes`` worker processes (default 2) on the Redis at ``--broker``.
-A warm-up job first lets every process compile the TISS schema. Timed: from the job's commit (files
+A warm-up job first lets every process compile the TISS schema; then the database is analysed (see
+``bench.tiss_import.analyze``). Timed: from the job's commit (files
 stored, job queued) to the job done, including the result CSV; the staging in the request is printed
 apart. The database is counted afterwards (every lot stored with its guides, one audit event per lot).
 Target (issue 13 §3): ≥ 5,000 guides/s on PostgreSQL with two worker processes on this machine.
@@ -27,7 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.tiss_import import GUIDES, find_schemas, load, lot_bytes, reset_postgres, setup_database  # noqa: E402
+from bench.tiss_import import GUIDES, analyze, find_schemas, load, lot_bytes, reset_postgres, setup_database  # noqa: E402
 
 TARGET = 5000.0
 TICK = os.sysconf("SC_CLK_TCK")
@@ -131,6 +132,7 @@ def main() -> None:
     try:
         _, _, warm = run_job(app, lots[:warm_files], data["provider_id"])
         assert warm.state.value == "done", warm.error
+        analyze(app)
         print(f"{app.config['SQLALCHEMY_DATABASE_URI'].split(':')[0]}, {args.processes} worker processes; {load()}")
         processes, backends = worker_pids(worker), backend_pids(app)
         cpu_before = cpu_of(processes), cpu_of(backends)

@@ -43,7 +43,7 @@ class Guide(TimestampMixin, db.Model):
     authorization_number: Mapped[str | None] = mapped_column(sa.String(20), comment="senha")
     authorization_date: Mapped[date | None]
     authorization_valid_to: Mapped[date | None]
-    beneficiary_id: Mapped[int] = mapped_column(sa.ForeignKey("beneficiary.id"), index=True)
+    beneficiary_id: Mapped[int] = mapped_column(sa.ForeignKey("beneficiary.id"))  # ix_guide_beneficiary_execution
     emission_date: Mapped[date]
     execution_date: Mapped[date | None]
     execution_time: Mapped[time | None]
@@ -80,7 +80,7 @@ class GuideItem(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    guide_id: Mapped[int] = mapped_column(sa.ForeignKey("guide.id", ondelete="CASCADE"), index=True)
+    guide_id: Mapped[int] = mapped_column(sa.ForeignKey("guide.id", ondelete="CASCADE"))  # ix_guide_item_guide_id_id
     kind: Mapped[ItemKind] = enum_column(ItemKind)
     code: Mapped[str] = mapped_column(sa.String(10))
     description: Mapped[str] = mapped_column(sa.String(200))

@@ -53,3 +53,12 @@ def test_matching_reading_accepts_utf8_and_latin1():
 def test_doctype_detection_skips_comments_and_pis():
     assert xmlsafe.has_doctype(b'<?xml version="1.0"?>\n<!-- c -->\n<?pi x?>\n<!DOCTYPE x []><x/>')
     assert not xmlsafe.has_doctype(b'<?xml version="1.0"?><x><![CDATA[<!DOCTYPE]]></x>')
+
+
+def test_leaves_in_document_order_with_comments_instructions_and_cdata():
+    """Comments and processing instructions are leaves (and make their parent a non-leaf); CDATA reads
+    as text; tails and the hash leaf are left out; order is the document's."""
+    data = (b'<?xml version="1.0"?><mensagemTISS xmlns="http://www.ans.gov.br/padroes/tiss/schemas">'
+            b'<a>x<!--c-->y</a><b><![CDATA[z<]]>w</b><?pi data?><e/><f> s </f><g><h>1</h>tail</g>'
+            b'<epilogo><hash>0123</hash></epilogo><!--end--></mensagemTISS>')
+    assert hashing.leaf_text(xmlsafe.parse(data)) == "cz<wdata s 1end"
