@@ -15,6 +15,7 @@ index lookup in the generic plan too.
 from __future__ import annotations
 
 import enum
+import operator
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
@@ -36,22 +37,28 @@ def any_of(column, values):
 
 def copy_rows(table: sa.Table, rows: list[dict]) -> None:
     """Insert ``rows`` into ``table`` with one COPY (PostgreSQL); ids come from the column's default
-    (its sequence), in the order of ``rows``."""
+    (its sequence), in the order of ``rows``. Every row has the keys of the first one."""
     if not rows:
         return
     given = list(rows[0])
     defaults = {column.name: column.default for column in table.columns
                 if column.name not in given and column.default is not None
                 and (column.default.is_scalar or column.default.is_callable)}
-    names = [*given, *defaults]
-    fixed = [default.arg if default.is_scalar else default.arg(None) for default in defaults.values()]
-    quoted = ", ".join(f'"{name}"' for name in names)
+    quoted = ", ".join(f'"{name}"' for name in [*given, *defaults])
+    fixed = tuple(default.arg if default.is_scalar else default.arg(None) for default in defaults.values())
+    values = operator.itemgetter(*given) if len(given) > 1 else (lambda row: (row[given[0]],))
+    # enum columns take the member's stored value (psycopg would write its name); only they are looked at
+    enums = [position for position, name in enumerate(given) if isinstance(table.c[name].type, sa.Enum)]
     cursor = db.session.connection().connection.driver_connection.cursor()
     with cursor, cursor.copy(f'COPY "{table.name}" ({quoted}) FROM STDIN') as copy:
         for row in rows:
-            copy.write_row([*(_plain(row[name]) for name in given), *fixed])
+            line = values(row)
+            if enums:
+                line = list(line)
+                for position in enums:
+                    line[position] = _plain(line[position])
+            copy.write_row((*line, *fixed))
 
 
 def _plain(value):
-    """Enums as their stored value (psycopg would write an Enum's name)."""
     return value.value if isinstance(value, enum.Enum) else value
