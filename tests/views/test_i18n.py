@@ -85,3 +85,17 @@ def test_money_and_dates_follow_the_locale(app):
         with force_locale("en"):
             assert money(Decimal("1234.5"), "USD") == "US$\xa01,234.50"
             assert money(Decimal("-10"), "BRL") == "R$\xa0-10.00"
+
+
+def test_quantities_in_lists_are_numbers_of_the_users_language(client, login_as):
+    """A stored ``Numeric(…, 4)`` quantity reads "2,5" in Portuguese, not "2.5000"; money keeps its currency."""
+    from tests.helpers import brazilian_provider_with_guides
+
+    provider, guides = brazilian_provider_with_guides("Clínica Quantidades", guides=1)
+    item = guides[0].items[0]
+    item.quantity = Decimal("2.5")
+    login_as(Role.PROVIDER, providers=(provider,), locale="pt_BR")
+    page = html(client.get("/admin/guide_item/"))
+    assert ">2,5<" in "".join(page.split())
+    assert "2.5000" not in page
+    assert "R$\xa0150,00" in page

@@ -38,6 +38,7 @@ def _type_formatters(base: dict) -> dict:
         LabeledEnum: lambda view, value, name: formatting.badge(value) if name == "status" else value.label,
         datetime: lambda view, value, name: formatting.day(value),
         date: lambda view, value, name: formatting.day(value),
+        Decimal: lambda view, value, name: formatting.number(value),  # quantities; money has its own
         bool: yes_no,
     }
     out.update({k: v for k, v in base.items() if k not in out})
