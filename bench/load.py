@@ -1,6 +1,6 @@
 """Load: simulated users clicking through the back office of a big database, served by gunicorn.
 
-    .venv/bin/python bench/load.py --database-url URL [--users 100,200] [--time 60] [--workers 3 --threads 4]
+    .venv/bin/python bench/load.py --database-url URL [--users 100,200] [--time 60] [--workers 2 --threads 1]
 
 Starts gunicorn on 127.0.0.1 (loopback only) against URL (default: the bench/scale database
 ``liquida_big``; build it with bench/big_tables.py), creates the simulated accounts once (distinct
@@ -216,8 +216,8 @@ def main() -> int:
     parser.add_argument("--database-url", help=f"a database built by bench/scale (e.g. {DEFAULT_URL})")
     parser.add_argument("--users", default="100", help="comma-separated user counts, run one after the other")
     parser.add_argument("--time", type=int, default=60, help="seconds measured per user count")
-    parser.add_argument("--workers", type=int, default=3)
-    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args()
     if not (args.database_url or "").startswith("postgresql"):  # `make bench` runs every script
         print(f"skipped: needs --database-url postgresql://… (a database built by bench/scale, e.g. {DEFAULT_URL})")
