@@ -13,28 +13,26 @@ savepoints.) SQLite has one writer at a time and keeps its row triggers.
 Revision ID: 0016
 Revises: 0015
 """
-from alembic import op
+from alembic import context, op
 
 revision = "0016"
 down_revision = "0015"
 branch_labels = None
 depends_on = None
 
-# entity: (month column expression, bucket expression, amount column) as in migration 0010
-ROLLUPS = {
-    "invoice": ("r.invoice_date", "r.status", "r.amount"),
-    "lot": ("coalesce(r.sent_at, r.created_at)", "r.status", "r.total_amount"),
-    "glosa": ("r.created_at", "CAST(r.code_id AS TEXT)", "r.amount"),
-    "payment_order": ("coalesce(r.paid_at, r.payment_date)", "r.status", "r.net_amount"),
-}
 CELL = "entity, provider_id, month, bucket"
 UPSERT = (f"ON CONFLICT ({CELL}) DO UPDATE "
           "SET count = monthly_rollup.count + EXCLUDED.count, amount = monthly_rollup.amount + EXCLUDED.amount")
 
 
+def _rollups() -> dict[str, tuple[str, str, str]]:
+    """Migration 0010's cells: entity → (month expression, bucket expression, amount column)."""
+    return context.script.get_revision("0010").module.ROLLUPS
+
+
 def _functions(entity: str, target: str) -> list[str]:
     """The statement triggers' functions: the changed rows' deltas per cell, into ``target``."""
-    month, bucket, amount = ROLLUPS[entity]
+    month, bucket, amount = _rollups()[entity]
 
     def rows(alias: str, sign: str) -> str:
         return (f"SELECT r.provider_id, date_trunc('month', {month})::date AS month, {bucket} AS bucket, "
@@ -85,7 +83,7 @@ def upgrade():
     op.execute(FOLD)
     op.execute("CREATE CONSTRAINT TRIGGER rollup_pending_fold AFTER INSERT ON rollup_pending "
                "DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION rollup_fold()")
-    for entity in ROLLUPS:
+    for entity in _rollups():
         for statement in _functions(entity, "rollup_pending"):
             op.execute(statement)
 
@@ -93,7 +91,7 @@ def upgrade():
 def downgrade():
     if op.get_bind().dialect.name != "postgresql":
         return
-    for entity in ROLLUPS:
+    for entity in _rollups():
         for statement in _functions(entity, "monthly_rollup"):
             op.execute(statement)
     op.execute("DROP TABLE rollup_pending")

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import threading
 import time
+from contextlib import contextmanager
 
 import pytest
 import sqlalchemy as sa
@@ -12,23 +13,45 @@ from models.base import db
 from services.lots import LotError, issue_lot, load_guides
 
 
+@contextmanager
+def _committed_clinic(app, name: str, guides: int):
+    """A clinic with ``guides`` free guides, committed for real (a race needs real connections, not the
+    test's rolled-back transaction), deleted again afterwards; yields its ids and its competence."""
+    from tests.lots.conftest import Clinic
+
+    saved = db.session
+    db.session = db._make_scoped_session({})
+    ids = {}
+    try:
+        clinic = Clinic(name)
+        made = [clinic.guide() for _ in range(guides)]
+        db.session.commit()
+        ids = {"provider": clinic.provider.id, "guides": [g.id for g in made],
+               "table": clinic.table.id, "beneficiaries": [b.id for b in clinic.beneficiaries]}
+        competence = clinic.competence
+        db.session.remove()
+        yield ids, competence
+    finally:
+        db.session.remove()
+        if ids:  # the rollup cells and lot totals go with their rows
+            with app.app_context():
+                db.session.execute(sa.update(Guide).where(Guide.provider_id == ids["provider"]).values(lot_id=None))
+                db.session.execute(sa.delete(Lot).where(Lot.provider_id == ids["provider"]))
+                db.session.execute(sa.delete(Guide).where(Guide.provider_id == ids["provider"]))
+                db.session.execute(sa.delete(PriceTable).where(PriceTable.id == ids["table"]))
+                db.session.execute(sa.delete(Beneficiary).where(Beneficiary.id.in_(ids["beneficiaries"])))
+                db.session.execute(sa.delete(PaymentCalendarEntry))
+                db.session.execute(sa.delete(Provider).where(Provider.id == ids["provider"]))
+                db.session.commit()
+                db.session.remove()
+        db.session = saved
+
+
 @pytest.mark.postgres_only
 def test_two_connections_sending_the_same_guide(app):
     if db.engine.dialect.name != "postgresql":
         pytest.skip("SQLite serialises every writer on one file lock: row-level races only exist on PostgreSQL")
-    from tests.lots.conftest import Clinic
-
-    saved = db.session
-    db.session = db._make_scoped_session({})  # real connections that commit, not the test's rollback
-    ids = {}
-    try:
-        clinic = Clinic("Clínica Concorrente Ltda")
-        guides = [clinic.guide() for _ in range(3)]
-        db.session.commit()
-        ids = {"provider": clinic.provider.id, "guides": [g.id for g in guides],
-               "table": clinic.table.id, "beneficiaries": [b.id for b in clinic.beneficiaries]}
-        competence = clinic.competence
-        db.session.remove()
+    with _committed_clinic(app, "Clínica Concorrente Ltda", guides=3) as (ids, competence):
 
         loaded = threading.Barrier(2)
         outcomes: list[str] = []
@@ -60,25 +83,6 @@ def test_two_connections_sending_the_same_guide(app):
             lot_ids = {lid for lid in db.session.scalars(sa.select(Guide.lot_id).where(Guide.id.in_(ids["guides"])))}
             assert len(lot_ids) == 1 and None not in lot_ids
             assert db.session.scalar(sa.select(sa.func.count(Lot.id)).where(Lot.provider_id == ids["provider"])) == 1
-    finally:
-        _clean_up(app, saved, ids)
-
-
-def _clean_up(app, saved, ids: dict) -> None:
-    """Delete what a test with real commits left (the rollup cells and lot totals go with their rows)."""
-    db.session.remove()
-    if ids:
-        with app.app_context():
-            db.session.execute(sa.update(Guide).where(Guide.provider_id == ids["provider"]).values(lot_id=None))
-            db.session.execute(sa.delete(Lot).where(Lot.provider_id == ids["provider"]))
-            db.session.execute(sa.delete(Guide).where(Guide.provider_id == ids["provider"]))
-            db.session.execute(sa.delete(PriceTable).where(PriceTable.id == ids["table"]))
-            db.session.execute(sa.delete(Beneficiary).where(Beneficiary.id.in_(ids["beneficiaries"])))
-            db.session.execute(sa.delete(PaymentCalendarEntry))
-            db.session.execute(sa.delete(Provider).where(Provider.id == ids["provider"]))
-            db.session.commit()
-            db.session.remove()
-    db.session = saved
 
 
 @pytest.mark.postgres_only
@@ -87,19 +91,7 @@ def test_two_lots_of_one_provider_and_month_do_not_wait_for_each_other(app):
     queue behind the first one's open transaction (two workers receiving one hospital's zip)."""
     if db.engine.dialect.name != "postgresql":
         pytest.skip("SQLite serialises every writer on one file lock")
-    from tests.lots.conftest import Clinic
-
-    saved = db.session
-    db.session = db._make_scoped_session({})
-    ids = {}
-    try:
-        clinic = Clinic("Clínica Dois Lotes Ltda")
-        guides = [clinic.guide() for _ in range(2)]
-        db.session.commit()
-        ids = {"provider": clinic.provider.id, "guides": [g.id for g in guides],
-               "table": clinic.table.id, "beneficiaries": [b.id for b in clinic.beneficiaries]}
-        competence = clinic.competence
-        db.session.remove()
+    with _committed_clinic(app, "Clínica Dois Lotes Ltda", guides=2) as (ids, competence):
         first_open = threading.Event()
         outcomes: dict[str, str] = {}
 
@@ -137,5 +129,3 @@ def test_two_lots_of_one_provider_and_month_do_not_wait_for_each_other(app):
             lots = db.session.execute(sa.select(sa.func.count(Lot.id), sa.func.sum(Lot.total_amount)).where(
                 Lot.provider_id == ids["provider"])).one()
             assert (sum(n for n, _a in cells), sum(a for _n, a in cells)) == tuple(lots) and lots[0] == 2
-    finally:
-        _clean_up(app, saved, ids)
