@@ -11,6 +11,11 @@ while acting for a provider of that country, staff only when the payer operates 
 """
 from __future__ import annotations
 
+from functools import cache
+
+from flask import has_request_context, request
+from werkzeug.local import LocalProxy
+
 from models.enums import Country, Role
 
 A, C, K, S, P = Role.ADMIN, Role.CLERK, Role.CREDENTIALING, Role.SUPERVISOR, Role.PROVIDER
@@ -159,23 +164,40 @@ USER_OWNED = {"job": "owner_id"}
 
 def can(user, action: str, resource: str) -> bool:
     """True when ``user`` (None or anonymous: no one) may ``action`` on ``resource``, in its country."""
+    if isinstance(user, LocalProxy):  # current_user: resolved once, not at every attribute
+        user = user._get_current_object()
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return False
-    if action not in MATRIX.get(resource, {}).get(user.role, frozenset()):
-        return False
-    country = COUNTRY.get(resource)
-    return country is None or country in countries_of(user)
+    return (action, resource) in grants(user.role, countries_of(user))
+
+
+@cache
+def grants(role: Role, countries: frozenset[Country]) -> frozenset[tuple[str, str]]:
+    """Every (action, resource) ``role`` may do in ``countries``: the matrix read once per combination
+    (every menu entry of every page asks ``can``)."""
+    return frozenset((action, resource) for resource, by_role in MATRIX.items()
+                     for action in by_role.get(role, ()) if COUNTRY.get(resource) in (None, *countries))
 
 
 def countries_of(user) -> frozenset[Country]:
     """The countries whose flows ``user`` works in: a provider user, its current provider's (none
     before a link is approved); staff, the countries the payer operates in."""
     if user.is_provider:
-        provider = user.current_provider
-        return frozenset({provider.country}) if provider is not None else frozenset()
+        return _provider_countries(user)
     from models.payer import PayerSettings
 
     return PayerSettings.operating_countries()
+
+
+def _provider_countries(user) -> frozenset[Country]:
+    """A provider user's country, worked out once per request (and per provider it acts for): the menu asks
+    for it at every entry."""
+    key = ("liquida.provider_countries", user.id, user.active_provider_id)
+    memo = request.environ if has_request_context() and user.id is not None else {}
+    if key not in memo:
+        provider = user.current_provider
+        memo[key] = frozenset({provider.country}) if provider is not None else frozenset()
+    return memo[key]
 
 
 # Whose accounts each role manages (create, edit, role, activation links, deactivation): the "user" grants

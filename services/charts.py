@@ -11,7 +11,7 @@ are read page-size at a time off indexes. Provider users only ever see their own
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time
 from decimal import Decimal
 
@@ -24,7 +24,8 @@ from models.base import db
 from models.enums import CURRENCIES, Country, InvoiceStatus, LotStatus, PaymentOrderStatus
 from models.values import Competence
 from services import formatting, rollups
-from services.visibility import visible
+from services.figure_memo import remembered
+from services.visibility import ALL, provider_ids, visible
 
 ZERO = Decimal("0.00")
 BILLED_LOTS_EXCLUDE = (LotStatus.CANCELLED,)
@@ -117,6 +118,34 @@ def glosa_by_reason(user, country: Country, limit: int = 10) -> list[dict]:
            for cid, value in total.items()]
     out.sort(key=lambda r: r["value"], reverse=True)
     return out[:limit]
+
+
+@dataclass(frozen=True)
+class Figures:
+    """The start page's three charts' rows, and when they were computed (None: just now, for this user)."""
+    monthly: list[dict]
+    by_provider: list[dict]
+    by_reason: list[dict]
+    as_of: datetime | None = None
+
+
+CHARTED = ("lot", "invoice", "glosa", "payment_order")
+
+
+def figures(user, country: Country, today: date | None = None) -> Figures:
+    """The charts' rows for ``user``. A provider user's are its own provider's, computed now; staff see the
+    payer's figures, the same for everyone with the same rights, kept a while (``services.figure_memo``)."""
+    today = today or date.today()
+
+    def compute() -> Figures:
+        return Figures(monthly_amounts(user, country, today), glosa_rate_by_provider(user, country),
+                       glosa_by_reason(user, country))
+
+    if user.is_provider:
+        return compute()
+    rights = tuple(provider_ids(user, entity) is ALL for entity in CHARTED)
+    kept, as_of = remembered(("charts", country, rights, today), compute)
+    return replace(kept, as_of=as_of)
 
 
 def drill_rows(user, country: Country, kind: str, month: str | None = None, key: int | None = None,

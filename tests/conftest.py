@@ -59,6 +59,7 @@ def app(database_url, tmp_path_factory):
         "MAIL_OUTBOX": str(instance / "outbox"),
         "RATELIMIT_STORAGE_URI": "memory://",
         "SERVER_NAME": "localhost",
+        "FIGURES_KEEP_SECONDS": 0,  # charts of each test's own data (tests/views/test_dashboard_memo.py keeps them)
     })
     # Tests keep an app context pushed, and Flask reuses it for test-client requests: without this,
     # ``g`` (Flask-Login's cached user, Babel's locale, Limiter's state) leaked from one request,

@@ -9,10 +9,8 @@ from services.charts import (
     chart_country,
     countries_in_use,
     drill_rows,
-    glosa_by_reason,
-    glosa_rate_by_provider,
+    figures,
     hbar_geometry,
-    monthly_amounts,
     monthly_geometry,
 )
 from services.dashboard import start_page
@@ -35,9 +33,9 @@ class DashboardView(AdminIndexView):
         if current_user.role.value != "credentialing":
             country = chart_country(current_user, request.args.get("currency"))
             currency = CURRENCIES[country]
-            charts = {"monthly": monthly_amounts(current_user, country),
-                      "by_provider": glosa_rate_by_provider(current_user, country),
-                      "by_reason": glosa_by_reason(current_user, country), "currency": currency,
+            shown = figures(current_user, country)
+            charts = {"monthly": shown.monthly, "by_provider": shown.by_provider, "by_reason": shown.by_reason,
+                      "as_of": shown.as_of, "currency": currency,
                       "currencies": [] if current_user.is_provider else [CURRENCIES[c] for c in countries_in_use()]}
             charts["geometry"] = {
                 "monthly": monthly_geometry(charts["monthly"], currency),
