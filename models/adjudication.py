@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Money, Quantity, TimestampMixin, db, enum_column, utcnow
+from models.chunk_memo import once
 from models.enums import LabeledEnum
 from models.providers import Provider
 from models.users import User
@@ -199,7 +200,7 @@ class AdjudicationSettings(db.Model):
 
     @classmethod
     def current(cls) -> AdjudicationSettings:
-        row = db.session.scalar(sa.select(cls).order_by(cls.id).limit(1))
+        row = once("adjudication_settings", lambda: db.session.scalar(sa.select(cls).order_by(cls.id).limit(1)))
         return row if row is not None else cls(auto_enabled=False, auto_limit=Decimal("5000.00"), sample_percent=10)
 
 

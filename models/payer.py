@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import db, enum_column
+from models.chunk_memo import once
 from models.enums import Country
 
 _COUNTRIES_KEY = "liquida.payer_countries"
@@ -33,7 +34,7 @@ class PayerSettings(db.Model):
 
     @classmethod
     def current(cls) -> PayerSettings | None:
-        return db.session.scalar(sa.select(cls).order_by(cls.id).limit(1))
+        return once("payer_settings", lambda: db.session.scalar(sa.select(cls).order_by(cls.id).limit(1)))
 
     @classmethod
     def operating_countries(cls) -> frozenset[Country]:

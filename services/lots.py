@@ -42,6 +42,7 @@ from models import (
 )
 from models.audit import _current_actor, append_rows
 from models.base import db, to_money, utcnow
+from models.chunk_memo import once
 from models.enums import AuditAction, GuideType, LotSource, LotStatus
 from models.errors import CodedError
 from models.permissions import acts_for, can
@@ -104,17 +105,21 @@ def max_guides_per_lot(settings: PayerSettings | None = None) -> int:
 
 def expected_payment_date(received_on: date) -> date | None:
     """Payment calendar: the first cut-off on or after ``received_on`` gives the payment date."""
-    return db.session.scalar(
+    return once(("payment_date", received_on), lambda: db.session.scalar(
         sa.select(PaymentCalendarEntry.payment_date)
         .where(PaymentCalendarEntry.received_until >= received_on)
         .order_by(PaymentCalendarEntry.received_until)
         .limit(1)
-    )
+    ))
 
 
 def price_map(provider_id: int, on: date | None = None) -> dict[str, Decimal]:
     """Code → unit price valid ``on`` (default today): general tables, overridden by the provider's."""
     on = on or date.today()
+    return once(("price_map", provider_id, on), lambda: _price_map(provider_id, on))
+
+
+def _price_map(provider_id: int, on: date) -> dict[str, Decimal]:
     rows = db.session.execute(
         sa.select(PriceTableItem.code, PriceTableItem.unit_price, PriceTable.provider_id)
         .join(PriceTable, PriceTable.id == PriceTableItem.price_table_id)

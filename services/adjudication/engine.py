@@ -26,6 +26,7 @@ from models import (
 )
 from models.adjudication import FindingStatus
 from models.base import db
+from models.chunk_memo import once
 from models.enums import COUNTRY_LOCALES, Country
 from models.rules import adjudication as rules
 from models.rules.adjudication import Facts, Finding, Line, Member, Past, PlanFacts, ProcedureFacts, RuleFacts, Senha
@@ -43,6 +44,12 @@ def _value(x):
 def load_rules(action: str | None = None, *, kinds: Iterable[str] | None = None,
                rule_ids: Iterable[int] | None = None) -> list[RuleFacts]:
     """Active rules (of ``action``), in the kinds' order; the built-in price rule when none of its kind."""
+    if kinds is None and rule_ids is None:
+        return once(("rules", action), lambda: _load_rules(action, None, None))
+    return _load_rules(action, kinds, rule_ids)
+
+
+def _load_rules(action: str | None, kinds: Iterable[str] | None, rule_ids: Iterable[int] | None) -> list[RuleFacts]:
     query = sa.select(AdjudicationRule).where(AdjudicationRule.active.is_(True))
     if rule_ids is not None:
         query = sa.select(AdjudicationRule).where(AdjudicationRule.id.in_(list(rule_ids)))

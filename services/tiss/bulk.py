@@ -24,7 +24,7 @@ from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from models import Guide, Job, TissSubmission, User
+from models import Guide, Job, TissSubmission, User, chunk_memo
 from models.audit import acting_as
 from models.base import db
 from models.enums import JobState, TissChannel
@@ -213,7 +213,7 @@ def receive_chunk(job_id: int, first: int, stop: int) -> bool:
     actor = db.session.get(User, params["actor_id"]) if params.get("actor_id") else None
     channel = TissChannel(params.get("channel", TissChannel.UPLOAD.value))
     with force_locale(params.get("locale") or current_app.config["BABEL_DEFAULT_LOCALE"]), \
-            acting_as(actor, label="tiss-job"):
+            acting_as(actor, label="tiss-job"), chunk_memo.kept():  # one transaction: settings read once
         for entry in todo:
             path = storage.path_of(STORAGE_KIND, entry["stored"])
             read = read_file(path.read_bytes(), entry["name"],

@@ -57,6 +57,7 @@ from models import (
 )
 from models.audit import record_event
 from models.base import db, to_money, utcnow
+from models.chunk_memo import once
 from models.enums import GuideStatus, LotSource, LotStatus, ProviderStatus, TaxIdKind, TissChannel
 from models.rules.guide_checks import GuideFacts, ItemFacts, guide_occurrences
 from models.values import Competence
@@ -412,6 +413,10 @@ def provider_named(kind: str | None, value: str | None) -> Provider | None:
     """The registered provider a message's ``origem/identificacaoPrestador`` names (CNPJ, CPF or
     codigoPrestadorNaOperadora), whatever its status."""
     value = (value or "").strip()
+    return once(("provider_named", kind, value), lambda: _provider_named(kind, value))
+
+
+def _provider_named(kind: str | None, value: str) -> Provider | None:
     query = sa.select(Provider)
     if kind == "CNPJ":
         query = query.where(Provider.tax_id_kind == TaxIdKind.CNPJ, Provider.tax_id == value)
@@ -506,14 +511,7 @@ def _guide_checks(provider: Provider, guides: list[reader.GuideData], today: dat
     existing = {g.number: g for g in db.session.scalars(
         sa.select(Guide).where(Guide.provider_id == provider.id, bulk_sql.any_of(Guide.number, numbers))
         .options(selectinload(Guide.items)))} if numbers else {}
-    catalogue = {}
-    for code, item_id, description, _owner in db.session.execute(
-        sa.select(PriceTableItem.code, PriceTableItem.id, PriceTableItem.description, PriceTable.provider_id)
-        .join(PriceTable, PriceTable.id == PriceTableItem.price_table_id)
-        .where(sa.or_(PriceTable.provider_id == provider.id, PriceTable.provider_id.is_(None)))
-        .order_by(PriceTable.provider_id.is_(None).desc(), PriceTable.valid_from)
-    ):
-        catalogue[code] = (item_id, description)
+    catalogue = once(("catalogue", provider.id), lambda: _catalogue(provider.id))
     dates = [g.execution_date or g.emission_date for g in guides if (g.execution_date or g.emission_date)]
     plan = _Plan(guides=guides, beneficiaries=beneficiaries, existing=existing, catalogue=catalogue,
                  competence=_competence(max(dates) if dates else None, today))
@@ -564,6 +562,19 @@ class _ItemField:
 
     item: int
     field: str = "code"
+
+
+def _catalogue(provider_id: int) -> dict[str, tuple[int, str]]:
+    """Code → (price table item, description) of the general tables and the provider's (which win)."""
+    catalogue = {}
+    for code, item_id, description, _owner in db.session.execute(
+        sa.select(PriceTableItem.code, PriceTableItem.id, PriceTableItem.description, PriceTable.provider_id)
+        .join(PriceTable, PriceTable.id == PriceTableItem.price_table_id)
+        .where(sa.or_(PriceTable.provider_id == provider_id, PriceTable.provider_id.is_(None)))
+        .order_by(PriceTable.provider_id.is_(None).desc(), PriceTable.valid_from)
+    ):
+        catalogue[code] = (item_id, description)
+    return catalogue
 
 
 # Storing ---------------------------------------------------------------------------
@@ -655,8 +666,8 @@ def _store(provider: Provider, header: reader.LotMessage, plan: _Plan, actor) ->
     where the database decides. One audit event names the guides the file brought in.
     """
     professionals = _professionals(provider, plan.guides)
-    locations = {cnes: row_id for cnes, row_id in db.session.execute(
-        sa.select(ServiceLocation.cnes, ServiceLocation.id).where(ServiceLocation.provider_id == provider.id)) if cnes}
+    locations = once(("locations", provider.id), lambda: {cnes: row_id for cnes, row_id in db.session.execute(
+        sa.select(ServiceLocation.cnes, ServiceLocation.id).where(ServiceLocation.provider_id == provider.id)) if cnes})
     items_of = {guide.index: [_item_values(item, plan.catalogue) for item in guide.items] for guide in plan.guides}
     totals = {index: sum((row["total_amount"] for row in rows), ZERO) for index, rows in items_of.items()}
     lot = open_lot(provider, guide_type=plan.guides[0].guide_type if plan.guides else None,

@@ -132,3 +132,36 @@ def test_guides_of_a_bulk_intake_are_stored_once_per_file(client, clinic, make_u
     guides = db.session.scalar(sa.select(sa.func.count()).select_from(Guide).join(Lot).join(
         TissSubmission, TissSubmission.lot_id == Lot.id).where(TissSubmission.job_id == job.id))
     assert guides == 3
+
+
+def test_a_chunk_reads_the_payers_settings_rules_and_sender_once_not_per_file(client, clinic, make_user, login):
+    """models.chunk_memo: the files of one chunk (one transaction) share the lookups that cannot change under it."""
+    from tests.query_count import counting
+
+    login(make_user(Role.PROVIDER, providers=[clinic.provider]))
+    files = [(f"l{i}.xml", clinic.lot_file(count=2)) for i in range(4)]
+    with counting() as statements:
+        job = job_of(upload(client, files))
+    db.session.refresh(job)
+    assert job.result["accepted"] == 4
+    reads = {name: [s for s in statements if s.startswith(f"SELECT {name}.")]
+             for name in ("payer_settings", "adjudication_settings", "adjudication_rule", "price_table_item")}
+    # one chunk: settings, rules and the price lookups once each, whatever the number of files
+    assert len(reads["adjudication_settings"]) == 1 and len(reads["adjudication_rule"]) <= 2, reads
+    assert len(reads["price_table_item"]) <= 2, reads  # the catalogue and the prices of the competence
+    assert len(reads["payer_settings"]) <= 2, reads  # the request's own (staging) and the chunk's
+
+
+def test_outside_a_chunk_every_call_reads_again():
+    from models.chunk_memo import kept, once
+
+    calls = []
+
+    def compute():
+        calls.append(1)
+        return len(calls)
+
+    assert once("k", compute) == 1 and once("k", compute) == 2
+    with kept():
+        assert once("k", compute) == 3 and once("k", compute) == 3 and once("j", compute) == 4
+    assert once("k", compute) == 5
