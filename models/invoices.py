@@ -13,6 +13,9 @@ from models.enums import AttachmentKind, BillingType, InvoiceStatus
 from models.providers import Provider
 from models.users import User
 
+# Invoices that bill their authorization's period for good: a later normal invoice of the same period is a duplicate.
+BILLED_PERIOD = "status IN ('accepted', 'entered') AND billing_type = 'normal'"
+
 
 class RejectionReason(db.Model):
     """A reason from the configurable list a supervisor picks when rejecting."""
@@ -38,8 +41,11 @@ class Invoice(TimestampMixin, db.Model):
         sa.Index("ix_invoice_provider_status_movement", "provider_id", "status", "last_movement_at"),
         sa.Index("ix_invoice_status_movement", "status", "last_movement_at"),
         sa.Index("ix_invoice_provider_date", "provider_id", "invoice_date"),
-        # the reviewers' duplicate-period flag: invoices of one authorization and period
+        # invoices of one authorization and period (the authorization's amount check)
         sa.Index("ix_invoice_authorization_period", "authorization_id", "period_year", "period_month"),
+        # the reviewers' duplicate-period flag (services.adjudication.invoices): only the accepted normal invoices
+        sa.Index("ix_invoice_billed_period", "authorization_id", "period_year", "period_month",
+                 sqlite_where=sa.text(BILLED_PERIOD), postgresql_where=sa.text(BILLED_PERIOD)),
         # Mis comprobantes: debit notes, newest first.
         sa.Index("ix_invoice_provider_debited", "provider_id", "last_movement_at", "id",
                  sqlite_where=sa.text("debited_amount > 0"), postgresql_where=sa.text("debited_amount > 0")),

@@ -31,6 +31,8 @@ class Lot(TimestampMixin, db.Model):
         sa.Index("ix_lot_provider_sent", "provider_id", "sent_at"),
         sa.Index("ix_lot_sent_at", "sent_at"),
         sa.Index("ix_lot_provider_status", "provider_id", "status"),
+        # the account-audit desk: one status's lots, newest protocol first, paged by seeking
+        sa.Index("ix_lot_status_protocol", "status", "protocol_number"),
         sa.Index("ix_lot_provider_id_id", "provider_id", "id"),
         sa.Index("ix_lot_number", "number"),
     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
@@ -23,11 +24,13 @@ from models.rules import analysis as rules
 from models.rules.analysis import Totals
 from models.values import parse_money, parse_quantity
 from models.workflow import transition
+from services import keyset
 from services.analysis_totals import guide_totals, lot_totals
 from services.visibility import parse_id, visible
 
 EDITABLE = (LotStatus.IN_ANALYSIS,)
 DEBITABLE = (InvoiceStatus.SENT, InvoiceStatus.IN_AUDIT)
+QUEUE_PAGE = 50  # rows per page of the account-audit desk's lots and invoices
 # Providers read a lot's analysis (demonstrativo) once the payer has finished it.
 PROVIDER_VISIBLE = frozenset({LotStatus.ANALYSED, LotStatus.RELEASED, LotStatus.PAID, LotStatus.CLOSED_UNPAID})
 
@@ -56,6 +59,23 @@ def lots_query(user):
     """Lots whose analysis ``user`` may read (a provider: its own, once analysed)."""
     query = visible(select(Lot), user, "lot")
     return query.where(Lot.status.in_(PROVIDER_VISIBLE)) if user.is_provider else query
+
+
+def lot_queue(user, status: LotStatus | None, cursor: str | None = None, size: int = QUEUE_PAGE) -> keyset.Page[Lot]:
+    """The account-audit desk's lots (of ``status``), newest protocol first, a page at a time."""
+    query = lots_query(user).options(selectinload(Lot.provider))
+    if status is not None:
+        query = query.where(Lot.status == status)
+    return keyset.seek(query, (Lot.protocol_number,), (int,), cursor, size, descending=True)
+
+
+def invoice_queue(user, cursor: str | None = None, size: int = QUEUE_PAGE) -> keyset.Page[Invoice]:
+    """Invoices waiting for debits, the longest waiting first, a page at a time (none for who may not debit)."""
+    if not can(user, "debit", "invoice"):
+        return keyset.Page([], None)
+    query = visible(select(Invoice).where(Invoice.status.in_(DEBITABLE)), user, "invoice").options(
+        selectinload(Invoice.provider))
+    return keyset.seek(query, (Invoice.last_movement_at, Invoice.id), (datetime, int), cursor, size, descending=False)
 
 
 def analysed_lots(user, provider, limit: int = 200) -> list[Lot]:

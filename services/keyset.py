@@ -42,6 +42,20 @@ def decode(cursor: str | None, *kinds) -> tuple | None:
         return None
 
 
+def seek(query, columns: tuple, kinds: tuple, cursor: str | None, size: int, *, descending: bool) -> Page:
+    """``query`` ordered by ``columns`` (a unique key, every column the same way), ``size`` rows after
+    ``cursor``: a row comparison the index on the columns answers directly."""
+    after = decode(cursor, *kinds)
+    if after is not None:
+        key, bound = (columns[0], after[0]) if len(columns) == 1 else (sa.tuple_(*columns), sa.tuple_(*after))
+        query = query.where(key < bound if descending else key > bound)
+    order = [column.desc() if descending else column for column in columns]
+    rows = db.session.scalars(query.order_by(*order).limit(size + 1)).all()
+    more = len(rows) > size
+    rows = rows[:size]
+    return Page(rows, encode(*(getattr(rows[-1], column.key) for column in columns)) if more else None)
+
+
 def newest_first(query, day_column, number_column, cursor: str | None, size: int, day_kind=date) -> Page:
     """``query`` ordered by (day, number) descending, ``size`` rows after ``cursor``."""
     after = decode(cursor, day_kind, int)

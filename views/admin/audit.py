@@ -6,8 +6,6 @@ from flask import abort, flash, redirect, request, url_for
 from flask_admin import expose
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from models import Glosa, GuideItem, Invoice, Lot
 from models.base import db
@@ -46,21 +44,14 @@ class AccountAuditView(SecurePage):
         if not current_user.is_provider:
             default = LotStatus.ANALYSED.value if can(current_user, "release", "lot") else LotStatus.IN_ANALYSIS.value
             wanted = wanted or default
-        query = analysis.lots_query(current_user)
-        if wanted:
-            try:
-                query = query.where(Lot.status == LotStatus(wanted))
-            except ValueError:
-                abort(400)
-        lots = db.session.scalars(query.options(selectinload(Lot.provider))
-                                 .order_by(Lot.protocol_number.desc()).limit(200)).all()
-        invoices = []
-        if can(current_user, "debit", "invoice"):
-            invoices = db.session.scalars(select(Invoice).where(Invoice.status.in_(analysis.DEBITABLE))
-                                          .options(selectinload(Invoice.provider))
-                                          .order_by(Invoice.last_movement_at).limit(100)).all()
+        try:
+            status = LotStatus(wanted) if wanted else None
+        except ValueError:
+            abort(400)
+        lots = analysis.lot_queue(current_user, status, request.args.get("lots_after"))
+        invoices = analysis.invoice_queue(current_user, request.args.get("invoices_after"))
         return self.render("money/audit_index.html", lots=lots, statuses=statuses, wanted=wanted, invoices=invoices,
-                           duplicate_periods=invoice_flags.duplicate_periods(invoices))
+                           duplicate_periods=invoice_flags.duplicate_periods(invoices.rows))
 
     @expose("/lot/<int:lot_id>")
     def lot(self, lot_id):
