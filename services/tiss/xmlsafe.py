@@ -79,7 +79,7 @@ def parse_document(data: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> etree._El
     if len(data) > max_bytes:
         raise TissRefused("5002", _("The file has %(size)s bytes; the limit is %(limit)s bytes.",
                                     size=len(data), limit=max_bytes))
-    if not data.strip():
+    if not data or data.isspace():  # not ``data.strip()``: a copy of a big file made the parse after it 2 ms slower
         raise TissRefused("5002", _("The file is empty."))
     sniff_encoding(data)
     if has_doctype(data):
