@@ -13,8 +13,11 @@ from models.enums import AttachmentKind, BillingType, InvoiceStatus
 from models.providers import Provider
 from models.users import User
 
-# Invoices that bill their authorization's period for good: a later normal invoice of the same period is a duplicate.
-BILLED_PERIOD = "status IN ('accepted', 'entered') AND billing_type = 'normal'"
+# Invoices that bill their authorization's period for good: a later normal invoice of the same period is a duplicate
+# (services.adjudication.invoices); the partial index below holds exactly those.
+BILLED_STATUSES = (InvoiceStatus.ACCEPTED, InvoiceStatus.ENTERED)
+BILLED_PERIOD = (f"status IN ({', '.join(repr(s.value) for s in BILLED_STATUSES)}) "
+                 f"AND billing_type = '{BillingType.NORMAL.value}'")
 
 
 class RejectionReason(db.Model):

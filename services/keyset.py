@@ -58,12 +58,4 @@ def seek(query, columns: tuple, kinds: tuple, cursor: str | None, size: int, *, 
 
 def newest_first(query, day_column, number_column, cursor: str | None, size: int, day_kind=date) -> Page:
     """``query`` ordered by (day, number) descending, ``size`` rows after ``cursor``."""
-    after = decode(cursor, day_kind, int)
-    if after is not None:
-        day, number = after
-        query = query.where(sa.or_(day_column < day, sa.and_(day_column == day, number_column < number)))
-    rows = db.session.scalars(query.order_by(day_column.desc(), number_column.desc()).limit(size + 1)).all()
-    more = len(rows) > size
-    rows = rows[:size]
-    last = rows[-1] if rows and more else None
-    return Page(rows, encode(getattr(last, day_column.key), getattr(last, number_column.key)) if last else None)
+    return seek(query, (day_column, number_column), (day_kind, int), cursor, size, descending=True)

@@ -10,9 +10,10 @@ from sqlalchemy.orm import aliased
 
 from models import Invoice
 from models.base import db
-from models.enums import BillingType, InvoiceStatus
+from models.enums import BillingType
+from models.invoices import BILLED_STATUSES
 
-ACCEPTED = (InvoiceStatus.ACCEPTED, InvoiceStatus.ENTERED)
+ACCEPTED = BILLED_STATUSES
 
 
 def duplicate_periods(invoices: Iterable[Invoice]) -> dict[int, str]:
