@@ -223,7 +223,7 @@ def _check_size_and_competence(guide_count: int, competence: str) -> None:
 
 def open_lot(provider, *, guide_type: GuideType, guide_count: int, competence: str, actor,
              source: LotSource = LotSource.BUILDER, number: str | None = None, description: str | None = None,
-             total: Decimal = ZERO) -> Lot:
+             total: Decimal = ZERO, number_checked: bool = False) -> Lot:
     """Insert a Recebido lot with a fresh protocol, before its guides are attached.
 
     Checks what does not depend on the guide rows: at least one and at most
@@ -232,10 +232,11 @@ def open_lot(provider, *, guide_type: GuideType, guide_count: int, competence: s
     space) not used by another active lot of the provider (LotError, session
     rolled back on a concurrent clash); without ``number`` the lot gets
     ``builder_lot_number``.
-    ``total`` is the sum of the guides about to be attached.
+    ``total`` is the sum of the guides about to be attached. ``number_checked``: the caller looked
+    ``number`` up in this transaction already (the TISS receiver answers a clash with its protocol).
     """
     _check_size_and_competence(guide_count, competence)
-    if number is not None:
+    if number is not None and not number_checked:
         clash = db.session.scalar(sa.select(Lot.id).where(
             Lot.provider_id == provider.id, Lot.number == number, Lot.status != LotStatus.CANCELLED).limit(1))
         if clash:

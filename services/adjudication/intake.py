@@ -77,5 +77,4 @@ def lot_received(lot, applied: list[tuple[Finding, int, int, int]]) -> None:
     from services.adjudication import routing
 
     record_applied(lot, applied)
-    db.session.flush()
-    routing.route(lot)
+    routing.route(lot, glosed=bool(applied))

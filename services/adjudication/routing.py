@@ -9,7 +9,7 @@ import secrets
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from models import AdjudicationFinding, AdjudicationSettings, Lot, LotAdjudication, User, WatchedProvider
+from models import AdjudicationSettings, Lot, LotAdjudication, User, WatchedProvider, chunk_memo
 from models.base import db, utcnow
 from models.enums import LotStatus, Role
 from models.permissions import can
@@ -60,19 +60,17 @@ def decide(lot: Lot, *, clean: bool, settings: AdjudicationSettings, watched: bo
     return "automatic"
 
 
-def route(lot: Lot) -> LotAdjudication:
-    """Decide where a just-received lot goes; analyse it as the system when it may."""
+def route(lot: Lot, *, glosed: bool) -> LotAdjudication:
+    """Decide where a just-received lot goes (``glosed``: the rules acting at intake glosed some of
+    its items); analyse it as the system when it may."""
     from services.lots import move_lot  # services.lots calls this package when analysis starts
 
     settings = AdjudicationSettings.current()
-    glosed = db.session.scalar(sa.select(AdjudicationFinding.id).where(AdjudicationFinding.lot_id == lot.id)
-                               .limit(1)) is not None
     clean = not glosed
     if clean and settings.auto_enabled:
         lines, _items, _guides = analysis.lines_of_lot(lot)
         clean = not engine.run(lines, engine.load_rules("propose"), exclude_lot_id=lot.id)
-    watched = db.session.scalar(sa.select(WatchedProvider.id).where(WatchedProvider.provider_id == lot.provider_id)
-                                ) is not None
+    watched = is_watched(lot.provider_id)
     reason = decide(lot, clean=clean, settings=settings, watched=watched)
     system = system_user() if reason == "automatic" else None
     if system is not None and not (can(system, "analyse", "lot") and can(system, "finish_analysis", "lot")):
@@ -83,8 +81,13 @@ def route(lot: Lot) -> LotAdjudication:
     if reason == "automatic":
         move_lot(lot, LotStatus.IN_ANALYSIS, system)
         move_lot(lot, LotStatus.ANALYSED, system)
-    db.session.flush()
     return row
+
+
+def is_watched(provider_id: int) -> bool:
+    """Whether the provider's lots always go to a clerk (read once per bulk-intake chunk)."""
+    return chunk_memo.once(("watched", provider_id), lambda: db.session.scalar(
+        sa.select(WatchedProvider.id).where(WatchedProvider.provider_id == provider_id).limit(1)) is not None)
 
 
 def routing_of(lot: Lot) -> LotAdjudication | None:

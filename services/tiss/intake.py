@@ -299,9 +299,7 @@ def record_uncommitted(file: ReadFile, *, actor=None, provider_id: int | None = 
         intake.accepted = True
     except _Failed as failed:
         intake.errors = failed.errors
-    if intake.accepted:
-        savepoint.commit()
-    else:
+    if not intake.accepted:
         savepoint.rollback()
         intake.lot = intake.protocol = intake.total = intake.hash_encoding = None
         intake.glosas = []
@@ -325,6 +323,8 @@ def record_uncommitted(file: ReadFile, *, actor=None, provider_id: int | None = 
         job_id=job_id,
     )
     db.session.add(submission)
+    if intake.accepted:  # the history row joins the lot's last rows: one flush, one audit insert
+        savepoint.commit()
     db.session.flush()
     intake.submission, intake.submission_id = submission, submission.id
     return intake
@@ -579,11 +579,17 @@ def _catalogue(provider_id: int) -> dict[str, tuple[int, str]]:
 
 # Storing ---------------------------------------------------------------------------
 def _professionals(provider: Provider, guides: list[reader.GuideData]) -> dict[tuple, Professional]:
+    """(council, number, state) → the professional, registered now when new. Those read from the database
+    are kept for the chunk (rows created here are not: a refused file's savepoint takes them back)."""
     wanted = {(p.council, p.council_number, p.state): p for g in guides if (p := g.professional) and p.council_number}
     if not wanted:
         return {}
-    found = {(p.council, p.council_number, p.council_state): p for p in db.session.scalars(
-        sa.select(Professional).where(bulk_sql.any_of(Professional.council_number, {k[1] for k in wanted})))}
+    known: dict[tuple, Professional] = once(("professionals",), dict)
+    missing = {key[1] for key in wanted if key not in known}
+    if missing:
+        known.update({(p.council, p.council_number, p.council_state): p for p in db.session.scalars(
+            sa.select(Professional).where(bulk_sql.any_of(Professional.council_number, missing)))})
+    found = {key: known[key] for key in wanted if key in known}
     for key, data in wanted.items():
         if key not in found:
             found[key] = Professional(provider_id=provider.id, name=(data.name or f"{key[0]} {key[1]}")[:120],
@@ -672,7 +678,7 @@ def _store(provider: Provider, header: reader.LotMessage, plan: _Plan, actor) ->
     totals = {index: sum((row["total_amount"] for row in rows), ZERO) for index, rows in items_of.items()}
     lot = open_lot(provider, guide_type=plan.guides[0].guide_type if plan.guides else None,
                    guide_count=len(plan.guides), competence=plan.competence, actor=actor, source=LotSource.XML,
-                   number=header.lot_number, total=sum(totals.values(), ZERO))
+                   number=header.lot_number, total=sum(totals.values(), ZERO), number_checked=True)
     now = utcnow()
     guide_ids: dict[int, int] = {}
     new_guides: list[tuple[int, dict]] = []
