@@ -145,8 +145,12 @@ def test_a_chunk_reads_the_payers_settings_rules_and_sender_once_not_per_file(cl
     db.session.refresh(job)
     assert job.result["accepted"] == 4
     reads = {name: [s for s in statements if s.startswith(f"SELECT {name}.")]
-             for name in ("payer_settings", "adjudication_settings", "adjudication_rule", "price_table_item")}
+             for name in ("payer_settings", "adjudication_settings", "adjudication_rule", "price_table_item",
+                          "watched_provider", "professional", "adjudication_finding", "lot")}
     # one chunk: settings, rules and the price lookups once each, whatever the number of files
+    assert len(reads["watched_provider"]) == 1 and len(reads["professional"]) <= 1, reads
+    assert not reads["adjudication_finding"], reads  # routing is told whether intake glosed
+    assert len([s for s in reads["lot"] if "lot.number" in s]) == 4, reads  # each lot number looked up once
     assert len(reads["adjudication_settings"]) == 1 and len(reads["adjudication_rule"]) <= 2, reads
     assert len(reads["price_table_item"]) <= 2, reads  # the catalogue and the prices of the competence
     assert len(reads["payer_settings"]) <= 2, reads  # the request's own (staging) and the chunk's
