@@ -1,6 +1,7 @@
 """Liquida application factory: ``flask --app app run`` or ``gunicorn 'app:create_app()'``."""
 from __future__ import annotations
 
+import gc
 import logging
 import warnings
 from datetime import timedelta
@@ -28,7 +29,16 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_blueprints(app)
     register_admin(app)
     register_cli(app)
+    settle_heap(app)
     return app
+
+
+def settle_heap(app: Flask) -> None:
+    """Put what start-up built (about 240,000 objects: models, views, schemas, locale data) out of the
+    garbage collector's reach: every full collection scanned them all and stalled one request in a dozen
+    by 150–190 ms. Tests build an app per test and leave them to the collector."""
+    if not app.testing:
+        gc.freeze()
 
 
 def secure_cookies(app: Flask) -> None:

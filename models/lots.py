@@ -34,6 +34,7 @@ class Lot(TimestampMixin, db.Model):
         # the account-audit desk: one status's lots, newest protocol first, paged by seeking
         sa.Index("ix_lot_status_protocol", "status", "protocol_number"),
         sa.Index("ix_lot_provider_id_id", "provider_id", "id"),
+        sa.Index("ix_lot_provider_protocol", "provider_id", "protocol_number"),  # a provider's statements, newest first
         sa.Index("ix_lot_number", "number"),
     )
 

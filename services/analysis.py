@@ -78,10 +78,11 @@ def invoice_queue(user, cursor: str | None = None, size: int = QUEUE_PAGE) -> ke
     return keyset.seek(query, (Invoice.last_movement_at, Invoice.id), (datetime, int), cursor, size, descending=False)
 
 
-def analysed_lots(user, provider, limit: int = 200) -> list[Lot]:
-    """The demonstrativos de análise de conta of ``provider`` that ``user`` may read, newest first."""
+def analysed_lots(user, provider, cursor: str | None = None, size: int = QUEUE_PAGE) -> keyset.Page[Lot]:
+    """The demonstrativos de análise de conta of ``provider`` that ``user`` may read, newest protocol
+    first, a page at a time (every one reachable, however many)."""
     query = lots_query(user).where(Lot.provider_id == provider.id, Lot.status.in_(PROVIDER_VISIBLE))
-    return db.session.scalars(query.order_by(Lot.protocol_number.desc()).limit(limit)).all()
+    return keyset.seek(query, (Lot.protocol_number,), (int,), cursor, size, descending=True)
 
 
 def lot_for(user, lot_id, with_guides: bool = True) -> Lot:

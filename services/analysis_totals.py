@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from models import Glosa, Guide, GuideItem, LotTotal
 from models.base import db, to_money
 from models.rules.analysis import Totals
+from services import bulk_sql
 
 ZERO = Decimal("0.00")
 
@@ -64,8 +65,17 @@ def lot_totals(lot_ids: Iterable[int]) -> dict[int, Totals]:
     if not lot_ids:
         return {}
     rows = db.session.execute(sa.select(LotTotal.lot_id, LotTotal.informed, LotTotal.processed, LotTotal.glosa,
-                                        LotTotal.released).where(LotTotal.lot_id.in_(lot_ids)))
+                                        LotTotal.released).where(bulk_sql.any_of(LotTotal.lot_id, lot_ids)))
     return {row[0]: _totals(*row[1:]) for row in rows}
+
+
+def summed_lot_totals(lots) -> Totals:
+    """The four totals of every lot ``lots`` (a subquery with an ``id`` column) selects, added up by the
+    database: a period's figures without loading its lots."""
+    row = db.session.execute(sa.select(
+        sa.func.sum(LotTotal.informed), sa.func.sum(LotTotal.processed), sa.func.sum(LotTotal.glosa),
+        sa.func.sum(LotTotal.released)).where(LotTotal.lot_id.in_(sa.select(lots.c.id)))).one()
+    return _totals(*row)
 
 
 def computed_lot_totals(lot_ids: Iterable[int]) -> dict[int, Totals]:

@@ -3,9 +3,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from functools import lru_cache
 
-from flask_babel import format_date, format_datetime, format_decimal, get_locale
-from markupsafe import Markup
+from babel.numbers import get_decimal_symbol, get_group_symbol, get_minus_sign_symbol
+from flask_babel import format_date, format_datetime, format_decimal, get_locale, to_user_timezone
+from markupsafe import Markup, escape
 
 from models.enums import LabeledEnum
 from models.values import example_number, format_number
@@ -19,12 +21,25 @@ def money(value: Decimal | None, currency: str = "ARS") -> str:
     if value is None:
         return ""
     symbol = CURRENCY_SYMBOLS.get(currency, currency)
-    return f"{symbol}\xa0{format_decimal(value, format='#,##0.00')}"
+    return f"{symbol}\xa0{_two_places(value)}"
 
 
 def amount(value: Decimal | None) -> str:
     """``355.968,00``: an amount whose currency the reader knows from elsewhere."""
-    return "" if value is None else format_decimal(value, format="#,##0.00")
+    return "" if value is None else _two_places(value)
+
+
+def _two_places(value) -> str:
+    """Babel's ``#,##0.00`` in the user's locale, written by Python's own formatting and the locale's signs:
+    a statement or report prints hundreds of amounts, and Babel parses and applies its pattern for each
+    (20 µs against 3)."""
+    return format(value, ",.2f").translate(_signs(str(get_locale() or "en")))
+
+
+@lru_cache(maxsize=32)
+def _signs(locale: str) -> dict[int, str]:
+    return str.maketrans({",": get_group_symbol(locale), ".": get_decimal_symbol(locale),
+                          "-": get_minus_sign_symbol(locale)})
 
 
 def signed_money(value: Decimal | None, currency: str = "ARS") -> str:
@@ -50,7 +65,12 @@ def day(value: date | datetime | None) -> str:
     locale = get_locale()
     date_pattern, time_pattern = DAY_PATTERNS.get(locale.language if locale else "", ("medium", "medium"))
     if isinstance(value, datetime):
+        if time_pattern == "dd/MM/yyyy HH:mm":  # written directly: Babel parses the pattern on every call
+            local = to_user_timezone(value)
+            return f"{local.day:02d}/{local.month:02d}/{local.year:04d} {local.hour:02d}:{local.minute:02d}"
         return format_datetime(value, time_pattern if time_pattern != "medium" else "short")
+    if date_pattern == "dd/MM/yyyy":
+        return f"{value.day:02d}/{value.month:02d}/{value.year:04d}"
     return format_date(value, date_pattern)
 
 
@@ -63,9 +83,8 @@ def number_input(value: Decimal | None, places: int | None = None) -> str:
 def badge(value: LabeledEnum | None) -> Markup:
     if value is None:
         return Markup("")
-    return Markup('<span class="badge badge-{}" data-status="{}">{}</span>').format(
-        value.badge, value.value, value.label
-    )
+    # the class and value are the enum's own identifiers; only the translated label needs escaping
+    return Markup(f'<span class="badge badge-{value.badge}" data-status="{value.value}">{escape(value.label)}</span>')
 
 
 def register_filters(app) -> None:

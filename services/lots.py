@@ -537,7 +537,7 @@ def providers_with_lots() -> list[Provider]:
         sa.select(Provider).where(Provider.id.in_(sa.select(Lot.provider_id))).order_by(Provider.legal_name)))
 
 
-NF_PAGE = 100
+NF_PAGE = 50
 
 
 def _nf_lots(user, start: date, end: date, provider: Provider | None):

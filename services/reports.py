@@ -15,8 +15,8 @@ from models import Guide, Invoice, Lot, PaymentOrder, Provider, WithholdingCerti
 from models.base import db, to_money
 from models.enums import InvoiceStatus, PaymentOrderStatus
 from models.rules.analysis import Totals, sum_totals
-from services import keyset, payables, payments
-from services.analysis_totals import guide_totals, lot_totals
+from services import bulk_sql, keyset, payables, payments
+from services.analysis_totals import guide_totals, lot_totals, summed_lot_totals
 
 ZERO = Decimal("0.00")
 
@@ -112,42 +112,62 @@ class PeriodReport:
     provider: Provider
     start: date
     end: date
-    lots: list[LotLine]
+    lots: list[LotLine]          # one page of the period's lots (all of them for the PDF and CSV)
     invoices: list[Invoice]
-    totals: Totals
+    totals: Totals               # of every lot of the period, whatever the page
     invoice_amount: Decimal
     invoice_debited: Decimal
+    next_cursor: str | None = None
+
+
+PERIOD_PAGE = 50
 
 
 def _sent_between(start: date, end: date):
     return Lot.sent_at >= datetime.combine(start, time.min), Lot.sent_at <= datetime.combine(end, time.max)
 
 
+def _in_period(provider: Provider, start: date, end: date):
+    """The provider's lots sent in the period (index on provider and send date)."""
+    return select(Lot).where(Lot.provider_id == provider.id, *_sent_between(start, end))
+
+
 def _lots_between(provider: Provider, start: date, end: date) -> list[Lot]:
-    """The provider's lots sent in the period (index on provider and send date), without their guides."""
-    return list(db.session.scalars(select(Lot).where(Lot.provider_id == provider.id, *_sent_between(start, end))
-                                   .order_by(Lot.sent_at, Lot.id)))
+    """Every lot of the period in send order, without their guides."""
+    return list(db.session.scalars(_in_period(provider, start, end).order_by(Lot.sent_at, Lot.id)))
 
 
 def _paid_on(lot_ids: list[int]) -> dict[int, date]:
     from models import PaymentOrderLine
 
+    if not lot_ids:
+        return {}
     rows = db.session.execute(select(PaymentOrderLine.lot_id, PaymentOrder.paid_at).join(PaymentOrder).where(
-        PaymentOrderLine.lot_id.in_(lot_ids), PaymentOrder.status == PaymentOrderStatus.PAID))
+        bulk_sql.any_of(PaymentOrderLine.lot_id, lot_ids), PaymentOrder.status == PaymentOrderStatus.PAID))
     return {lot_id: paid for lot_id, paid in rows}
 
 
-def period_report(provider: Provider, start: date, end: date) -> PeriodReport:
-    """Lots sent and invoices dated in the period with their totals, in four queries whatever their number."""
-    lots = _lots_between(provider, start, end)
-    paid = _paid_on([lot.id for lot in lots])
-    totals = lot_totals(lot.id for lot in lots)
+def period_report(provider: Provider, start: date, end: date, cursor: str | None = None,
+                  size: int | None = None) -> PeriodReport:
+    """Lots sent in the period in send order (``size`` after ``cursor``, or every one for the PDF and CSV)
+    with their totals, the totals of the whole period added up by the database, and the invoices dated
+    in it: a handful of indexed queries whatever the number of lots."""
+    in_period = _in_period(provider, start, end)
+    if size:
+        page = keyset.seek(in_period, (Lot.sent_at, Lot.id), (datetime, int), cursor, size, descending=False)
+        lots, next_cursor = page.rows, page.next_cursor
+    else:
+        lots, next_cursor = _lots_between(provider, start, end), None
+    ids = [lot.id for lot in lots]
+    paid, totals = _paid_on(ids), lot_totals(ids)
     lines = [LotLine(lot, totals.get(lot.id, Totals()), paid.get(lot.id)) for lot in lots]
+    whole = (sum_totals(line.totals for line in lines) if next_cursor is None and cursor is None
+             else summed_lot_totals(in_period.with_only_columns(Lot.id).subquery()))
     invoices = list(db.session.scalars(select(Invoice).where(
         Invoice.provider_id == provider.id, Invoice.invoice_date >= start, Invoice.invoice_date <= end,
         Invoice.status != InvoiceStatus.DRAFT).order_by(Invoice.invoice_date, Invoice.id)))
-    return PeriodReport(provider, start, end, lines, invoices, sum_totals(line.totals for line in lines),
-                        sum((i.amount for i in invoices), ZERO), sum((i.debited_amount for i in invoices), ZERO))
+    return PeriodReport(provider, start, end, lines, invoices, whole, sum((i.amount for i in invoices), ZERO),
+                        sum((i.debited_amount for i in invoices), ZERO), next_cursor)
 
 
 @dataclass

@@ -10,7 +10,7 @@ from decimal import Decimal
 
 import pytest
 
-from models import Glosa, PaymentDeduction, PaymentOrder, WithholdingCertificate
+from models import Glosa, Lot, PaymentDeduction, PaymentOrder, WithholdingCertificate
 from models.base import db
 from models.enums import (
     Country,
@@ -243,6 +243,49 @@ def test_extract_pages_through_every_guide_with_the_period_total(client, login, 
         url = page.split('rel="next" href="', 1)[1].split('"', 1)[0].replace("&amp;", "&") \
             if 'rel="next"' in page else None
     assert pages == 3 and len(guides) == 270 and len(set(guides)) == 270
+
+
+def test_report_by_period_pages_its_lots_with_the_totals_of_the_whole_period(client, login, provider_user,
+                                                                            money_setup, monkeypatch):
+    from services import reports
+
+    monkeypatch.setattr(reports, "PERIOD_PAGE", 20)
+    provider, user, items = provider_user
+    for i in range(45):  # some lots share a send time: the pages seek on (time, id)
+        _lot(provider, items, 1, LotStatus.RELEASED, money_setup["1705"] if i % 3 == 0 else None,
+             sent=datetime(2026, 2, 1 + i % 20, 10, 0))
+    db.session.commit()
+    login(user)
+    url, protocols, pages = f"/admin/reports/?{PERIOD}", [], 0
+    while url:
+        page = client.get(url).get_data(as_text=True)
+        pages += 1
+        # 45 lots × (150 + 2 × 25) informed; 15 of them with a 10.00 glosa: 9,000.00 - 150.00 released
+        assert 'id="released-total">R$\xa08,850.00' in page and "R$\xa09,000.00" in page
+        protocols += [row.split("<", 1)[0] for row in page.split("<tr><td>")[1:]]
+        url = page.split('rel="next"\n    href="', 1)[1].split('"', 1)[0].replace("&amp;", "&") \
+            if 'rel="next"' in page else None
+    assert pages == 3 and len(protocols) == 45 and len(set(protocols)) == 45
+    assert "Total of the period" in page and 'id="first-page"' in page
+    csv = client.get(f"/admin/reports/?{PERIOD}&format=csv").get_data(as_text=True)
+    assert len([line for line in csv.splitlines() if line and line[0].isdigit()]) == 45  # the CSV has every lot
+
+
+def test_statements_page_through_every_analysed_lot_keeping_the_orders_page(client, login, provider_user,
+                                                                           money_setup):
+    provider, user, items = provider_user
+    lots = [_lot(provider, items, 1, LotStatus.RELEASED) for _ in range(55)]
+    db.session.commit()
+    login(user)
+    url, seen, pages = "/admin/statements/", [], 0
+    while url:
+        page = client.get(url).get_data(as_text=True)
+        pages += 1
+        seen += [int(chunk.split('"', 1)[0]) for chunk in page.split('data-lot="')[1:]]
+        found = re.search(r'id="more-analyses" rel="next"\s+href="([^"]+)"', page)
+        url = found.group(1).replace("&amp;", "&") if found else None
+    assert pages == 2  # 50 a page, newest protocol first, each lot once
+    assert seen == sorted((lot.id for lot in lots), key=lambda i: -db.session.get(Lot, i).protocol_number)
 
 
 def test_nf_report_pages_with_the_totals_of_the_whole_period(client, login, clerk, money_setup, monkeypatch):

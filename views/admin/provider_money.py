@@ -76,7 +76,8 @@ class StatementsView(SecurePage):
         provider = _provider()
         orders = reports.orders(provider, request.args.get("after"))
         return self.render("money/statements.html", provider=provider, orders=orders,
-                           analyses=analysis.analysed_lots(current_user, provider), currency=provider.currency)
+                           analyses=analysis.analysed_lots(current_user, provider, request.args.get("analyses_after")),
+                           currency=provider.currency)
 
     @expose("/<int:order_id>")
     def detail(self, order_id):
@@ -99,8 +100,10 @@ class ReportsView(SecurePage):
     def index(self):
         provider = _provider()
         start, end = period_args()
-        rep = reports.period_report(provider, start, end)
         fmt = request.args.get("format")
+        paged = fmt not in ("pdf", "csv")
+        rep = reports.period_report(provider, start, end, request.args.get("after") if paged else None,
+                                    reports.PERIOD_PAGE if paged else None)
         if fmt == "pdf":
             return documents.period_report_pdf(rep)
         if fmt == "csv":
