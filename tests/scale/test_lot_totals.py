@@ -103,3 +103,46 @@ def test_rebuild_writes_what_the_triggers_keep():
     rollups.rebuild(db.session.connection())
     after = db.session.get(LotTotal, lot.id)
     assert (after.guides, after.informed, after.released) == kept
+
+
+def test_guides_and_items_inserted_into_lots_add_to_their_totals():
+    """Inserts keep the totals exact (the path of every TISS lot received): new guides straight into a lot,
+    new items of guides that already hold items and glosas, in two lots at once, with executed values
+    above, below and at zero; a lot whose totals row is gone gets it back whole; a new lot has none."""
+    provider, guides = brazilian_provider_with_guides("Totais Inseridos Ltda", guides=2)
+    first, second = lot_of(provider, guides[:1], "T5"), lot_of(provider, guides[1:], "T6")
+    item = guides[0].items[0]
+    db.session.add(Glosa(provider_id=provider.id, lot_id=first.id, guide_id=guides[0].id, guide_item_id=item.id,
+                         code=code(), amount=Decimal("200.00")))  # beyond the item: its released stays at zero
+    db.session.flush()
+    new_guides = [{"provider_id": provider.id, "number": f"N{first.id}-{k}", "status": "authorized",
+                   "lot_id": lot.id if lot else None, "guide_type": "consulta",
+                   "beneficiary_id": guides[0].beneficiary_id,
+                   "emission_date": guides[0].emission_date, "total_amount": Decimal("0"), "version_id": 1}
+                  for k, lot in enumerate([first, first, second, None])]
+    db.session.execute(sa.insert(Guide.__table__), new_guides)
+    assert_kept(first, second)
+    assert db.session.get(LotTotal, first.id).guides == 3 and db.session.get(LotTotal, second.id).guides == 2
+    added = db.session.scalars(sa.select(Guide.id).where(Guide.number.like(f"N{first.id}-%"))).all()
+    rows = []
+    for guide_id in [*added, guides[0].id]:  # the new guides (one of them in no lot) and one holding a glosed item
+        for total, processed in (("10.00", None), ("20.00", "5.00"), ("30.00", "0.00"), ("1.10", "2.20")):
+            rows.append({"guide_id": guide_id, "kind": "procedure", "code": "10101012", "description": "x",
+                         "quantity": Decimal(1), "unit_price": Decimal(total), "total_amount": Decimal(total),
+                         "processed_amount": Decimal(processed) if processed else None})
+    db.session.execute(sa.insert(GuideItem.__table__), rows)
+    kept = assert_kept(first, second)
+    # first: 150 (glosed to zero) + 3 guides × (10 + 20 + 30 + 1.10) informed; released 0 + 3 × (10 + 5 + 0 + 2.20)
+    assert (kept[first.id].informed, kept[first.id].released) == (Decimal("333.30"), Decimal("51.60"))
+    assert kept[first.id].glosa == Decimal("200.00")
+
+    db.session.execute(sa.delete(LotTotal).where(LotTotal.lot_id == second.id))  # a lot without its row
+    db.session.execute(sa.insert(GuideItem.__table__), [{**rows[0], "guide_id": guides[1].id}])
+    assert assert_kept(second)[second.id].informed == Decimal("221.10")  # 150 + 61.10 + 10 recomputed whole
+    assert db.session.get(LotTotal, second.id).guides == 2
+
+    fresh = Lot(provider_id=provider.id, number="T7", guide_type="consulta", competence="2026-10",
+                total_amount=Decimal(0), status=LotStatus.RECEIVED)
+    db.session.add(fresh)
+    db.session.flush()
+    assert assert_kept(fresh).get(fresh.id, Totals()) == Totals()
