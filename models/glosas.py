@@ -70,14 +70,19 @@ class Appeal(TimestampMixin, db.Model):
     """Recurso de glosa: the provider asks back disallowed amounts of a lot (or one guide)."""
 
     __tablename__ = "appeal"
-    __table_args__ = (sa.CheckConstraint("length(justification) <= 500", name="justification_length"),)
+    __table_args__ = (
+        sa.CheckConstraint("length(justification) <= 500", name="justification_length"),
+        # the appeal desks, newest first, paged by seeking: a provider's, and a status's
+        sa.Index("ix_appeal_provider_id_id", "provider_id", "id"),
+        sa.Index("ix_appeal_status_id", "status", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    provider_id: Mapped[int] = mapped_column(sa.ForeignKey("provider.id"), index=True)
+    provider_id: Mapped[int] = mapped_column(sa.ForeignKey("provider.id"))
     lot_id: Mapped[int | None] = mapped_column(sa.ForeignKey("lot.id"), index=True)
     guide_id: Mapped[int | None] = mapped_column(sa.ForeignKey("guide.id"), index=True)
     invoice_id: Mapped[int | None] = mapped_column(sa.ForeignKey("invoice.id"), index=True)
-    status: Mapped[AppealStatus] = enum_column(AppealStatus, default=AppealStatus.OPEN, index=True)
+    status: Mapped[AppealStatus] = enum_column(AppealStatus, default=AppealStatus.OPEN)
     justification: Mapped[str] = mapped_column(sa.String(500))
     requested_amount: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"))
     accepted_amount: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"))

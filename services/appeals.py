@@ -20,7 +20,8 @@ from models.permissions import acts_for, can
 from models.rules import appeals as rules
 from models.values import parse_money
 from models.workflow import transition
-from services import storage
+from services import keyset, storage
+from services.visibility import visible
 
 ZERO = Decimal("0.00")
 APPEALABLE_LOTS = (LotStatus.RELEASED, LotStatus.PAID, LotStatus.ANALYSED)
@@ -47,6 +48,20 @@ class AppealError(CodedError):
 
 def _fail(code: str, field: str | None = None):
     raise AppealError(code, field)
+
+
+APPEALS_PAGE = 50
+
+
+def appeal_page(user, status: AppealStatus | None = None, cursor: str | None = None,
+                size: int = APPEALS_PAGE) -> keyset.Page[Appeal]:
+    """The appeals ``user`` may see (of ``status``), newest first, a page at a time with what each row shows
+    (provider, lot, guide) loaded in three queries, not three per row."""
+    query = visible(select(Appeal), user, "appeal").options(
+        selectinload(Appeal.provider), selectinload(Appeal.lot), selectinload(Appeal.guide))
+    if status is not None:
+        query = query.where(Appeal.status == status)
+    return keyset.seek(query, (Appeal.id,), (int,), cursor, size, descending=True)
 
 
 def claimed(glosa_id: int, excluding_appeal: int | None = None) -> Decimal:

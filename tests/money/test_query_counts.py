@@ -10,9 +10,10 @@ from decimal import Decimal
 
 import pytest
 
-from models import Glosa, Lot, PaymentDeduction, PaymentOrder, WithholdingCertificate
+from models import Appeal, Glosa, Lot, PaymentDeduction, PaymentOrder, WithholdingCertificate
 from models.base import db
 from models.enums import (
+    AppealStatus,
     Country,
     DeductionKind,
     GuideType,
@@ -286,6 +287,43 @@ def test_statements_page_through_every_analysed_lot_keeping_the_orders_page(clie
         url = found.group(1).replace("&amp;", "&") if found else None
     assert pages == 2  # 50 a page, newest protocol first, each lot once
     assert seen == sorted((lot.id for lot in lots), key=lambda i: -db.session.get(Lot, i).protocol_number)
+
+
+def _appeals(provider, items, count: int, status=AppealStatus.OPEN) -> list[Appeal]:
+    made = []
+    for _ in range(count):
+        lot = _lot(provider, items, 1, LotStatus.RELEASED)
+        made.append(Appeal(provider=provider, lot=lot, guide=lot.guides[0], status=status, justification="x",
+                           requested_amount=Decimal("10.00")))
+    db.session.add_all(made)
+    db.session.flush()
+    return made
+
+
+@pytest.mark.parametrize("who", ["clerk", "provider"])
+def test_appeal_desks_page_through_every_appeal_in_a_few_queries(client, login, clerk, provider_user, money_setup,
+                                                                   who):
+    provider, user, items = provider_user
+    other, other_items = _br_provider("Clínica Alheia Ltda")
+    mine = _appeals(provider, items, 52) + _appeals(provider, items, 3, AppealStatus.ACCEPTED)
+    theirs = _appeals(other, other_items, 2)
+    db.session.commit()
+    login(clerk if who == "clerk" else user)
+    base = "/admin/appeals-desk/" if who == "clerk" else "/admin/my-appeals/"
+    expected = sorted(a.id for a in (mine + theirs if who == "clerk" else mine))[::-1]
+    url, seen, pages = base, [], 0
+    while url:
+        page = client.get(url).get_data(as_text=True)
+        pages += 1
+        seen += [int(chunk.split('"', 1)[0]) for chunk in page.split('data-appeal="')[1:]]
+        found = re.search(r'id="next-page" rel="next"\s+href="([^"]+)"', page)
+        url = found.group(1).replace("&amp;", "&") if found else None
+    assert seen == expected and pages == 2  # 50 a page, newest first, each once, nobody else's
+    accepted = client.get(f"{base}?status=accepted").get_data(as_text=True)
+    assert accepted.count('data-appeal="') == 3
+    small = queries_for(client, f"{base}?status=accepted")
+    large = queries_for(client, base)
+    assert_flat(small, large, "appeal desk")  # provider, lot and guide of 50 rows: not a query per row
 
 
 def test_nf_report_pages_with_the_totals_of_the_whole_period(client, login, clerk, money_setup, monkeypatch):

@@ -5,7 +5,6 @@ from flask import abort, flash, redirect, request, url_for
 from flask_admin import expose
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
 from models import Appeal, Attachment, Guide, Lot
 from models.base import db
@@ -28,15 +27,13 @@ class AppealDeskView(SecurePage):
 
     @expose("/")
     def index(self):
-        query = visibility.visible(select(Appeal).order_by(Appeal.id.desc()).limit(300), current_user, "appeal")
         wanted = request.args.get("status")
-        if wanted:
-            try:
-                query = query.where(Appeal.status == AppealStatus(wanted))
-            except ValueError:
-                abort(400)
-        return self.render("money/appeals_index.html", appeals=db.session.scalars(query).all(),
-                           statuses=list(AppealStatus), wanted=wanted)
+        try:
+            status = AppealStatus(wanted) if wanted else None
+        except ValueError:
+            abort(400)
+        return self.render("money/appeals_index.html", statuses=list(AppealStatus), wanted=wanted,
+                           appeals=appeals.appeal_page(current_user, status, request.args.get("after")))
 
     @expose("/new/<int:lot_id>", methods=("GET", "POST"))
     def new(self, lot_id):
