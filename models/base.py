@@ -10,6 +10,8 @@ from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
+from models.values import CENT, to_money  # noqa: F401  (money is rounded in one place; models import it from here)
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -18,21 +20,11 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
-CENT = Decimal("0.01")
-
-
 class Base(DeclarativeBase):
     metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
 
 
 db = SQLAlchemy(model_class=Base)
-
-
-def to_money(value) -> Decimal:
-    """Round anything numeric to the cent, half up (never through float)."""
-    if isinstance(value, float):
-        value = repr(value)
-    return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 class Money(TypeDecorator):

@@ -14,7 +14,7 @@ import calendar
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from babel.numbers import NumberFormatError, format_decimal, parse_decimal
 from flask_babel import lazy_gettext as _l
@@ -22,6 +22,7 @@ from flask_babel import lazy_gettext as _l
 from models.errors import CodedError
 
 MONEY_PLACES = 2
+CENT = Decimal("0.01")
 MONEY_MAX = Decimal("999999999999.99")  # Numeric(14, 2)
 QUANTITY_PLACES = 4
 QUANTITY_MAX = Decimal("99999.9999")  # Numeric(9, 4)
@@ -53,6 +54,13 @@ class InvalidValue(CodedError):
         "competence": _l("Enter a month as MM/YYYY."),
     }
 
+
+
+def to_money(value) -> Decimal:
+    """Round anything numeric to the cent, half up (never through float): the one rounding of money."""
+    if isinstance(value, float):
+        value = repr(value)
+    return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
 
 def current_locale() -> str:
     """The user's locale (Flask-Babel), or the default outside a request."""

@@ -28,11 +28,12 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from flask_babel import format_date, format_decimal, gettext
 
-CENT = Decimal("0.01")
+from models.values import to_money
+
 ZERO = Decimal("0.00")
 
 # ANS caps of waiting periods (Lei 9.656/98 art. 12 V), in days; urgency is 24 hours.
@@ -84,9 +85,6 @@ def _shown(value) -> str:
         return format_decimal(value, format="#,##0.00" if value.as_tuple().exponent == -2 else None)
     return str(value)
 
-
-def money(value) -> Decimal:
-    return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 # Facts --------------------------------------------------------------------------------
@@ -346,7 +344,7 @@ def _quantity(rule, limit, line, _member, _facts, ctx):
     excess = min(line.quantity, before + line.quantity - limit)
     if excess <= 0:
         return None
-    return (QUANTITY_CODES.get(line.kind, "1820"), money(line.unit_price * excess),
+    return (QUANTITY_CODES.get(line.kind, "1820"), to_money(line.unit_price * excess),
             _l("Quantity above the maximum of %(max)s per guide.", max=limit))
 
 
@@ -394,7 +392,7 @@ def _prior_authorization(rule, _setting, line, _member, facts, _ctx):
         return "1405", line.total, _l("The authorization expired on %(day)s.", day=senha.valid_to)
     if line.quantity > senha.quantity:
         excess = line.quantity - senha.quantity
-        return "1408", money(line.unit_price * excess), _l("Quantity above the authorized (%(quantity)s).",
+        return "1408", to_money(line.unit_price * excess), _l("Quantity above the authorized (%(quantity)s).",
                                                            quantity=senha.quantity)
     return None
 
@@ -403,10 +401,10 @@ def _contract_price(rule, _setting, line, _member, _facts, _ctx):
     price = line.contracted_price
     if price is None:
         return "1801", line.total, _l("Item %(code)s is not in the contracted price table.", code=line.code)
-    excess = money(line.total) - money(min(line.unit_price, price) * line.quantity)
+    excess = to_money(line.total) - to_money(min(line.unit_price, price) * line.quantity)
     if excess > 0:
         return "1705", excess, _l("Item %(code)s: value above the contracted price (%(table)s).",
-                                  code=line.code, table=money(price))
+                                  code=line.code, table=to_money(price))
     return None
 
 
@@ -441,7 +439,7 @@ def adjudicate(facts: Facts, rules: Iterable[RuleFacts]) -> list[Finding]:
         if plan is None:
             plan = plans[line.code] = [(rule, KIND_FUNCTIONS[rule.kind], _scoped(rule), setting) for rule in rules
                                        if (setting := settings(rule, procedure)) is not None]
-        left = money(line.total)
+        left = to_money(line.total)
         for rule, check, scoped, setting in plan:
             if left <= 0:
                 break
@@ -451,7 +449,7 @@ def adjudicate(facts: Facts, rules: Iterable[RuleFacts]) -> list[Finding]:
             if hit is None:
                 continue
             code, amount, message = hit
-            amount = min(money(amount), left)
+            amount = min(to_money(amount), left)
             if amount <= 0:
                 continue
             left -= amount

@@ -32,14 +32,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 
-from models.values import Competence
+from models.values import Competence, to_money
 
 AUTHORIZED = "authorized"
-CENT = Decimal("0.01")
 
 # Item kind → (invalid code, quantity code)
 _KIND_CODES = {
@@ -94,9 +93,6 @@ class Occurrence:
     def __str__(self) -> str:
         return f"{self.code} - {self.message}"
 
-
-def _money(value) -> Decimal:
-    return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def guide_occurrences(
@@ -159,18 +155,18 @@ def _item_occurrences(index: int, item: ItemFacts, prices: Mapping[str, Decimal]
         out.append(Occurrence(CODES["no_price"], _l("Item %(code)s has no price.", code=item.code),
                               "unit_price", index))
         return out
-    if table_price is not None and _money(item.unit_price) != _money(table_price):
+    if table_price is not None and to_money(item.unit_price) != to_money(table_price):
         above = item.unit_price > table_price
         out.append(Occurrence(
             CODES["value_above" if above else "value_below"],
             _l("Item %(code)s: unit value %(value)s differs from the price table (%(table)s).",
-               code=item.code, value=_money(item.unit_price), table=_money(table_price)),
+               code=item.code, value=to_money(item.unit_price), table=to_money(table_price)),
             "unit_price", index,
         ))
     if item.quantity is not None and item.quantity > 0:
-        expected = _money(item.unit_price * item.quantity)
-        if item.total is None or _money(item.total) != expected:
-            above = item.total is not None and _money(item.total) > expected
+        expected = to_money(item.unit_price * item.quantity)
+        if item.total is None or to_money(item.total) != expected:
+            above = item.total is not None and to_money(item.total) > expected
             out.append(Occurrence(
                 CODES["value_above" if above else "value_below"],
                 _l("Item %(code)s: total %(total)s differs from quantity × unit value (%(expected)s).",

@@ -23,9 +23,10 @@ def hash_elements(root) -> list:
     return list(root.iter(f"{Q}hash"))
 
 
-def leaf_text(root) -> str:
-    """Concatenated leaf texts with every hash element blanked (the tree is not modified)."""
-    hashes = hash_elements(root)
+def leaf_text(root, hashes: list | None = None) -> str:
+    """Concatenated leaf texts with every hash element blanked (the tree is not modified); ``hashes``: the
+    document's hash elements when the caller looked them up already (one walk of the tree fewer)."""
+    hashes = hash_elements(root) if hashes is None else hashes
     if len(hashes) > 1:
         raise HashError("more than one hash element")
     blank = hashes[0] if hashes else None
@@ -37,8 +38,8 @@ def compute(root, reading: str = "utf-8") -> str:
     return hashlib.md5(leaf_text(root).encode(reading)).hexdigest()
 
 
-def declared_hash(root) -> str | None:
-    hashes = hash_elements(root)
+def declared_hash(root, hashes: list | None = None) -> str | None:
+    hashes = hash_elements(root) if hashes is None else hashes
     if len(hashes) != 1:
         return None
     return (hashes[0].text or "").strip().lower()
@@ -46,10 +47,13 @@ def declared_hash(root) -> str | None:
 
 def matching_reading(root) -> str | None:
     """The reading ('utf-8' or 'iso-8859-1') whose MD5 equals the declared hash, else None."""
-    declared = declared_hash(root)
+    hashes = hash_elements(root)
+    if len(hashes) > 1:
+        raise HashError("more than one hash element")
+    declared = declared_hash(root, hashes)
     if not declared:
         return None
-    text = leaf_text(root)
+    text = leaf_text(root, hashes)
     for reading in READINGS:
         try:
             data = text.encode(reading)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from lxml import etree
 
 from services.tiss import hashing, xmlsafe
 from services.tiss.errors import TissRefused
@@ -48,6 +49,16 @@ def test_matching_reading_accepts_utf8_and_latin1():
     assert hashing.matching_reading(root) == "iso-8859-1"
     node.text = "0" * 32
     assert hashing.matching_reading(root) is None
+
+
+def test_a_second_hash_element_is_refused_not_read_as_a_mismatch():
+    data = (HASH_VECTORS / "inputs" / "syn_acento.xml").read_bytes()
+    root = xmlsafe.parse(data)
+    node = next(root.iter("{http://www.ans.gov.br/padroes/tiss/schemas}hash"))
+    node.text = hashing.compute(root, "utf-8")
+    node.getparent().append(etree.fromstring(etree.tostring(node)))
+    with pytest.raises(hashing.HashError):
+        hashing.matching_reading(root)
 
 
 def test_doctype_detection_skips_comments_and_pis():
