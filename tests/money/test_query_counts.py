@@ -61,6 +61,16 @@ def _lot(provider, items, guides: int, status: LotStatus, code=None, sent=dateti
     return lot
 
 
+def pages_from(client, url: str, link: str = "next-page") -> list[str]:
+    """Every page from ``url`` on, following the ``rel="next"`` link of id ``link`` (at most 10 pages)."""
+    pages = []
+    while url and len(pages) < 10:
+        pages.append(client.get(url).get_data(as_text=True))
+        found = re.search(rf'id="{link}"\s+rel="next"\s+href="([^"]+)"', pages[-1])
+        url = found.group(1).replace("&amp;", "&") if found else None
+    return pages
+
+
 @pytest.fixture
 def clerk(make_user):
     return make_user(Role.CLERK)
@@ -157,13 +167,8 @@ def test_my_documents_pages_through_every_document_once(client, login, ar_provid
     orders = _paid_orders(provider, 60)
     _debit_notes(provider, 50)  # moved today: newer than January's orders
     login(user)
-    seen, url = [], "/admin/provider-money/"
-    for _ in range(10):
-        page = client.get(url).get_data(as_text=True)
-        seen += [chunk.split('"', 1)[0] for chunk in page.split('data-number="')[1:]]
-        if 'rel="next"' not in page:
-            break
-        url = re.search(r'id="next-page"\s+rel="next"\s+href="([^"]+)"', page).group(1).replace("&amp;", "&")
+    seen = [chunk.split('"', 1)[0] for page in pages_from(client, "/admin/provider-money/")
+            for chunk in page.split('data-number="')[1:]]
     assert len(seen) == 110 and len(set(seen)) == 110  # 3 pages of 50, nothing twice, nothing lost
     assert all("-" in number for number in seen[:50]) and seen[50:] == [
         f"{o.number:08d}" for o in sorted(orders, key=lambda o: (o.paid_at, o.id), reverse=True)]
@@ -235,15 +240,10 @@ def test_extract_pages_through_every_guide_with_the_period_total(client, login, 
         _lot(provider, items, 90, LotStatus.RELEASED, money_setup["1705"])  # 270 guides, 10.00 glosa each
     db.session.commit()
     login(user)
-    url, guides, pages = f"/admin/reports/extract?{PERIOD}", [], 0
-    while url:
-        page = client.get(url).get_data(as_text=True)
-        pages += 1
-        assert "R$\xa051,300.00" in page  # 270 × (150 + 2 × 25 - 10 glosa), on every page
-        guides += [cell.split("<", 1)[0] for cell in page.split('<td>G')[1:]]
-        url = page.split('rel="next" href="', 1)[1].split('"', 1)[0].replace("&amp;", "&") \
-            if 'rel="next"' in page else None
-    assert pages == 3 and len(guides) == 270 and len(set(guides)) == 270
+    pages = pages_from(client, f"/admin/reports/extract?{PERIOD}")
+    assert all("R$\xa051,300.00" in page for page in pages)  # 270 × (150 + 2 × 25 - 10 glosa), on every page
+    guides = [cell.split("<", 1)[0] for page in pages for cell in page.split('<td>G')[1:]]
+    assert len(pages) == 3 and len(guides) == 270 and len(set(guides)) == 270
 
 
 def test_report_by_period_pages_its_lots_with_the_totals_of_the_whole_period(client, login, provider_user,
@@ -257,17 +257,12 @@ def test_report_by_period_pages_its_lots_with_the_totals_of_the_whole_period(cli
              sent=datetime(2026, 2, 1 + i % 20, 10, 0))
     db.session.commit()
     login(user)
-    url, protocols, pages = f"/admin/reports/?{PERIOD}", [], 0
-    while url:
-        page = client.get(url).get_data(as_text=True)
-        pages += 1
-        # 45 lots × (150 + 2 × 25) informed; 15 of them with a 10.00 glosa: 9,000.00 - 150.00 released
-        assert 'id="released-total">R$\xa08,850.00' in page and "R$\xa09,000.00" in page
-        protocols += [row.split("<", 1)[0] for row in page.split("<tr><td>")[1:]]
-        url = page.split('rel="next"\n    href="', 1)[1].split('"', 1)[0].replace("&amp;", "&") \
-            if 'rel="next"' in page else None
-    assert pages == 3 and len(protocols) == 45 and len(set(protocols)) == 45
-    assert "Total of the period" in page and 'id="first-page"' in page
+    pages = pages_from(client, f"/admin/reports/?{PERIOD}")
+    # 45 lots × (150 + 2 × 25) informed; 15 of them with a 10.00 glosa: 9,000.00 - 150.00 released
+    assert all('id="released-total">R$\xa08,850.00' in page and "R$\xa09,000.00" in page for page in pages)
+    protocols = [row.split("<", 1)[0] for page in pages for row in page.split("<tr><td>")[1:]]
+    assert len(pages) == 3 and len(protocols) == 45 and len(set(protocols)) == 45
+    assert "Total of the period" in pages[-1] and 'id="first-page"' in pages[-1]
     csv = client.get(f"/admin/reports/?{PERIOD}&format=csv").get_data(as_text=True)
     assert len([line for line in csv.splitlines() if line and line[0].isdigit()]) == 45  # the CSV has every lot
 
@@ -278,14 +273,9 @@ def test_statements_page_through_every_analysed_lot_keeping_the_orders_page(clie
     lots = [_lot(provider, items, 1, LotStatus.RELEASED) for _ in range(55)]
     db.session.commit()
     login(user)
-    url, seen, pages = "/admin/statements/", [], 0
-    while url:
-        page = client.get(url).get_data(as_text=True)
-        pages += 1
-        seen += [int(chunk.split('"', 1)[0]) for chunk in page.split('data-lot="')[1:]]
-        found = re.search(r'id="more-analyses" rel="next"\s+href="([^"]+)"', page)
-        url = found.group(1).replace("&amp;", "&") if found else None
-    assert pages == 2  # 50 a page, newest protocol first, each lot once
+    pages = pages_from(client, "/admin/statements/", "more-analyses")
+    seen = [int(chunk.split('"', 1)[0]) for page in pages for chunk in page.split('data-lot="')[1:]]
+    assert len(pages) == 2  # 50 a page, newest protocol first, each lot once
     assert seen == sorted((lot.id for lot in lots), key=lambda i: -db.session.get(Lot, i).protocol_number)
 
 
@@ -311,14 +301,9 @@ def test_appeal_desks_page_through_every_appeal_in_a_few_queries(client, login, 
     login(clerk if who == "clerk" else user)
     base = "/admin/appeals-desk/" if who == "clerk" else "/admin/my-appeals/"
     expected = sorted(a.id for a in (mine + theirs if who == "clerk" else mine))[::-1]
-    url, seen, pages = base, [], 0
-    while url:
-        page = client.get(url).get_data(as_text=True)
-        pages += 1
-        seen += [int(chunk.split('"', 1)[0]) for chunk in page.split('data-appeal="')[1:]]
-        found = re.search(r'id="next-page" rel="next"\s+href="([^"]+)"', page)
-        url = found.group(1).replace("&amp;", "&") if found else None
-    assert seen == expected and pages == 2  # 50 a page, newest first, each once, nobody else's
+    pages = pages_from(client, base)
+    seen = [int(chunk.split('"', 1)[0]) for page in pages for chunk in page.split('data-appeal="')[1:]]
+    assert seen == expected and len(pages) == 2  # 50 a page, newest first, each once, nobody else's
     accepted = client.get(f"{base}?status=accepted").get_data(as_text=True)
     assert accepted.count('data-appeal="') == 3
     small = queries_for(client, f"{base}?status=accepted")
@@ -336,13 +321,8 @@ def test_nf_report_pages_with_the_totals_of_the_whole_period(client, login, cler
              sent=datetime(2026, 2, 1 + i % 28, 10, i))
     db.session.commit()
     login(clerk)
-    url, protocols, pages = f"/admin/nf-report/?{PERIOD}&provider={provider.id}", [], 0
-    while url:
-        page = client.get(url).get_data(as_text=True)
-        pages += 1
-        # 45 lots × 200.00 presented; 30 analysed lots × 200.00 released (the items carry no released value yet)
-        assert 'id="nf-presented">R$\xa09,000.00' in page
-        protocols += [row.split("<", 1)[0] for row in page.split("<tr><td>")[1:]]
-        url = page.split('rel="next" href="', 1)[1].split('"', 1)[0].replace("&amp;", "&") \
-            if 'rel="next"' in page else None
-    assert pages == 3 and len(protocols) == 45 and len(set(protocols)) == 45
+    pages = pages_from(client, f"/admin/nf-report/?{PERIOD}&provider={provider.id}")
+    # 45 lots × 200.00 presented; 30 analysed lots × 200.00 released (the items carry no released value yet)
+    assert all('id="nf-presented">R$\xa09,000.00' in page for page in pages)
+    protocols = [row.split("<", 1)[0] for page in pages for row in page.split("<tr><td>")[1:]]
+    assert len(pages) == 3 and len(protocols) == 45 and len(set(protocols)) == 45
