@@ -117,9 +117,13 @@ def get_job(user, job_id: int | None) -> Job | None:
     return job if job.kind == KIND else None
 
 
-def orders_of(job: Job, limit: int = 200) -> list[PaymentOrder]:
-    """The orders a finished job created (its first ``limit``), for the desk's links."""
-    ids = (job.result or {}).get("order_ids", [])[:limit] if job.kind == KIND else []
+ORDER_LINKS = 200
+
+
+def orders_of(job: Job) -> list[PaymentOrder]:
+    """The first ``ORDER_LINKS`` orders a finished job created, for the desk's links (the page says how many
+    more there are; every one is in the open orders list)."""
+    ids = (job.result or {}).get("order_ids", [])[:ORDER_LINKS] if job.kind == KIND else []
     if not ids:
         return []
     return list(db.session.scalars(sa.select(PaymentOrder).where(PaymentOrder.id.in_(ids)).order_by(PaymentOrder.id)))

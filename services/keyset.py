@@ -13,6 +13,7 @@ from typing import Generic, TypeVar
 import sqlalchemy as sa
 
 from models.base import db
+from models.values import MAX_INT
 
 T = TypeVar("T")
 SEP = "~"
@@ -36,10 +37,18 @@ def decode(cursor: str | None, *kinds) -> tuple | None:
     if len(parts) != len(kinds):
         return None
     try:
-        return tuple(kind.fromisoformat(p) if kind in (date, datetime) else kind(p) for kind, p in zip(
-            kinds, parts, strict=True))
+        return tuple(_part(kind, p) for kind, p in zip(kinds, parts, strict=True))
     except (TypeError, ValueError):
         return None
+
+
+def _part(kind, text: str):
+    if kind in (date, datetime):
+        return kind.fromisoformat(text)
+    value = kind(text)
+    if kind is int and not -MAX_INT <= value <= MAX_INT:  # the database's integers end there
+        raise ValueError(text)
+    return value
 
 
 def seek(query, columns: tuple, kinds: tuple, cursor: str | None, size: int, *, descending: bool) -> Page:

@@ -105,7 +105,7 @@ def job_of(response) -> Job:
     return db.session.get(Job, int(response.headers["Location"].rsplit("job=", 1)[1]))
 
 
-def test_desk_bulk_form_runs_a_job_and_links_its_orders(client, login, money_setup, staff):
+def test_desk_bulk_form_runs_a_job_and_links_its_orders(client, login, money_setup, staff, monkeypatch):
     providers = [_ri_provider(f"Clínica Lote {i} SRL") for i in range(3)]
     for p in providers:
         invoice_for(p, status=InvoiceStatus.ACCEPTED)
@@ -120,6 +120,10 @@ def test_desk_bulk_form_runs_a_job_and_links_its_orders(client, login, money_set
     assert "2 of 2 providers" in page and "2 payment orders created for 2 documents." in page
     for order_id in job.result["order_ids"]:
         assert f'href="/admin/payment-desk/order/{order_id}"' in page
+    monkeypatch.setattr(bulk_orders, "ORDER_LINKS", 1)  # a job of more orders than the line links
+    page = client.get(f"/admin/payment-desk/?job={job.id}").get_data(as_text=True)
+    links = page.split('id="job-orders"', 1)[1].split("</p>", 1)[0]
+    assert links.count('data-order="') == 1 and "and 1 more, in the open orders below." in links
     orders = db.session.scalars(sa.select(PaymentOrder).where(PaymentOrder.id.in_(job.result["order_ids"]))).all()
     assert {o.provider_id for o in orders} == {providers[0].id, providers[1].id}
     assert f"/admin/payment-desk/?job={job.id}" in client.get(f"/admin/jobs/{job.id}").get_data(as_text=True)

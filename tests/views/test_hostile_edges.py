@@ -43,8 +43,13 @@ def test_pages_and_ids_out_of_range_are_4xx(client, login_as):
     login_as(Role.ADMIN)
     for url in ("/admin/lot/?page=-1", "/admin/lot/?page=%C2%B2", "/admin/lot/?page=99999999999999999999",
                 "/admin/lot-tracking/?page=%C2%B2&protocol=%D9%A1%D9%A2",
-                "/admin/invoice/?tab=x&after=x_99999999999999999999"):
+                "/admin/invoice/?tab=x&after=x_99999999999999999999",
+                "/admin/appeals-desk/?after=99999999999999999999999", "/admin/appeals-desk/?after=%E2%80%AEx",
+                "/admin/account-audit/?lots_after=W10&invoices_after=e30",
+                "/admin/account-audit/?lots_after=99999999999999999999999",
+                "/admin/payment-desk/?orders_after=2026-01-01~99999999999999999999999"):
         assert client.get(url).status_code == 200, url
+    assert client.get("/admin/appeals-desk/?status=nonsense").status_code == 400
     for url in ("/admin/lot/details/?id=abc", "/admin/lot/details/?id=99999999999999999999",
                 "/admin/lot-tracking/99999999999999999999", "/admin/invoice/99999999999999999999/review"):
         assert client.get(url).status_code in (404, 405), url
