@@ -28,3 +28,19 @@ def test_generated_column_names_filters_and_icons_are_translated(client, login_a
     users = client.get("/admin/user/").get_data(as_text=True)
     assert "Prestador activo" in users or "Active Provider" not in users
     assert "Created At" not in users
+
+
+def test_an_optional_relation_offers_not_set_not_its_internal_value(client, login_as):
+    """WTForms 3.3 shows an empty choice label as the choice's value: Flask-Admin's ``__None``."""
+    login_as(Role.ADMIN, locale="es_AR")
+    beneficiary = f.make_beneficiary(f"B{f.unique_suffix():06d}", "Ana Souza")
+    db.session.commit()
+    for page in ("/admin/beneficiary/new/", f"/admin/beneficiary/edit/?id={beneficiary.id}"):
+        form = client.get(page).get_data(as_text=True)
+        assert 'value="__None">Sin asignar</option>' in form and ">__None<" not in form
+    response = client.post(f"/admin/beneficiary/edit/?id={beneficiary.id}", data={
+        "card_number": beneficiary.card_number, "name": "Ana Souza", "affiliation_type": "holder",
+        "health_plan": "__None", "active": "y"})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert beneficiary.health_plan is None
