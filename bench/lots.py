@@ -30,6 +30,7 @@ from models.enums import GuideType  # noqa: E402
 from seed.demo import SERVICE_TYPES  # noqa: E402
 from seed.scale_guides import guide_count, seed_guide_volume  # noqa: E402
 from services import guides as guide_svc  # noqa: E402
+from services import lot_flow  # noqa: E402
 from services import lots as lot_svc  # noqa: E402
 
 RUNS = int(os.environ.get("BENCH_RUNS", "31"))
@@ -103,7 +104,7 @@ def measure(url: str, provider_id: int, competence: str) -> dict:
 
         def send():
             guides = guide_svc.search_guides(provider.id, GuideType.SP_SADT, filters)[:100]
-            result = lot_svc.send_lots(provider, guides, competence=competence, actor=None)
+            result = lot_flow.send_lots(provider, guides, competence=competence, actor=None)
             assert len(result.lots) == 1 and result.guide_count == 100, result.errors[:3]
             db.session.rollback()  # undo, so every run sends the same 100 guides
 

@@ -13,12 +13,15 @@ atendimentos" and the TISS XML intake:
 * the provider may change a lot only while it is Recebido and has no
   processing date (enforced here, whatever the screen).
 
+The automatic adjudication (``services.adjudication``) builds on these functions; what it adds
+to a user's step is ``services.lot_flow``'s.
+
 Functions flush but never commit: the caller owns the transaction and commits
 once (nothing half-written); on a refusal the session is rolled back.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -33,12 +36,8 @@ from models import (
     Guide,
     GuideItem,
     Lot,
-    LotTotal,
     PayerSettings,
     PaymentCalendarEntry,
-    PriceTable,
-    PriceTableItem,
-    Provider,
 )
 from models.audit import _current_actor, append_rows
 from models.base import db, to_money, utcnow
@@ -50,7 +49,8 @@ from models.rules.guide_checks import Occurrence, facts_from_guide, guide_occurr
 from models.sequences import next_value
 from models.values import Competence, InvalidValue
 from models.workflow import transition
-from services import analysis, keyset
+from services import analysis
+from services.pricing import prices_for_competence
 from services.visibility import visible
 
 ZERO = Decimal("0.00")
@@ -111,34 +111,6 @@ def expected_payment_date(received_on: date) -> date | None:
         .order_by(PaymentCalendarEntry.received_until)
         .limit(1)
     ))
-
-
-def price_map(provider_id: int, on: date | None = None) -> dict[str, Decimal]:
-    """Code → unit price valid ``on`` (default today): general tables, overridden by the provider's."""
-    on = on or date.today()
-    return once(("price_map", provider_id, on), lambda: _price_map(provider_id, on))
-
-
-def _price_map(provider_id: int, on: date) -> dict[str, Decimal]:
-    rows = db.session.execute(
-        sa.select(PriceTableItem.code, PriceTableItem.unit_price, PriceTable.provider_id)
-        .join(PriceTable, PriceTable.id == PriceTableItem.price_table_id)
-        .where(
-            sa.or_(PriceTable.provider_id == provider_id, PriceTable.provider_id.is_(None)),
-            PriceTable.valid_from <= on,
-            sa.or_(PriceTable.valid_to.is_(None), PriceTable.valid_to >= on),
-        )
-        .order_by(PriceTable.provider_id.is_(None).desc(), PriceTable.valid_from)
-    ).all()
-    prices: dict[str, Decimal] = {}
-    for code, unit_price, _owner in rows:  # general first, then the provider's (later wins)
-        prices[code] = unit_price
-    return prices
-
-
-def prices_for_competence(provider_id: int, competence: str) -> dict[str, Decimal]:
-    first, last = Competence.parse(competence).bounds
-    return price_map(provider_id, min(last, max(first, date.today())))
 
 
 # Occurrences --------------------------------------------------------------------
@@ -297,6 +269,7 @@ def issue_lot(provider, guides: Sequence[Guide], *, competence: str, actor, sour
     Raises LotError (session rolled back) when the guides are of several types,
     too many, another provider's, or already in an active lot — the last one
     checked by the database itself, so concurrent sends cannot both succeed.
+    Screens and jobs issue through ``services.lot_flow``, which adjudicates the lot.
     """
     guides = list(guides)
     _check_size_and_competence(len(guides), competence)  # before the per-guide refusals
@@ -320,9 +293,6 @@ def issue_lot(provider, guides: Sequence[Guide], *, competence: str, actor, sour
     # Totals from the database, so lot = Σ guides holds even if a guide changed meanwhile.
     recompute_lot_total(lot, ids)
     db.session.flush()
-    from services.adjudication.intake import lot_built  # the engine reads prices from this module
-
-    lot_built(lot)
     return lot
 
 
@@ -350,9 +320,10 @@ def chunks(seq: Sequence, size: int) -> list[list]:
     return [list(seq[i:i + size]) for i in range(0, len(seq), size)]
 
 
-def send_lots(provider, guides: Sequence[Guide], *, competence: str, actor,
+def send_lots(provider, guides: Sequence[Guide], *, competence: str, actor, issued: Callable[[Lot], object],
               source: LotSource = LotSource.BUILDER, today: date | None = None) -> SendResult:
-    """Validate ``guides`` again, then split the clean ones by type into lots of ≤ max guides.
+    """Validate ``guides`` again, then split the clean ones by type into lots of ≤ max guides;
+    ``issued`` is called with each lot as soon as it is issued (``services.lot_flow``: its adjudication).
 
     Guides with occurrences are left out and reported in ``errors``; a
     concurrency conflict rolls everything back (LotError 'taken').
@@ -372,6 +343,7 @@ def send_lots(provider, guides: Sequence[Guide], *, competence: str, actor,
         of_type = [g for g in clean if g.guide_type == guide_type]
         for part in chunks(of_type, limit):
             lot = issue_lot(provider, part, competence=competence, actor=actor, source=source)
+            issued(lot)
             result.lots.append(lot)
             result.guide_numbers[lot.id] = [g.number for g in part]
     return result
@@ -473,9 +445,10 @@ def record_physical_receipt(lot: Lot, received_on: date, actor) -> Lot:
 
 
 def move_lot(lot: Lot, target: LotStatus, actor, reason: str | None = None) -> Lot:
-    """Every staff status change of a lot (tracking page and account audit alike): through the
-    workflow; leaving Recebido stamps the processing date (lock); starting the analysis gives every item
-    its default values; finishing it completes them (``services.analysis``)."""
+    """A status change of a lot through the workflow; leaving Recebido stamps the processing date (lock);
+    starting the analysis gives every item its default values; finishing it completes them
+    (``services.analysis``). The screens move lots through ``services.lot_flow``, which adds the
+    proposing rules' glosas when an analysis starts; the automatic adjudication calls this directly."""
     if target == LotStatus.CANCELLED:
         return reverse_lot(lot, actor, reason or "")
     if target == LotStatus.ANALYSED:
@@ -486,9 +459,6 @@ def move_lot(lot: Lot, target: LotStatus, actor, reason: str | None = None) -> L
         lot.processing_date = date.today()
     if target == LotStatus.IN_ANALYSIS:
         analysis.start_values(lot)
-        from services.adjudication import analysis as adjudication  # it reads prices from this module
-
-        adjudication.propose(lot)
     if reason and target == LotStatus.AWAITING_INFO:
         lot.rejection_note = reason
     db.session.flush()
@@ -515,105 +485,8 @@ def lot_search_query(user, *, guide_type: GuideType | None = None,
     return query.order_by(Lot.id.desc())
 
 
-# Relatório de valores para emissão de NF ------------------------------------------------
+# Lots whose analysis is finished: their released values are final (NF report, TISS inquiries).
 ANALYSED_STATUSES = (LotStatus.ANALYSED, LotStatus.RELEASED, LotStatus.PAID, LotStatus.CLOSED_UNPAID)
-
-
-@dataclass
-class NfRow:
-    lot: Lot
-    guides: int
-    presented: Decimal
-    released: Decimal | None  # None while the payer has not finished analysing the lot
-
-    @property
-    def glosa(self) -> Decimal | None:
-        return None if self.released is None else self.presented - self.released
-
-
-def providers_with_lots() -> list[Provider]:
-    """Providers that ever sent a lot (the staff's provider filter of the NF report)."""
-    return list(db.session.scalars(
-        sa.select(Provider).where(Provider.id.in_(sa.select(Lot.provider_id))).order_by(Provider.legal_name)))
-
-
-NF_PAGE = 50
-
-
-def _nf_lots(user, start: date, end: date, provider: Provider | None):
-    """Lots ``user`` may see sent in [start, end], not cancelled (index on the send date)."""
-    query = sa.select(Lot).where(
-        Lot.status != LotStatus.CANCELLED,
-        Lot.sent_at >= datetime.combine(start, datetime.min.time()),
-        Lot.sent_at < datetime.combine(end + timedelta(days=1), datetime.min.time()))
-    query = visible(query, user, "lot", Lot)
-    return query.where(Lot.provider_id == provider.id) if provider is not None else query
-
-
-def _nf_sums(lot_ids):
-    """Per lot: how many guides and the value released, as ``lot_total`` keeps them."""
-    return sa.select(LotTotal.lot_id.label("lot_id"), LotTotal.guides.label("guides"),
-                     LotTotal.released.label("released")).where(LotTotal.lot_id.in_(lot_ids))
-
-
-def _nf_rows(lots: list[Lot]) -> list[NfRow]:
-    sums = {row.lot_id: row for row in db.session.execute(_nf_sums([lot.id for lot in lots]))} if lots else {}
-    rows = []
-    for lot in lots:
-        row = sums.get(lot.id)
-        rows.append(NfRow(lot=lot, guides=row.guides if row else 0, presented=to_money(lot.total_amount),
-                          released=to_money(row.released if row else 0) if lot.status in ANALYSED_STATUSES
-                          else None))
-    return rows
-
-
-def nf_report(user, start: date, end: date, *, provider: Provider | None = None) -> list[NfRow]:
-    """Every lot of the period with its values presented and released (the PDF).
-
-    The period filters first, then only those lots' guides and items are added up: the cost follows
-    the lots of the period, not the whole items table."""
-    query = _nf_lots(user, start, end, provider).options(selectinload(Lot.provider)).order_by(Lot.sent_at, Lot.id)
-    return _nf_rows(db.session.scalars(query).all())
-
-
-def nf_page(user, start: date, end: date, *, provider: Provider | None = None, cursor: str | None = None,
-            size: int | None = None) -> keyset.Page[NfRow]:
-    """``size`` (``NF_PAGE``) lots of the period after ``cursor`` (the screen), in send order."""
-    size = size or NF_PAGE
-    query = _nf_lots(user, start, end, provider).options(selectinload(Lot.provider))
-    after = keyset.decode(cursor, datetime, int)
-    if after is not None:
-        query = query.where(sa.or_(Lot.sent_at > after[0], sa.and_(Lot.sent_at == after[0], Lot.id > after[1])))
-    lots = db.session.scalars(query.order_by(Lot.sent_at, Lot.id).limit(size + 1)).all()
-    more = len(lots) > size
-    lots = lots[:size]
-    return keyset.Page(_nf_rows(lots), keyset.encode(lots[-1].sent_at, lots[-1].id) if more else None)
-
-
-def nf_period_totals(user, start: date, end: date, *, provider: Provider | None = None) -> dict[str, Decimal]:
-    """The totals of every lot of the period (what ``nf_totals`` gives for all rows), in one query."""
-    lots = _nf_lots(user, start, end, provider).with_only_columns(
-        Lot.id, Lot.status, Lot.total_amount).subquery()
-    sums = _nf_sums(sa.select(lots.c.id)).subquery()
-    analysed = lots.c.status.in_([s.value for s in ANALYSED_STATUSES])
-    released = sa.func.coalesce(sums.c.released, 0)
-    row = db.session.execute(sa.select(
-        sa.func.coalesce(sa.func.sum(lots.c.total_amount), 0),
-        sa.func.coalesce(sa.func.sum(sa.case((analysed, released), else_=0)), 0),
-        sa.func.coalesce(sa.func.sum(sa.case((analysed, lots.c.total_amount - released), else_=0)), 0),
-        sa.func.coalesce(sa.func.sum(sums.c.guides), 0),
-    ).select_from(lots.outerjoin(sums, sums.c.lot_id == lots.c.id))).one()
-    return {"presented": to_money(row[0]), "released": to_money(row[1]), "glosa": to_money(row[2]),
-            "guides": int(row[3])}
-
-
-def nf_totals(rows: list[NfRow]) -> dict[str, Decimal]:
-    return {
-        "presented": sum((r.presented for r in rows), ZERO),
-        "released": sum((r.released for r in rows if r.released is not None), ZERO),
-        "glosa": sum((r.glosa for r in rows if r.glosa is not None), ZERO),
-        "guides": sum(r.guides for r in rows),
-    }
 
 
 def lots_already_sent(provider_id: int, guide_ids: list[int], actor_id: int) -> list[Lot]:

@@ -16,7 +16,7 @@ from services import analysis as account
 from services.adjudication import engine
 from services.adjudication.codes import glosa_code_row
 from services.adjudication.errors import AdjudicationError
-from services.lots import price_map
+from services.pricing import price_map
 
 
 def lines_of_lot(lot: Lot) -> tuple[list[Line], dict[tuple[str, int], int], dict[str, int]]:

@@ -9,7 +9,9 @@ from models import AdjudicationFinding, Glosa
 from models.adjudication import FindingStatus
 from models.base import db
 from models.rules.adjudication import Finding, Line
-from services.adjudication import engine
+from services.adjudication import engine, routing
+from services.adjudication.analysis import lines_of_lot
+from services.adjudication.codes import glosa_code_row
 
 
 @dataclass(frozen=True)
@@ -53,9 +55,6 @@ def record_applied(lot, rows: list[tuple[Finding, int, int, int]]) -> None:
 def lot_built(lot) -> list[Finding]:
     """A lot the lot builder issued from guides already in the database: the rules acting at intake
     glose its items as the receiver does, then the lot is routed."""
-    from services.adjudication.analysis import lines_of_lot
-    from services.adjudication.codes import glosa_code_row
-
     lines, item_ids, guide_ids = lines_of_lot(lot)
     findings = engine.run(lines, engine.load_rules("refuse"), exclude_lot_id=lot.id)
     glosas = []
@@ -74,7 +73,5 @@ def lot_built(lot) -> list[Finding]:
 def lot_received(lot, applied: list[tuple[Finding, int, int, int]]) -> None:
     """After the receiver stored ``lot``: keep the glosas applied at intake, then route the lot
     (auto-adjudication or a clerk)."""
-    from services.adjudication import routing
-
     record_applied(lot, applied)
     routing.route(lot, glosed=bool(applied))

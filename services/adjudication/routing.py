@@ -14,6 +14,7 @@ from models.base import db, utcnow
 from models.enums import LotStatus, Role
 from models.permissions import can
 from services.adjudication import analysis, engine
+from services.lots import move_lot
 
 SYSTEM_EMAIL = "adjudication@system.invalid"
 REASONS = {
@@ -63,8 +64,6 @@ def decide(lot: Lot, *, clean: bool, settings: AdjudicationSettings, watched: bo
 def route(lot: Lot, *, glosed: bool) -> LotAdjudication:
     """Decide where a just-received lot goes (``glosed``: the rules acting at intake glosed some of
     its items); analyse it as the system when it may."""
-    from services.lots import move_lot  # services.lots calls this package when analysis starts
-
     settings = AdjudicationSettings.current()
     clean = not glosed
     if clean and settings.auto_enabled:

@@ -71,8 +71,8 @@ from services.lots import (
     is_builder_lot_number,
     max_guides_per_lot,
     open_lot,
-    prices_for_competence,
 )
+from services.pricing import prices_for_competence
 from services.tiss import hashing, schemas, xmlsafe
 from services.tiss import message as reader
 from services.tiss.codes import GUIDE_ELEMENTS

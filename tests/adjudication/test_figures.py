@@ -16,7 +16,7 @@ from services.adjudication import analysis as adjudication
 from services.adjudication import figures, simulation, simulation_job
 from services.adjudication.errors import AdjudicationError
 from services.jobs import store
-from services.lots import move_lot
+from services.lot_flow import move_lot
 from services.tiss.intake import receive
 from tests.adjudication.test_flow import add_rule, consulta
 

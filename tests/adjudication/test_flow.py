@@ -22,7 +22,7 @@ from models.workflow import TransitionError
 from services.adjudication import analysis as adjudication
 from services.adjudication import routing
 from services.adjudication.errors import AdjudicationError
-from services.lots import move_lot
+from services.lot_flow import move_lot
 from services.tiss.intake import receive
 
 

@@ -7,7 +7,7 @@ from models import AdjudicationFinding, AdjudicationRule, Glosa
 from models.adjudication import FindingStatus, RuleAction, RuleKind
 from models.base import db
 from models.enums import GuideType, Role
-from services.lots import send_lots
+from services.lot_flow import send_lots
 from tests.lots.conftest import Clinic
 
 

@@ -7,8 +7,7 @@ from models.base import db
 from models.enums import GuideStatus, LotStatus, ProviderStatus, Role
 from models.workflow import TransitionError
 from seed import factories as f
-from services import cancellation
-from services import lots as lot_service
+from services import cancellation, lot_flow
 from tests.helpers import brazilian_provider_with_guides
 
 
@@ -39,7 +38,7 @@ def test_a_guide_outside_or_inside_a_received_lot_is_cancelled(setup):
 def test_guides_in_analysis_other_providers_and_other_kinds_are_not_cancelled(setup, make_user):
     provider, loose, in_lot, other, lot, user = setup
     clerk = make_user(Role.CLERK)
-    lot_service.move_lot(lot, LotStatus.IN_ANALYSIS, clerk)
+    lot_flow.move_lot(lot, LotStatus.IN_ANALYSIS, clerk)
     stranger_provider, (stranger_guide,) = brazilian_provider_with_guides("Outra Clínica", guides=1)
     db.session.commit()
     outcomes = cancellation.cancel_guides(user, provider.id, [
@@ -72,4 +71,4 @@ def test_cancelling_a_lot_releases_its_guides(setup):
     outcome = cancellation.cancel_lot(user, provider.id, lot.number, str(lot.protocol_number))
     assert outcome.status == "1" and lot.status == LotStatus.CANCELLED
     assert in_lot.lot_id is None and in_lot.status == GuideStatus.AUTHORIZED
-    assert lot_service.issue_lot(provider, [in_lot, other], competence="2026-10", actor=user).guides
+    assert lot_flow.issue_lot(provider, [in_lot, other], competence="2026-10", actor=user).guides

@@ -10,7 +10,8 @@ import sqlalchemy as sa
 
 from models import Beneficiary, Guide, Lot, MonthlyRollup, PaymentCalendarEntry, PriceTable, Provider
 from models.base import db
-from services.lots import LotError, issue_lot, load_guides
+from services.lot_flow import issue_lot
+from services.lots import LotError, load_guides
 
 
 @contextmanager

@@ -9,12 +9,11 @@ from models import Guide, Lot
 from models.base import db
 from models.enums import LotStatus, Role
 from models.workflow import TransitionError
+from services.lot_flow import issue_lot, move_lot
 from services.lots import (
     LotError,
     delete_lot,
-    issue_lot,
     lot_integrity,
-    move_lot,
     record_physical_receipt,
     remove_guide,
     reverse_lot,

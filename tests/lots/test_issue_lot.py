@@ -7,7 +7,8 @@ import sqlalchemy as sa
 from models import AuditLog, Guide, Lot
 from models.base import db
 from models.enums import GuideStatus, GuideType, LotSource, LotStatus
-from services.lots import LotError, issue_lot, lot_integrity, send_lots
+from services.lot_flow import issue_lot, send_lots
+from services.lots import LotError, lot_integrity
 
 
 def test_issue_lot_protocol_total_and_audit(clinic, provider_user):

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from models import Guide, Lot
 from models.base import db
 from models.enums import GuideStatus, GuideType, LotStatus, Role
-from services.lots import issue_lot
+from services.lot_flow import issue_lot
 
 
 def start_builder(client, clinic, guide_type="sp_sadt"):

@@ -312,9 +312,9 @@ def test_appeal_desks_page_through_every_appeal_in_a_few_queries(client, login, 
 
 
 def test_nf_report_pages_with_the_totals_of_the_whole_period(client, login, clerk, money_setup, monkeypatch):
-    from services import lots as lot_svc
+    from services import nf_report
 
-    monkeypatch.setattr(lot_svc, "NF_PAGE", 20)
+    monkeypatch.setattr(nf_report, "NF_PAGE", 20)
     provider, items = _br_provider("Clínica NF Ltda")
     for i in range(45):
         _lot(provider, items, 1, LotStatus.RELEASED if i % 3 else LotStatus.RECEIVED,

@@ -317,7 +317,7 @@ def test_builder_lots_never_take_a_number_a_provider_sends(clinic, client, login
     """The provider numbers its TISS lot like the protocol the lot builder will use next: both lots live."""
     from models.enums import Role
     from models.sequences import next_value
-    from services.lots import issue_lot
+    from services.lot_flow import issue_lot
 
     last = next_value("protocol")
     db.session.commit()

@@ -12,7 +12,7 @@ from models import Lot
 from models.base import db
 from models.enums import GuideType, LotSource
 from seed import factories as f
-from services.lots import issue_lot
+from services.lot_flow import issue_lot
 from services.tiss import schemas
 from services.tiss.export import export_lot
 from services.tiss.intake import receive

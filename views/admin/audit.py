@@ -13,8 +13,7 @@ from models.enums import LotStatus
 from models.errors import CodedError
 from models.permissions import can
 from models.workflow import allowed_targets
-from services import analysis, appeals
-from services import lots as lot_svc
+from services import analysis, appeals, lot_flow
 from services.adjudication import analysis as adjudication
 from services.adjudication import invoices as invoice_flags
 from services.adjudication import page as adjudication_page
@@ -111,7 +110,7 @@ class AccountAuditView(SecurePage):
             target = LotStatus(request.form.get("target", ""))
         except ValueError:
             abort(400)
-        return self._run(lot, lot_svc.move_lot, lot, target, current_user, request.form.get("reason"),
+        return self._run(lot, lot_flow.move_lot, lot, target, current_user, request.form.get("reason"),
                          ok=_("Status changed to %(status)s.", status=target.label))
 
     def _item(self, lot: Lot, item_id: int) -> GuideItem:

@@ -30,10 +30,11 @@ from models.enums import Country, GuideStatus, GuideType, LotStatus
 from models.errors import CodedError
 from models.permissions import can
 from models.values import Competence, int_arg, parse_date_or_none
-from services import appeals, visibility
+from services import appeals, lot_flow, visibility
 from services import guides as guide_svc
 from services import lot_builder as builder
 from services import lots as lot_svc
+from services import nf_report as nf
 from services.actions import actions_for
 from services.formatting import money
 from services.pdf import pdf_context, pdf_response, render_pdf
@@ -80,7 +81,7 @@ def _send(provider: Provider, ids: list[int], competence: str, guide_type: Guide
         flash(_("Select at least one guide."), "danger")
         return None
     try:
-        result = lot_svc.send_lots(provider, guides, competence=competence, actor=current_user)
+        result = lot_flow.send_lots(provider, guides, competence=competence, actor=current_user)
         db.session.commit()
     except lot_svc.LotError as exc:
         db.session.rollback()
@@ -486,7 +487,7 @@ class LotTrackingView(_Page):
         if target not in {s.value for s in LotStatus}:
             abort(400)
         reason = (request.form.get("reason") or "").strip()[:500]
-        self._act(lot_id, lambda lot: lot_svc.move_lot(lot, LotStatus(target), current_user, reason),
+        self._act(lot_id, lambda lot: lot_flow.move_lot(lot, LotStatus(target), current_user, reason),
                   _("Status changed."))
         return redirect(url_for(".detail", lot_id=lot_id))
 
@@ -521,12 +522,12 @@ class NfReportView(_Page):
                     if current_user.is_provider or request.args.get("provider") else None)
         ctx = {"start": start, "end": end, "provider_id": provider.id if provider else None, "provider": provider}
         if request.args.get("format") == "pdf":
-            rows = lot_svc.nf_report(current_user, start, end, provider=provider)
+            rows = nf.nf_report(current_user, start, end, provider=provider)
             pdf = render_pdf("nf_report.html", **pdf_context(provider or Country.BR, rows=rows,
-                                                             totals=lot_svc.nf_totals(rows), **ctx))
+                                                             totals=nf.nf_totals(rows), **ctx))
             return pdf_response(pdf, f"valores-nf-{start.isoformat()}-{end.isoformat()}.pdf")
-        page = lot_svc.nf_page(current_user, start, end, provider=provider, cursor=request.args.get("after"))
-        totals = lot_svc.nf_period_totals(current_user, start, end, provider=provider)
-        providers = [] if current_user.is_provider else lot_svc.providers_with_lots()
+        page = nf.nf_page(current_user, start, end, provider=provider, cursor=request.args.get("after"))
+        totals = nf.nf_period_totals(current_user, start, end, provider=provider)
+        providers = [] if current_user.is_provider else nf.providers_with_lots()
         return self.render("lots/nf_report.html", providers=providers, rows=page.rows, totals=totals,
                            next_cursor=page.next_cursor, **ctx)

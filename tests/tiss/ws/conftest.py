@@ -108,10 +108,9 @@ def glosa_code(code: str = "1705"):
 def analyse(lot, clerk, glosa: str = "10.00"):
     """The clerk analyses ``lot``: a 1705 glosa of ``glosa`` on the first item of its first guide."""
     from models.enums import LotStatus
-    from services import analysis
-    from services import lots as lot_service
+    from services import analysis, lot_flow
 
-    lot_service.move_lot(lot, LotStatus.IN_ANALYSIS, clerk)
+    lot_flow.move_lot(lot, LotStatus.IN_ANALYSIS, clerk)
     analysis.start_values(lot)
     item = sorted(lot.guides, key=lambda g: g.number)[0].items[0]
     analysis.add_glosa(item, glosa, glosa_code("1705"), "Valor acima da tabela", clerk)
