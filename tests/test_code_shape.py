@@ -34,3 +34,13 @@ def test_template_lines_stay_under_160_characters():
     offenders = [f"{p.relative_to(ROOT)}:{n} ({len(line)})" for p in sorted((ROOT / "templates").rglob("*.html"))
                  for n, line in enumerate(p.read_text().splitlines(), 1) if len(line) > 160]
     assert offenders == []
+
+
+def test_the_lot_rules_do_not_know_the_adjudication():
+    """``services.adjudication`` moves lots with ``services.lots``; a user's step that adjudicates goes through
+    ``services.lot_flow``. The lot rules (and the prices they read) importing the adjudication back would close
+    a circle again (it was dodged by imports inside functions)."""
+    pattern = re.compile(r"^\s*from services(\.adjudication\b|\.lot_flow\b| import (adjudication|lot_flow)\b)", re.M)
+    offenders = [name for name in ("services/lots.py", "services/pricing.py", "services/analysis.py")
+                 if pattern.search((ROOT / name).read_text())]
+    assert offenders == []
