@@ -44,6 +44,7 @@ from models.users import User
 from models.workflow import transition
 from services.mail import send_email
 from services.payer_identity import identity_for
+from services.throttle import unlock
 from services.visibility import parse_id
 
 log = logging.getLogger(__name__)
@@ -239,8 +240,6 @@ def request_password_reset(email: str) -> None:
 
 def reset_password(user: User, password: str) -> None:
     """Set the new password: the session version moves on, so every other session ends."""
-    from services.throttle import unlock
-
     user.set_password(password)
     if user.activated_at is None:
         user.activated_at = utcnow()

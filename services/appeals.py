@@ -21,6 +21,8 @@ from models.rules import appeals as rules
 from models.values import parse_money
 from models.workflow import transition
 from services import keyset, storage
+from services.analysis import PROVIDER_VISIBLE
+from services.payables import payable_appeals
 from services.visibility import visible
 
 ZERO = Decimal("0.00")
@@ -87,8 +89,6 @@ class Appealable:
 def glosas_by_guide(user, lot: Lot) -> dict[int, list[Appealable]]:
     """The lot's glosas per guide id, for a user who may appeal them once the analysis is out (the
     "Recurso de glosa" action beside each glosa); empty otherwise."""
-    from services.analysis import PROVIDER_VISIBLE
-
     if not can(user, "create", "appeal") or lot.status not in PROVIDER_VISIBLE:
         return {}
     out: dict[int, list[Appealable]] = {}
@@ -201,8 +201,6 @@ def history(appeal: Appeal) -> list[AuditLog]:
 
 
 def unpaid_accepted(provider_id: int) -> list[Appeal]:
-    from services.payables import payable_appeals
-
     return list(db.session.scalars(
         select(Appeal).where(Appeal.provider_id == provider_id, *payable_appeals()).order_by(Appeal.id)))
 

@@ -27,6 +27,7 @@ from flask.cli import AppGroup
 
 from models import Attachment, AuditLog, TissSubmission
 from models.base import db
+from services import sessions
 from services.jobs import store
 
 # Upload folder → the tables whose rows name its files
@@ -83,8 +84,6 @@ def purge_uploads_command(older_than_hours: float, dry_run: bool) -> None:
 # Celery beat ----------------------------------------------------------------------------------
 @shared_task(name="housekeeping.purge_sessions", acks_late=True, reject_on_worker_lost=True)
 def purge_sessions_task() -> int:
-    from services import sessions
-
     count = sessions.purge()
     db.session.commit()
     return count
