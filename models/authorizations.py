@@ -15,7 +15,12 @@ from models.providers import Professional, Provider, ServiceType
 
 class Authorization(TimestampMixin, db.Model):
     __tablename__ = "authorization"
-    __table_args__ = (sa.Index("ix_authorization_provider_number", "provider_id", "number"),)
+    __table_args__ = (
+        sa.Index("ix_authorization_provider_number", "provider_id", "number"),
+        # the wizard's "trámites to bill", expiring first: a provider's, and everyone's for staff
+        sa.Index("ix_authorization_provider_status_valid_to", "provider_id", "status", "valid_to"),
+        sa.Index("ix_authorization_status_valid_to", "status", "valid_to"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(sa.String(20), unique=True, comment="número de trámite")
@@ -25,9 +30,7 @@ class Authorization(TimestampMixin, db.Model):
     authorized_total: Mapped[Decimal] = mapped_column(Money)
     valid_from: Mapped[date]
     valid_to: Mapped[date]
-    status: Mapped[AuthorizationStatus] = enum_column(
-        AuthorizationStatus, default=AuthorizationStatus.ACTIVE, index=True
-    )
+    status: Mapped[AuthorizationStatus] = enum_column(AuthorizationStatus, default=AuthorizationStatus.ACTIVE)
     notes: Mapped[str | None] = mapped_column(sa.Text)
 
     provider: Mapped[Provider] = relationship()

@@ -16,6 +16,7 @@ from decimal import Decimal
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from models import Attachment, AuditLog, Authorization, Invoice, RejectionReason, User
 from models.audit import record_event
@@ -37,7 +38,7 @@ from models.workflow import TransitionError, transition
 from services import formatting, storage
 from services.mail import send_email
 from services.payer_identity import identity_for
-from services.visibility import get_visible, may_see
+from services.visibility import get_visible, may_see, visible
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +69,11 @@ def billing_of(auth: Authorization, exclude_invoice_id: int | None = None) -> Bi
     ).group_by(Invoice.status)
     if exclude_invoice_id:
         query = query.where(Invoice.id != exclude_invoice_id)
-    sums = {status.value: to_money(total) for status, total in db.session.execute(query).all()}
+    return _billing(auth, {status.value: to_money(total) for status, total in db.session.execute(query).all()})
+
+
+def _billing(auth: Authorization, sums: dict[str, Decimal]) -> Billing:
+    """``auth``'s billing from its invoices' amounts summed per status."""
     billed = sum((v for k, v in sums.items() if k in rules.BILLED_STATUSES), Decimal("0.00"))
     return Billing(auth.authorized_total, to_money(billed), sums.get(InvoiceStatus.DRAFT.value, Decimal("0.00")))
 
@@ -107,6 +112,40 @@ def find_authorization(number: str, user, today: date | None = None) -> Authoriz
     if billing_of(auth).remaining <= 0:
         raise LookupError_("fully_billed", "number", number=number)
     return auth
+
+
+BILLABLE_SHOWN = 20
+
+
+@dataclass(frozen=True)
+class Billable:
+    """A trámite that can be billed now and what is left of it (step 1's list)."""
+
+    authorization: Authorization
+    billing: Billing
+
+
+def billable_authorizations(user, today: date | None = None, limit: int = BILLABLE_SHOWN) -> list[Billable]:
+    """The trámites ``user`` may bill now, those that expire first (the search finds any other): step 1
+    offers them, so nobody needs the number of the acta at hand. Read off the (provider, status, validity)
+    index; the billed amounts of those shown are summed in one query."""
+    today = today or date.today()
+    grace = int(current_app.config.get("INVOICE_GRACE_DAYS", 0))
+    query = visible(select(Authorization), user, "authorization", Authorization).where(
+        Authorization.status == AuthorizationStatus.ACTIVE, Authorization.valid_from <= today,
+        Authorization.valid_to >= today - timedelta(days=grace),
+    ).options(selectinload(Authorization.beneficiary), selectinload(Authorization.service_type),
+              selectinload(Authorization.provider))
+    # a few more than shown: the fully billed ones among them are left out
+    auths = db.session.scalars(query.order_by(Authorization.valid_to, Authorization.id).limit(limit * 3)).all()
+    sums: dict[int, dict[str, Decimal]] = {auth.id: {} for auth in auths}
+    if auths:
+        for auth_id, status, total in db.session.execute(
+                select(Invoice.authorization_id, Invoice.status, func.coalesce(func.sum(Invoice.amount), 0))
+                .where(Invoice.authorization_id.in_(list(sums))).group_by(Invoice.authorization_id, Invoice.status)):
+            sums[auth_id][status.value] = to_money(total)
+    shown = [Billable(auth, _billing(auth, sums[auth.id])) for auth in auths]
+    return [row for row in shown if row.billing.remaining > 0][:limit]
 
 
 # Step 2: validation --------------------------------------------------------------------

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from models import Attachment, AuditLog, Invoice
 from models.base import db
-from models.enums import AttachmentKind, AuthorizationStatus, BillingType, InvoiceStatus
+from models.enums import AttachmentKind, AuthorizationStatus, BillingType, InvoiceStatus, Role
 from seed import factories as f
 from tests.invoices.conftest import INVOICE_DATE, PERIOD, data_for, errors_of, qr_pdf_for, upload
 from tests.invoices.pdfs import make_pdf
@@ -53,6 +53,40 @@ def test_step1_messages(client, login, world):
     # start refuses the same cases
     response = client.post("/admin/invoice-wizard/start", data={"number": world.other_auth.number})
     assert response.status_code == 302 and response.headers["Location"].endswith("/admin/invoice-wizard/")
+
+
+def test_step1_lists_what_can_be_billed_now(client, login, world, make_user, app):
+    """The trámites the user may bill now, expiring first, with what is left; a click starts the wizard."""
+    beneficiary = world.auth.beneficiary
+    service = world.auth.service_type
+    soon = f.make_authorization(f"7{f.unique_suffix():05d}", world.provider, beneficiary, service, "1000.00",
+                                PERIOD - timedelta(days=90), INVOICE_DATE + timedelta(days=20))
+    hidden = [
+        f.make_authorization(f"6{f.unique_suffix():05d}", world.provider, beneficiary, service, "1000.00",
+                             PERIOD - timedelta(days=90), INVOICE_DATE - timedelta(days=40)),  # expired
+        f.make_authorization(f"5{f.unique_suffix():05d}", world.provider, beneficiary, service, "1000.00",
+                             INVOICE_DATE + timedelta(days=40), INVOICE_DATE + timedelta(days=90)),  # not started
+    ]
+    billed = f.make_authorization(f"4{f.unique_suffix():05d}", world.provider, beneficiary, service, "500.00",
+                                  PERIOD - timedelta(days=90), INVOICE_DATE + timedelta(days=10))
+    db.session.flush()
+    f.make_invoice(billed, 77, "500.00", PERIOD, status=InvoiceStatus.ACCEPTED)
+    db.session.commit()
+    login(world.provider_user)
+    html = client.get("/admin/invoice-wizard/").get_data(as_text=True)
+    shown = re.findall(r'<tr data-authorization="([^"]+)"', html)
+    assert shown == [soon.number, world.auth.number]  # expiring first; the expired, future, fully billed not
+    assert world.other_auth.number not in html  # another provider's
+    assert "1,000.00" in html and "355,968.00" in html
+    response = client.post("/admin/invoice-wizard/start", data={"number": soon.number})
+    assert response.status_code == 302 and "/admin/invoice-wizard/" in response.headers["Location"]
+    assert f"Procedure {soon.number}" in client.get(response.headers["Location"]).get_data(as_text=True)
+    unlinked = login(make_user(Role.PROVIDER), app.test_client())  # no provider link: nothing listed
+    assert "data-authorization=" not in unlinked.get("/admin/invoice-wizard/").get_data(as_text=True)
+    clerk = login(world.clerk, app.test_client())  # staff bill for providers: every provider's, with its name
+    html = clerk.get("/admin/invoice-wizard/").get_data(as_text=True)
+    assert world.other_auth.number in html and world.other_provider.legal_name in html
+    assert not set(shown) & {a.number for a in hidden}
 
 
 def test_provider_files_and_sends_an_invoice(client, login, world, wizard, app):

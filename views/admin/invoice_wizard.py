@@ -70,6 +70,7 @@ class InvoiceWizardView(SecurePage):
         status = 200 if request.method == "GET" or auth else 422
         return self.render("invoices/wizard_search.html", form=form, auth=auth, step=1,
                            billing=svc.billing_of(auth) if auth else None,
+                           billable=[] if auth else svc.billable_authorizations(current_user),
                            continuing=bool(state and auth and state.authorization_id == auth.id)), status
 
     @expose("/start", methods=("POST",))
