@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
+import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
@@ -127,25 +128,38 @@ class Billable:
 
 def billable_authorizations(user, today: date | None = None, limit: int = BILLABLE_SHOWN) -> list[Billable]:
     """The trámites ``user`` may bill now, those that expire first (the search finds any other): step 1
-    offers them, so nobody needs the number of the acta at hand. Read off the (provider, status, validity)
-    index; the billed amounts of those shown are summed in one query."""
+    offers them, so nobody needs the number of the acta at hand. Read ``limit`` at a time off the
+    (provider, status, validity) index, the fully billed left out (three reads at most); what is billed of
+    each comes from the (authorization, status, amount) index."""
     today = today or date.today()
     grace = int(current_app.config.get("INVOICE_GRACE_DAYS", 0))
     query = visible(select(Authorization), user, "authorization", Authorization).where(
         Authorization.status == AuthorizationStatus.ACTIVE, Authorization.valid_from <= today,
         Authorization.valid_to >= today - timedelta(days=grace),
     ).options(selectinload(Authorization.beneficiary), selectinload(Authorization.service_type),
-              selectinload(Authorization.provider))
-    # a few more than shown: the fully billed ones among them are left out
-    auths = db.session.scalars(query.order_by(Authorization.valid_to, Authorization.id).limit(limit * 3)).all()
+              selectinload(Authorization.provider)).order_by(Authorization.valid_to, Authorization.id).limit(limit)
+    shown: list[Billable] = []
+    for _read in range(3):
+        auths = db.session.scalars(query).all()
+        billings = _billings(auths)
+        shown += [Billable(auth, billings[auth.id]) for auth in auths if billings[auth.id].remaining > 0]
+        if len(auths) < limit or len(shown) >= limit:
+            break
+        last = auths[-1]
+        query = query.where(sa.or_(Authorization.valid_to > last.valid_to,
+                                   sa.and_(Authorization.valid_to == last.valid_to, Authorization.id > last.id)))
+    return shown[:limit]
+
+
+def _billings(auths: list[Authorization]) -> dict[int, Billing]:
+    """Each authorization's billing, its invoices summed per status in one query."""
     sums: dict[int, dict[str, Decimal]] = {auth.id: {} for auth in auths}
-    if auths:
+    if sums:
         for auth_id, status, total in db.session.execute(
                 select(Invoice.authorization_id, Invoice.status, func.coalesce(func.sum(Invoice.amount), 0))
                 .where(Invoice.authorization_id.in_(list(sums))).group_by(Invoice.authorization_id, Invoice.status)):
             sums[auth_id][status.value] = to_money(total)
-    shown = [Billable(auth, _billing(auth, sums[auth.id])) for auth in auths]
-    return [row for row in shown if row.billing.remaining > 0][:limit]
+    return {auth.id: _billing(auth, sums[auth.id]) for auth in auths}
 
 
 # Step 2: validation --------------------------------------------------------------------
