@@ -70,6 +70,9 @@ PAGES = [
     ("provider2", "NF report, 90 days (BR)", f"/admin/nf-report/?{PERIOD}"),
     ("clerk", "NF report, 90 days, every provider", f"/admin/nf-report/?{PERIOD}"),
     ("clerk", "account audit index", "/admin/account-audit/?status=in_analysis"),
+    # Nueva factura, step 1: the trámites that can be billed now, with what is left of each
+    ("provider", "invoice wizard step 1 (AR)", "/admin/invoice-wizard/"),
+    ("clerk", "invoice wizard step 1, every provider", "/admin/invoice-wizard/"),
 ]
 USERS = {"clerk": "clerk@example.org", "supervisor": "supervisor@example.org", "admin": "admin@example.org",
          "provider": "provider@example.org", "provider2": "provider2@example.org"}
