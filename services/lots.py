@@ -13,8 +13,8 @@ atendimentos" and the TISS XML intake:
 * the provider may change a lot only while it is Recebido and has no
   processing date (enforced here, whatever the screen).
 
-The automatic adjudication (``services.adjudication``) builds on these functions; what it adds
-to a user's step is ``services.lot_flow``'s.
+The automatic adjudication (``services.adjudication``) moves lots with these functions;
+``services.lot_flow`` runs it at a user's steps (issuing a lot, starting an analysis).
 
 Functions flush but never commit: the caller owns the transaction and commits
 once (nothing half-written); on a refusal the session is rolled back.
