@@ -46,8 +46,6 @@ class Invoice(TimestampMixin, db.Model):
         sa.Index("ix_invoice_provider_date", "provider_id", "invoice_date"),
         # invoices of one authorization and period (the authorization's amount check)
         sa.Index("ix_invoice_authorization_period", "authorization_id", "period_year", "period_month"),
-        # what is billed of an authorization, summed per status from the index alone (services.invoices.billing_of)
-        sa.Index("ix_invoice_authorization_status_amount", "authorization_id", "status", "amount"),
         # the reviewers' duplicate-period flag (services.adjudication.invoices): only the accepted normal invoices
         sa.Index("ix_invoice_billed_period", "authorization_id", "period_year", "period_month",
                  sqlite_where=sa.text(BILLED_PERIOD), postgresql_where=sa.text(BILLED_PERIOD)),

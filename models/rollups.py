@@ -32,6 +32,21 @@ class MonthlyRollup(db.Model):
     amount: Mapped[Decimal] = mapped_column(sa.Numeric(18, 2), default=Decimal("0.00"))
 
 
+class AuthorizationTotal(db.Model):
+    """What is billed of an authorization (trámite) per invoice status, count and amount, kept by the
+    database (migration 0022's triggers on invoice, for every way a row changes) in the transaction that
+    changes it: the invoice wizard reads a few rows instead of adding up the authorization's invoices."""
+
+    __tablename__ = "authorization_total"
+    __audited__ = False
+
+    authorization_id: Mapped[int] = mapped_column(sa.ForeignKey("authorization.id", ondelete="CASCADE"),
+                                                  primary_key=True)
+    status: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    count: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    amount: Mapped[Decimal] = mapped_column(sa.Numeric(16, 2), default=Decimal("0.00"))
+
+
 class LotTotal(db.Model):
     """A lot's guides and its four analysis values (informed, processed, glosa, released), kept by the
     database (migration 0013's triggers on guide, guide_item and glosa) in the transaction that changes

@@ -16,10 +16,10 @@ from decimal import Decimal
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from models import Attachment, AuditLog, Authorization, Invoice, RejectionReason, User
+from models import Attachment, AuditLog, Authorization, AuthorizationTotal, Invoice, RejectionReason, User
 from models.audit import record_event
 from models.base import db, to_money
 from models.enums import (
@@ -65,16 +65,37 @@ class Billing:
 
 
 def billing_of(auth: Authorization, exclude_invoice_id: int | None = None) -> Billing:
-    query = select(Invoice.status, func.coalesce(func.sum(Invoice.amount), 0)).where(
-        Invoice.authorization_id == auth.id
-    ).group_by(Invoice.status)
-    if exclude_invoice_id:
-        query = query.where(Invoice.id != exclude_invoice_id)
-    return _billing(auth, {status.value: to_money(total) for status, total in db.session.execute(query).all()})
+    """What is billed of ``auth`` (``exclude_invoice_id``: but that invoice, the one being corrected)."""
+    billing = _billings([auth])[auth.id]
+    if not exclude_invoice_id:
+        return billing
+    row = db.session.execute(select(Invoice.status, Invoice.amount).where(
+        Invoice.id == exclude_invoice_id, Invoice.authorization_id == auth.id)).first()
+    if row is None:
+        return billing
+    sums = dict(_sums([auth.id])[auth.id])
+    sums[row.status.value] = to_money(sums.get(row.status.value, 0)) - to_money(row.amount)
+    return _billing(auth, sums)
+
+
+def _sums(authorization_ids: list[int]) -> dict[int, dict[str, Decimal]]:
+    """Authorization id → invoice status → amount billed, as the database keeps them (``AuthorizationTotal``)."""
+    sums: dict[int, dict[str, Decimal]] = {auth_id: {} for auth_id in authorization_ids}
+    if sums:
+        for auth_id, status, amount in db.session.execute(
+                select(AuthorizationTotal.authorization_id, AuthorizationTotal.status, AuthorizationTotal.amount)
+                .where(AuthorizationTotal.authorization_id.in_(list(sums)))):
+            sums[auth_id][status] = to_money(amount)
+    return sums
+
+
+def _billings(auths: list[Authorization]) -> dict[int, Billing]:
+    sums = _sums([auth.id for auth in auths])
+    return {auth.id: _billing(auth, sums[auth.id]) for auth in auths}
 
 
 def _billing(auth: Authorization, sums: dict[str, Decimal]) -> Billing:
-    """``auth``'s billing from its invoices' amounts summed per status."""
+    """``auth``'s billing from its invoices' amounts per status."""
     billed = sum((v for k, v in sums.items() if k in rules.BILLED_STATUSES), Decimal("0.00"))
     return Billing(auth.authorized_total, to_money(billed), sums.get(InvoiceStatus.DRAFT.value, Decimal("0.00")))
 
@@ -130,7 +151,7 @@ def billable_authorizations(user, today: date | None = None, limit: int = BILLAB
     """The trámites ``user`` may bill now, those that expire first (the search finds any other): step 1
     offers them, so nobody needs the number of the acta at hand. Read ``limit`` at a time off the
     (provider, status, validity) index, the fully billed left out (three reads at most); what is billed of
-    each comes from the (authorization, status, amount) index."""
+    each is kept by the database (``AuthorizationTotal``)."""
     today = today or date.today()
     grace = int(current_app.config.get("INVOICE_GRACE_DAYS", 0))
     query = visible(select(Authorization), user, "authorization", Authorization).where(
@@ -149,17 +170,6 @@ def billable_authorizations(user, today: date | None = None, limit: int = BILLAB
         query = query.where(sa.or_(Authorization.valid_to > last.valid_to,
                                    sa.and_(Authorization.valid_to == last.valid_to, Authorization.id > last.id)))
     return shown[:limit]
-
-
-def _billings(auths: list[Authorization]) -> dict[int, Billing]:
-    """Each authorization's billing, its invoices summed per status in one query."""
-    sums: dict[int, dict[str, Decimal]] = {auth.id: {} for auth in auths}
-    if sums:
-        for auth_id, status, total in db.session.execute(
-                select(Invoice.authorization_id, Invoice.status, func.coalesce(func.sum(Invoice.amount), 0))
-                .where(Invoice.authorization_id.in_(list(sums))).group_by(Invoice.authorization_id, Invoice.status)):
-            sums[auth_id][status.value] = to_money(total)
-    return {auth.id: _billing(auth, sums[auth.id]) for auth in auths}
 
 
 # Step 2: validation --------------------------------------------------------------------

@@ -11,7 +11,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
-from models import LotTotal, MonthlyRollup, Provider
+from models import AuthorizationTotal, Invoice, LotTotal, MonthlyRollup, Provider
 from models.base import db
 from services.analysis_totals import lot_total_rows
 from services.visibility import visible
@@ -26,7 +26,8 @@ CELLS = {
 
 
 def rebuild(conn) -> None:
-    """Recompute every rollup cell and every lot's totals from the detail tables, on ``conn`` (in its
+    """Recompute every rollup cell, every lot's totals and every authorization's billed totals from the
+    detail tables, on ``conn`` (in its
     transaction). This transaction's deltas still waiting for the commit (PostgreSQL, migration 0016) are
     dropped: the detail tables already hold them."""
     if conn.dialect.name == "postgresql":
@@ -43,6 +44,15 @@ def rebuild(conn) -> None:
     conn.execute(sa.delete(LotTotal))
     conn.execute(sa.insert(LotTotal).from_select(
         ["lot_id", "guides", "informed", "processed", "glosa", "released"], lot_total_rows()))
+    conn.execute(sa.delete(AuthorizationTotal))
+    conn.execute(sa.insert(AuthorizationTotal).from_select(
+        ["authorization_id", "status", "count", "amount"], authorization_total_rows()))
+
+
+def authorization_total_rows():
+    """Each authorization's invoices counted and summed per status, as migration 0022's triggers keep them."""
+    return sa.select(Invoice.authorization_id, Invoice.status, sa.func.count(), sa.func.coalesce(
+        sa.func.sum(Invoice.amount), 0)).group_by(Invoice.authorization_id, Invoice.status)
 
 
 def totals(user, entity: str, *, group_by: tuple = (), buckets=None, exclude=None, country=None,
