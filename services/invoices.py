@@ -66,15 +66,12 @@ class Billing:
 
 def billing_of(auth: Authorization, exclude_invoice_id: int | None = None) -> Billing:
     """What is billed of ``auth`` (``exclude_invoice_id``: but that invoice, the one being corrected)."""
-    billing = _billings([auth])[auth.id]
-    if not exclude_invoice_id:
-        return billing
-    row = db.session.execute(select(Invoice.status, Invoice.amount).where(
-        Invoice.id == exclude_invoice_id, Invoice.authorization_id == auth.id)).first()
-    if row is None:
-        return billing
-    sums = dict(_sums([auth.id])[auth.id])
-    sums[row.status.value] = to_money(sums.get(row.status.value, 0)) - to_money(row.amount)
+    sums = _sums([auth.id])[auth.id]
+    if exclude_invoice_id:
+        row = db.session.execute(select(Invoice.status, Invoice.amount).where(
+            Invoice.id == exclude_invoice_id, Invoice.authorization_id == auth.id)).first()
+        if row is not None:
+            sums[row.status.value] = sums.get(row.status.value, Decimal("0.00")) - to_money(row.amount)
     return _billing(auth, sums)
 
 

@@ -30,14 +30,21 @@ def _upsert(row: str, sign: str, excluded: str) -> str:
             f"amount = {excluded}amount + EXCLUDED.amount;")
 
 
+# An update takes its two cells in key order: two invoices of one authorization changing status in
+# opposite directions at once wait for each other instead of deadlocking.
 PG_FUNCTION = f"""
 CREATE FUNCTION authorization_total_change() RETURNS trigger AS $$
 BEGIN
-    IF TG_OP IN ('UPDATE', 'DELETE') THEN
-        {_upsert("OLD", "-", "authorization_total.")}
-    END IF;
-    IF TG_OP IN ('UPDATE', 'INSERT') THEN
+    IF TG_OP = 'UPDATE' AND (NEW.authorization_id, NEW.status) < (OLD.authorization_id, OLD.status) THEN
         {_upsert("NEW", "", "authorization_total.")}
+        {_upsert("OLD", "-", "authorization_total.")}
+    ELSE
+        IF TG_OP <> 'INSERT' THEN
+            {_upsert("OLD", "-", "authorization_total.")}
+        END IF;
+        IF TG_OP <> 'DELETE' THEN
+            {_upsert("NEW", "", "authorization_total.")}
+        END IF;
     END IF;
     RETURN NULL;
 END $$ LANGUAGE plpgsql"""
