@@ -87,13 +87,18 @@ class ProviderLoginView(SecurePage):
 
     @expose("/ajax/lookup/")
     def ajax_lookup(self):
-        """The provider search of the form's picker: ``[[id, label], ...]``, as Flask-Admin's widget expects."""
-        if request.args.get("name") != PROVIDER_SEARCH.name:
-            abort(404)
-        offset = max(0, request.args.get("offset", 0, type=int_arg))
-        limit = min(max(1, request.args.get("limit", 10, type=int_arg)), 50)
-        found = PROVIDER_SEARCH.get_list(request.args.get("query", ""), offset, limit)
-        return jsonify([PROVIDER_SEARCH.format(provider) for provider in found])
+        return provider_lookup()
+
+
+def provider_lookup():
+    """The provider search of a form's picker (``forms.accounts.PROVIDER_SEARCH``): ``[[id, label], ...]``, as
+    Flask-Admin's widget expects, at most 50 a call."""
+    if request.args.get("name") != PROVIDER_SEARCH.name:
+        abort(404)
+    offset = max(0, request.args.get("offset", 0, type=int_arg))
+    limit = min(max(1, request.args.get("limit", 10, type=int_arg)), 50)
+    found = PROVIDER_SEARCH.get_list(request.args.get("query", ""), offset, limit)
+    return jsonify([PROVIDER_SEARCH.format(provider) for provider in found])
 
 
 OUTBOX_NAME = re.compile(r"^[\w.-]+\.eml$")

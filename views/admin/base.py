@@ -74,7 +74,27 @@ def in_menu_of(provider_menu: bool | None) -> bool:
     return current_user.is_provider == provider_menu
 
 
-class SecureModelView(SeekPagingMixin, StreamedCsvExport, ModelView):
+class MatrixAccess:
+    """Who may open a screen: whoever ``can(action, resource)`` in the permission matrix; the menu entry shows
+    per ``provider_menu`` (``in_menu_of``). A signed-in user refused gets 403, anyone else the login page."""
+
+    resource: str | None = None
+    action: str = "view"
+    provider_menu: bool | None = None
+
+    def is_accessible(self) -> bool:
+        return can(current_user, self.action, self.resource)
+
+    def is_visible(self) -> bool:
+        return in_menu_of(self.provider_menu)
+
+    def inaccessible_callback(self, name, **kwargs):
+        if current_user.is_authenticated:
+            abort(403)
+        return redirect(url_for("auth.login", next=request.full_path))
+
+
+class SecureModelView(MatrixAccess, SeekPagingMixin, StreamedCsvExport, ModelView):
     """A CRUD screen whose every capability comes from the permission matrix; lists page by seeking
     (``views.admin.paging``), so they cost the same at any size.
 
@@ -82,7 +102,6 @@ class SecureModelView(SeekPagingMixin, StreamedCsvExport, ModelView):
     from its own guided pages (wizard, lot builder, statements), which apply the business rules.
     """
 
-    resource: str | None = None
     provider_menu: bool | None = False
     page_size = 25
     can_set_page_size = True
@@ -124,18 +143,7 @@ class SecureModelView(SeekPagingMixin, StreamedCsvExport, ModelView):
     def prettify_name(self, name):  # form labels
         return prettify(name)
 
-    # Access ------------------------------------------------------------------
-    def is_accessible(self) -> bool:
-        return can(current_user, "view", self.resource)
-
-    def is_visible(self) -> bool:
-        return in_menu_of(self.provider_menu)
-
-    def inaccessible_callback(self, name, **kwargs):
-        if current_user.is_authenticated:
-            abort(403)
-        return redirect(url_for("auth.login", next=request.full_path))
-
+    # What the matrix lets the user do here ---------------------------------------
     @property
     def can_create(self) -> bool:
         return "create" in self.offers and can(current_user, "create", self.resource)
@@ -251,7 +259,7 @@ class ProviderScopedView(SecureModelView):
         return not current_user.is_provider and super().can_delete
 
 
-class SecurePage(BaseView):
+class SecurePage(MatrixAccess, BaseView):
     """The base of every custom page (wizard, desk, report): open to whoever ``can(action, resource)``.
 
     ``provider_menu`` shows the menu entry only to providers (True) or only to staff (False).
@@ -260,19 +268,6 @@ class SecurePage(BaseView):
     """
 
     resource: str = "dashboard"
-    action: str = "view"
-    provider_menu: bool | None = None
-
-    def is_accessible(self) -> bool:
-        return can(current_user, self.action, self.resource)
-
-    def is_visible(self) -> bool:
-        return in_menu_of(self.provider_menu)
-
-    def inaccessible_callback(self, name, **kwargs):
-        if current_user.is_authenticated:
-            abort(403)
-        return redirect(url_for("auth.login", next=request.full_path))
 
     @staticmethod
     def require(action: str, resource: str) -> None:

@@ -2,21 +2,20 @@
 revoke, and when each login was last used. Provider users see their own login (never a password)."""
 from __future__ import annotations
 
-from flask import abort, flash, jsonify, make_response, redirect, request, url_for
+from flask import abort, flash, make_response, redirect, url_for
 from flask_admin import expose
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
 
-from forms.accounts import PROVIDER_SEARCH
 from forms.tiss_ws import TissWsLoginForm
 from models import TissWsCredential
 from models.base import db
 from models.permissions import can
-from models.values import int_arg
 from services.tiss import credentials
 from services.visibility import get_visible
+from views.admin.accounts import provider_lookup
 from views.admin.base import ProviderScopedView, SecurePage
 
 RESOURCE = "tiss_ws_credential"
@@ -130,10 +129,4 @@ class TissWsLoginView(SecurePage):
 
     @expose("/ajax/lookup/")
     def ajax_lookup(self):
-        """The provider search of the form's picker: ``[[id, label], ...]``."""
-        if request.args.get("name") != PROVIDER_SEARCH.name:
-            abort(404)
-        offset = max(0, request.args.get("offset", 0, type=int_arg))
-        limit = min(max(1, request.args.get("limit", 10, type=int_arg)), 50)
-        found = PROVIDER_SEARCH.get_list(request.args.get("query", ""), offset, limit)
-        return jsonify([PROVIDER_SEARCH.format(provider) for provider in found])
+        return provider_lookup()
