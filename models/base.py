@@ -10,7 +10,7 @@ from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
-from models.values import CENT, to_money  # noqa: F401  (money is rounded in one place; models import it from here)
+from models.values import to_money  # noqa: F401  (money is rounded in one place; models import it from here)
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
