@@ -78,6 +78,7 @@ def test_step1_lists_what_can_be_billed_now(client, login, world, make_user, app
     assert shown == [soon.number, world.auth.number]  # expiring first; the expired, future, fully billed not
     assert world.other_auth.number not in html  # another provider's
     assert "1,000.00" in html and "355,968.00" in html
+    assert f'aria-label="Bill procedure {soon.number}"' in html
     response = client.post("/admin/invoice-wizard/start", data={"number": soon.number})
     assert response.status_code == 302 and "/admin/invoice-wizard/" in response.headers["Location"]
     assert f"Procedure {soon.number}" in client.get(response.headers["Location"]).get_data(as_text=True)
