@@ -110,23 +110,53 @@ class LookupError_(CodedError):
     }
 
 
+def _grace_days() -> int:
+    """Days after its validity during which a trámite can still be billed (``INVOICE_GRACE_DAYS``)."""
+    return int(current_app.config.get("INVOICE_GRACE_DAYS", 0))
+
+
+def _billable_parts(day: date) -> list[tuple[str, sa.ColumnElement[bool]]]:
+    """"A trámite can be billed on ``day``", part by part, in the order a refusal reports them: each part's
+    SQL condition with the refusal when it fails ("status": the trámite's own status, cancelled or expired).
+    The one definition behind both the search (``find_authorization``) and the list (``billable_on``)."""
+    return [
+        ("status", Authorization.status == AuthorizationStatus.ACTIVE),
+        ("expired", Authorization.valid_to >= day - timedelta(days=_grace_days())),
+        ("not_started", Authorization.valid_from <= day),
+    ]
+
+
+def billable_on(day: date) -> sa.ColumnElement[bool]:
+    """The where-clause "can be billed on ``day``": active, started, within its validity plus the grace days
+    (an equality on status and a range on valid_to: the (provider, status, valid_to) and (status, valid_to)
+    indexes serve it). Something left to bill is checked apart (``Billing.remaining``)."""
+    return sa.and_(*(condition for _refusal, condition in _billable_parts(day)))
+
+
 def find_authorization(number: str, user, today: date | None = None) -> Authorization:
     """The authorization ``user`` may bill now, or LookupError_ with a clear message."""
     today = today or date.today()
     number = (number or "").strip()
     if not number or len(number) > 20:
         raise LookupError_("required", "number")
-    auth = db.session.scalar(select(Authorization).where(Authorization.number == number))
-    if auth is None:
+    parts = _billable_parts(today)
+    row = db.session.execute(
+        select(Authorization, *(condition.label(f"ok_{index}") for index, (_refusal, condition) in enumerate(parts)))
+        .where(Authorization.number == number)
+    ).first()
+    if row is None:
         raise LookupError_("not_found", "number", number=number)
+    auth = row[0]
     if not may_see(user, auth):  # another provider's trámite reads as one that does not exist
         raise LookupError_("not_found", "number", number=number)
-    grace = int(current_app.config.get("INVOICE_GRACE_DAYS", 0))
-    if auth.status == AuthorizationStatus.CANCELLED:
+    failed = next((refusal for (refusal, _condition), ok in zip(parts, row[1:], strict=True) if not ok), None)
+    if failed == "status":
+        failed = auth.status.value  # "cancelled" or "expired"
+    if failed == "cancelled":
         raise LookupError_("cancelled", "number", number=number)
-    if auth.status == AuthorizationStatus.EXPIRED or auth.valid_to + timedelta(days=grace) < today:
+    if failed == "expired":
         raise LookupError_("expired", "number", number=number, date=formatting.day(auth.valid_to))
-    if auth.valid_from > today:
+    if failed == "not_started":
         raise LookupError_("not_started", "number", number=number, date=formatting.day(auth.valid_from))
     if billing_of(auth).remaining <= 0:
         raise LookupError_("fully_billed", "number", number=number)
@@ -150,12 +180,9 @@ def billable_authorizations(user, today: date | None = None, limit: int = BILLAB
     (provider, status, validity) index, the fully billed left out (three reads at most); what is billed of
     each is kept by the database (``AuthorizationTotal``)."""
     today = today or date.today()
-    grace = int(current_app.config.get("INVOICE_GRACE_DAYS", 0))
-    query = visible(select(Authorization), user, "authorization", Authorization).where(
-        Authorization.status == AuthorizationStatus.ACTIVE, Authorization.valid_from <= today,
-        Authorization.valid_to >= today - timedelta(days=grace),
-    ).options(selectinload(Authorization.beneficiary), selectinload(Authorization.service_type),
-              selectinload(Authorization.provider)).order_by(Authorization.valid_to, Authorization.id).limit(limit)
+    query = visible(select(Authorization), user, "authorization", Authorization).where(billable_on(today)).options(
+        selectinload(Authorization.beneficiary), selectinload(Authorization.service_type),
+        selectinload(Authorization.provider)).order_by(Authorization.valid_to, Authorization.id).limit(limit)
     shown: list[Billable] = []
     for _read in range(3):
         auths = db.session.scalars(query).all()

@@ -9,7 +9,7 @@ from models import Attachment, AuditLog, Invoice
 from models.base import db
 from models.enums import AttachmentKind, AuthorizationStatus, BillingType, InvoiceStatus, Role
 from seed import factories as f
-from tests.invoices.conftest import INVOICE_DATE, PERIOD, data_for, errors_of, qr_pdf_for, upload
+from tests.invoices.conftest import INVOICE_DATE, PERIOD, TODAY, data_for, errors_of, qr_pdf_for, upload
 from tests.invoices.pdfs import make_pdf
 
 
@@ -88,6 +88,26 @@ def test_step1_lists_what_can_be_billed_now(client, login, world, make_user, app
     html = clerk.get("/admin/invoice-wizard/").get_data(as_text=True)
     assert world.other_auth.number in html and world.other_provider.legal_name in html
     assert not set(shown) & {a.number for a in hidden}
+
+
+def test_grace_days_after_validity(client, login, world, monkeypatch, app):
+    """INVOICE_GRACE_DAYS after its validity a trámite is still listed and found by the search; a day later,
+    neither: step 1's list and its search agree."""
+    monkeypatch.setitem(app.config, "INVOICE_GRACE_DAYS", 10)
+    beneficiary, service = world.auth.beneficiary, world.auth.service_type
+    last_day, past = (
+        f.make_authorization(f"{prefix}{f.unique_suffix():05d}", world.provider, beneficiary, service, "1000.00",
+                             TODAY - timedelta(days=120), TODAY - timedelta(days=days))
+        for prefix, days in (("7", 10), ("6", 11))
+    )
+    db.session.commit()
+    login(world.provider_user)
+    html = client.get("/admin/invoice-wizard/").get_data(as_text=True)
+    shown = re.findall(r'<tr data-authorization="([^"]+)"', html)
+    assert last_day.number in shown and past.number not in shown
+    assert client.post("/admin/invoice-wizard/", data={"number": last_day.number}).status_code == 200
+    response = client.post("/admin/invoice-wizard/", data={"number": past.number})
+    assert response.status_code == 422 and "expired" in errors_of(response)["number"][0]
 
 
 def test_provider_files_and_sends_an_invoice(client, login, world, wizard, app):
