@@ -8,20 +8,14 @@ import sqlalchemy as sa
 from models import Glosa, GlosaCode, Invoice, MonthlyRollup
 from models.base import db
 from models.enums import InvoiceStatus, Role
-from services import charts, dashboard, rollups
+from services import charts, dashboard
 from tests.helpers import argentine_provider, invoice_for
+from tests.scale.rebuilt import assert_same_after_rebuild, kept_cells
 
 
 def cells() -> dict:
     R = MonthlyRollup
-    rows = db.session.execute(sa.select(R.entity, R.provider_id, R.month, R.bucket, R.count, R.amount)).all()
-    return {(e, p, m, b): (n, Decimal(a).quantize(Decimal("0.01"))) for e, p, m, b, n, a in rows if n or a}
-
-
-def assert_matches_detail_tables():
-    kept = cells()
-    rollups.rebuild(db.session.connection())
-    assert kept == cells()
+    return kept_cells(R.entity, R.provider_id, R.month, R.bucket, count=R.count, amount=R.amount)
 
 
 def test_creates_status_changes_amount_changes_and_deletes_keep_the_rollups_exact():
@@ -30,17 +24,17 @@ def test_creates_status_changes_amount_changes_and_deletes_keep_the_rollups_exac
     code = db.session.scalar(sa.select(GlosaCode).limit(1)) or GlosaCode(code="9999", description="x")
     db.session.add(Glosa(provider=provider, invoice=invoices[0], code=code, amount=Decimal("10.00")))
     db.session.flush()
-    assert_matches_detail_tables()
+    assert_same_after_rebuild(cells)
     invoices[0].status = InvoiceStatus.IN_AUDIT
     invoices[1].amount = Decimal("1500.50")
     invoices[2].invoice_date = date(2025, 7, 9)
     db.session.flush()
-    assert_matches_detail_tables()
+    assert_same_after_rebuild(cells)
     db.session.execute(sa.update(Invoice).where(Invoice.provider_id == provider.id).values(
         status=InvoiceStatus.ACCEPTED))  # bulk statements too
     db.session.delete(invoices[2])
     db.session.flush()
-    assert_matches_detail_tables()
+    assert_same_after_rebuild(cells)
     mine = {k: v for k, v in cells().items() if k[0] == "invoice" and k[1] == provider.id}
     assert sum(n for n, _a in mine.values()) == 2
     assert sum(a for _n, a in mine.values()) == Decimal("2500.50")
@@ -94,4 +88,4 @@ def test_postgresql_folds_a_transactions_changes_into_the_rollups_as_it_commits(
     db.session.execute(sa.text("SET CONSTRAINTS ALL IMMEDIATE"))  # what the commit does
     assert mine() == {("invoice", provider.id, month, InvoiceStatus.SENT.value): (2, Decimal("350.00"))}
     assert tuple(pending()) == (0, 0)
-    assert_matches_detail_tables()
+    assert_same_after_rebuild(cells)
