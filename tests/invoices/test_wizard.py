@@ -90,6 +90,20 @@ def test_step1_lists_what_can_be_billed_now(client, login, world, make_user, app
     assert not set(shown) & {a.number for a in hidden}
 
 
+def test_step1_in_pt_BR_calls_the_tramite_a_tramite(client, login, world):
+    """In Portuguese the wizard says "trâmite" where the Spanish says "trámite": the search, the list of
+    those to bill, its column and its buttons (other screens keep their wording)."""
+    world.provider_user.locale = "pt_BR"
+    db.session.commit()
+    login(world.provider_user)
+    html = client.get("/admin/invoice-wizard/").get_data(as_text=True)
+    step1 = html[html.index('id="search-form"'):]
+    for text in ("Buscar trâmite", "Trâmites que você pode faturar agora", "<th scope=\"col\">Nº do trâmite</th>",
+                 f'aria-label="Faturar o trâmite {world.auth.number}"'):
+        assert text in step1, text
+    assert "autoriza" not in step1.lower()
+
+
 def test_grace_days_after_validity(client, login, world, monkeypatch, app):
     """INVOICE_GRACE_DAYS after its validity a trámite is still listed and found by the search; a day later,
     neither: step 1's list and its search agree."""
