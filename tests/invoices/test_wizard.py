@@ -1,7 +1,9 @@
 """The "Nueva factura" wizard end to end through HTTP, for providers and clerks."""
 import re
+from collections import Counter
 from datetime import timedelta
 from decimal import Decimal
+from html.parser import HTMLParser
 
 from sqlalchemy import func, select
 
@@ -102,6 +104,45 @@ def test_step1_in_pt_BR_calls_the_tramite_a_tramite(client, login, world):
                  f'aria-label="Faturar o trâmite {world.auth.number}"'):
         assert text in step1, text
     assert "autoriza" not in step1.lower()
+
+
+def duplicate_ids(html: str) -> list[str]:
+    class Ids(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.ids = Counter()
+
+        def handle_starttag(self, tag, attrs):
+            self.ids.update(value for name, value in attrs if name == "id")
+
+    parser = Ids()
+    parser.feed(html)
+    return [value for value, n in parser.ids.items() if n > 1]
+
+
+def test_step1_has_no_duplicate_ids_and_each_form_its_csrf_token(client, login, world, monkeypatch, app):
+    """With CSRF on (as in production): the list's buttons and Continue post their own token, and the page
+    repeats no id (the search form's CSRF field keeps its id, the others have none)."""
+    login(world.provider_user)
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
+
+    def tokens(html):
+        return re.findall(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', html)
+
+    listing = client.get("/admin/invoice-wizard/").get_data(as_text=True)
+    assert re.findall(r'<tr data-authorization="([^"]+)"', listing) == [world.auth.number]
+    assert duplicate_ids(listing) == []
+    assert len(tokens(listing)) >= listing.count('<form method="post"')
+    assert client.post("/admin/invoice-wizard/start", data={"number": world.auth.number}).status_code == 400
+    response = client.post("/admin/invoice-wizard/start", data={"number": world.auth.number,
+                                                               "csrf_token": tokens(listing)[-1]})
+    assert response.status_code == 302 and response.headers["Location"].endswith("/admin/invoice-wizard/data")
+    found = client.get("/admin/invoice-wizard/").get_data(as_text=True)  # the draft's trámite, and Continue
+    assert 'id="continue-button"' in found and duplicate_ids(found) == []
+    continue_form = found[found.index('action="/admin/invoice-wizard/start"'):found.index('id="continue-button"')]
+    [token] = tokens(continue_form)
+    response = client.post("/admin/invoice-wizard/start", data={"number": world.auth.number, "csrf_token": token})
+    assert response.status_code == 302 and response.headers["Location"].endswith("/admin/invoice-wizard/data")
 
 
 def test_grace_days_after_validity(client, login, world, monkeypatch, app):
