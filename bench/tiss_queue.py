@@ -34,16 +34,21 @@ TARGET = 5000.0
 TICK = os.sysconf("SC_CLK_TCK")
 
 
-def cpu_of(pids) -> float:
-    """User + system CPU seconds of these processes (those still alive)."""
-    total = 0.0
+def cpu_of(pids) -> dict[int, float]:
+    """User + system CPU seconds of each of these processes (those still alive)."""
+    seconds = {}
     for pid in pids:
         try:
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        total += (int(fields[11]) + int(fields[12])) / TICK
-    return total
+        seconds[pid] = (int(fields[11]) + int(fields[12])) / TICK
+    return seconds
+
+
+def spent(before: dict[int, float], after: dict[int, float]) -> float:
+    """CPU seconds between two readings; a process started in between counts whole."""
+    return sum(cpu - before.get(pid, 0.0) for pid, cpu in after.items())
 
 
 def worker_pids(worker: subprocess.Popen) -> list[int]:
@@ -51,17 +56,24 @@ def worker_pids(worker: subprocess.Popen) -> list[int]:
     return [worker.pid, *map(int, children.read_text().split())] if children.exists() else [worker.pid]
 
 
-def backend_pids(app) -> list[int]:
-    """The database's client backends (PostgreSQL on this machine), the workers' pooled connections among them."""
-    import sqlalchemy as sa
+def postgres_pids() -> list[int]:
+    """Every PostgreSQL process on this machine: the workers' backends (those opened during the job too),
+    and the WAL writer, checkpointer and autovacuum, whose work the intake causes as well."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip() == "postgres":
+                    pids.append(int(entry.name))
+            except OSError:
+                continue
+    return pids
 
-    from models.base import db
 
-    with app.app_context():
-        if db.engine.dialect.name != "postgresql":
-            return []
-        return list(db.session.scalars(sa.text(
-            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")))
+def machine_busy() -> tuple[int, int]:
+    """(busy, total) clock ticks of every CPU since boot (``/proc/stat``): idle and I/O wait are not busy."""
+    ticks = [int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+    return sum(ticks) - ticks[3] - ticks[4], sum(ticks)
 
 
 def start_worker(env: dict, processes: int, log: Path, app) -> subprocess.Popen:
@@ -76,7 +88,8 @@ def start_worker(env: dict, processes: int, log: Path, app) -> subprocess.Popen:
 
 
 def run_job(app, files: list[tuple[str, bytes]], provider_id: int) -> tuple[float, float, object]:
-    """(staging seconds, queue seconds, finished job) for one bulk intake of ``files``."""
+    """(staging seconds, queue seconds, finished job) for one bulk intake of ``files``; the queue seconds are
+    the job's own, from its row's creation (committed with the files staged) to its finish."""
     from models import Job
     from models.base import db
     from services.tiss import bulk
@@ -87,16 +100,15 @@ def run_job(app, files: list[tuple[str, bytes]], provider_id: int) -> tuple[floa
                           provider_id=provider_id)
         queued = time.perf_counter()
         job_id = job.id
-        while True:
+        while True:  # seldom (the polling's own queries would take CPU from the workers): the job's times tell
+            time.sleep(0.25)
             db.session.rollback()
             job = db.session.get(Job, job_id)
             db.session.refresh(job)
             if job.finished:
                 break
-            time.sleep(0.05)
-        ended = time.perf_counter()
         db.session.expunge(job)
-    return queued - began, ended - queued, job
+    return queued - began, (job.finished_at - job.created_at).total_seconds(), job
 
 
 def main() -> None:
@@ -134,10 +146,12 @@ def main() -> None:
         assert warm.state.value == "done", warm.error
         analyze(app)
         print(f"{app.config['SQLALCHEMY_DATABASE_URI'].split(':')[0]}, {args.processes} worker processes; {load()}")
-        processes, backends = worker_pids(worker), backend_pids(app)
-        cpu_before = cpu_of(processes), cpu_of(backends)
+        processes = worker_pids(worker)
+        cpu_before, busy_before = (cpu_of(processes), cpu_of(postgres_pids())), machine_busy()
         staging, seconds, job = run_job(app, lots[warm_files:], data["provider_id"])
-        cpu_workers, cpu_database = cpu_of(processes) - cpu_before[0], cpu_of(backends) - cpu_before[1]
+        cpu_workers = spent(cpu_before[0], cpu_of(worker_pids(worker)))
+        cpu_database = spent(cpu_before[1], cpu_of(postgres_pids()))
+        busy = [end - start for start, end in zip(busy_before, machine_busy())]
         after = load()
     finally:
         worker.terminate()
@@ -166,6 +180,8 @@ def main() -> None:
           f"{cpu_database / args.files * 1000:.1f} ms = {per_lot * 1000:.1f} ms; with {os.cpu_count()} cores to "
           f"itself this work would reach about {GUIDES * os.cpu_count() / per_lot:,.0f} guides/s "
           "(CPU-bound estimate, not the measured rate)")
+    print(f"machine busy {busy[0] / max(busy[1], 1):.0%} of its {os.cpu_count()} cores' time from staging to done "
+          "(every process: the workers, PostgreSQL, this script's polling, Redis)")
     shutil.rmtree(work, ignore_errors=True)
     ok = job.result["accepted"] == args.files and rate >= TARGET and url.startswith("postgres")
     if ok:

@@ -58,6 +58,8 @@ class InvalidValue(CodedError):
 
 def to_money(value) -> Decimal:
     """Round anything numeric to the cent, half up (never through float): the one rounding of money."""
+    if value.__class__ is Decimal:  # most calls (no copy: a TISS lot rounds thousands of values)
+        return value.quantize(CENT, rounding=ROUND_HALF_UP)
     if isinstance(value, float):
         value = repr(value)
     return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)

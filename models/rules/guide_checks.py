@@ -65,6 +65,8 @@ CODES = {
 
 @dataclass(frozen=True)
 class ItemFacts:
+    """An item as the checks read it (the TISS reader passes its own items, which have these fields)."""
+
     code: str
     kind: str
     quantity: Decimal
@@ -155,7 +157,9 @@ def _item_occurrences(index: int, item: ItemFacts, prices: Mapping[str, Decimal]
         out.append(Occurrence(CODES["no_price"], _l("Item %(code)s has no price.", code=item.code),
                               "unit_price", index))
         return out
-    if table_price is not None and to_money(item.unit_price) != to_money(table_price):
+    # equal values round alike: most items stop at the first comparison of each check
+    if (table_price is not None and item.unit_price != table_price
+            and to_money(item.unit_price) != to_money(table_price)):
         above = item.unit_price > table_price
         out.append(Occurrence(
             CODES["value_above" if above else "value_below"],
@@ -163,7 +167,8 @@ def _item_occurrences(index: int, item: ItemFacts, prices: Mapping[str, Decimal]
                code=item.code, value=to_money(item.unit_price), table=to_money(table_price)),
             "unit_price", index,
         ))
-    if item.quantity is not None and item.quantity > 0:
+    if item.quantity is not None and item.quantity > 0 and (item.total is None
+                                                            or item.total != item.unit_price * item.quantity):
         expected = to_money(item.unit_price * item.quantity)
         if item.total is None or to_money(item.total) != expected:
             above = item.total is not None and to_money(item.total) > expected

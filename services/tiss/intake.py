@@ -59,7 +59,7 @@ from models.audit import record_event
 from models.base import db, to_money, utcnow
 from models.chunk_memo import once
 from models.enums import GuideStatus, LotSource, LotStatus, ProviderStatus, TaxIdKind, TissChannel
-from models.rules.guide_checks import GuideFacts, ItemFacts, guide_occurrences
+from models.rules.guide_checks import GuideFacts, guide_occurrences
 from models.values import Competence
 from services import bulk_sql, storage
 from services.adjudication.codes import glosa_code_row
@@ -534,8 +534,7 @@ def _guide_checks(provider: Provider, guides: list[reader.GuideData], today: dat
             beneficiary_known=beneficiary is not None and beneficiary[1],
             authorization_valid_to=guide.authorization_valid_to,
             execution_date=guide.execution_date,
-            items=tuple(ItemFacts(code=i.code, kind=i.kind.value, quantity=i.quantity, unit_price=i.unit_price,
-                                  total=i.total) for i in guide.items),
+            items=tuple(guide.items),  # ItemData has ItemFacts' fields (its kind a str enum): no copy per item
         )
         occurrences = guide_occurrences(
             facts, competence=competence, today=today, prices=table,
