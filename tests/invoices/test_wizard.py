@@ -13,6 +13,7 @@ from models.enums import AttachmentKind, AuthorizationStatus, BillingType, Invoi
 from seed import factories as f
 from tests.invoices.conftest import INVOICE_DATE, PERIOD, TODAY, data_for, errors_of, qr_pdf_for, upload
 from tests.invoices.pdfs import make_pdf
+from tests.query_count import counting
 
 
 def invoices_of(auth):
@@ -461,3 +462,42 @@ def test_a_lost_session_keeps_the_wizard_where_it_was(app, client, login, world)
     assert page.status_code == 200
     assert 'value="12345678901234"' in page.get_data(as_text=True)
     assert fresh.get("/admin/invoice-wizard/attachments").status_code == 200  # step 2 was valid: step 3 opens
+
+
+def test_step1_list_costs_the_same_whatever_the_number_of_tramites(client, login, world):
+    """No query per trámite listed, and at most three reads past fully billed ones: the page sends as many
+    statements for 3 trámites as for 25, and as many with 70 fully billed ones expiring first as with 140."""
+    service = world.auth.service_type
+
+    def add(count, valid_to, amount="1000.00"):  # each for its own beneficiary (shown on every row)
+        made = [f.make_authorization(f"8{f.unique_suffix():05d}", world.provider,
+                                     f.make_beneficiary(f"B{f.unique_suffix():06d}", "Afiliada"), service, amount,
+                                     PERIOD - timedelta(days=90), valid_to) for _ in range(count)]
+        db.session.flush()
+        return made
+
+    def page():
+        with counting() as seen:
+            html = client.get("/admin/invoice-wizard/").get_data(as_text=True)
+        return seen.count, re.findall(r'<tr data-authorization="([^"]+)"', html)
+
+    login(world.provider_user)
+    add(2, INVOICE_DATE + timedelta(days=200))
+    db.session.commit()
+    few, shown = page()
+    assert len(shown) == 3
+    add(22, INVOICE_DATE + timedelta(days=200))
+    db.session.commit()
+    many, shown = page()
+    assert len(shown) == 20 and many == few
+
+    def bill_first(count, first_number):
+        for n, auth in enumerate(add(count, INVOICE_DATE + timedelta(days=5), "100.00"), start=first_number):
+            f.make_invoice(auth, n, "100.00", PERIOD, status=InvoiceStatus.ACCEPTED)
+        db.session.commit()
+
+    bill_first(70, 900)
+    skipping, shown = page()
+    assert shown == []  # three reads of fully billed ones: the search finds the others
+    bill_first(70, 970)
+    assert page() == (skipping, [])
