@@ -26,15 +26,15 @@ class IntakeFacts:
 
 
 def lines_of(facts: IntakeFacts) -> list[Line]:
-    return [
-        Line(guide=guide.number, item=position, provider_id=facts.provider_id,
-             beneficiary_id=facts.beneficiary_ids.get(guide.card_number),
-             execution_date=item.execution_date or guide.execution_date, code=item.code,
-             kind=getattr(item.kind, "value", item.kind), quantity=item.quantity, unit_price=item.unit_price,
-             total=item.total, authorization_number=guide.authorization_number,
-             contracted_price=facts.prices.get(guide.index, {}).get(item.code))
-        for guide in facts.guides for position, item in enumerate(guide.items)
-    ]
+    lines = []
+    for guide in facts.guides:  # what is the guide's looked up once for its items
+        prices, beneficiary_id = facts.prices.get(guide.index, {}), facts.beneficiary_ids.get(guide.card_number)
+        lines += [Line(guide.number, position, facts.provider_id, beneficiary_id,
+                       item.execution_date or guide.execution_date, item.code, getattr(item.kind, "value", item.kind),
+                       item.quantity, item.unit_price, item.total, guide.authorization_number,
+                       contracted_price=prices.get(item.code))
+                  for position, item in enumerate(guide.items)]
+    return lines
 
 
 def adjudicate_lot(facts: IntakeFacts) -> list[Finding]:
