@@ -150,8 +150,8 @@ def find_authorization(number: str, user, today: date | None = None) -> Authoriz
     if not may_see(user, auth):  # another provider's trámite reads as one that does not exist
         raise LookupError_("not_found", "number", number=number)
     failed = next((refusal for (refusal, _condition), ok in zip(parts, row[1:], strict=True) if not ok), None)
-    if failed == "status":
-        failed = auth.status.value  # "cancelled" or "expired"
+    if failed == "status":  # any status but active refuses: cancelled says so, any other reads as expired
+        failed = "cancelled" if auth.status == AuthorizationStatus.CANCELLED else "expired"
     if failed == "cancelled":
         raise LookupError_("cancelled", "number", number=number)
     if failed == "expired":
