@@ -85,6 +85,9 @@ def test_step1_lists_what_can_be_billed_now(client, login, world, make_user, app
     response = client.post("/admin/invoice-wizard/start", data={"number": soon.number})
     assert response.status_code == 302 and "/admin/invoice-wizard/" in response.headers["Location"]
     assert f"Procedure {soon.number}" in client.get(response.headers["Location"]).get_data(as_text=True)
+    html = client.get("/admin/invoice-wizard/").get_data(as_text=True)  # back to step 1: the picked one and the others
+    assert 'id="continue-button"' in html and "Other procedures you can bill now" in html
+    assert re.findall(r'<tr data-authorization="([^"]+)"', html) == [world.auth.number]
     unlinked = login(make_user(Role.PROVIDER), app.test_client())  # no provider link: nothing listed
     assert "data-authorization=" not in unlinked.get("/admin/invoice-wizard/").get_data(as_text=True)
     clerk = login(world.clerk, app.test_client())  # staff bill for providers: every provider's, with its name
