@@ -174,13 +174,17 @@ class Billable:
     billing: Billing
 
 
-def billable_authorizations(user, today: date | None = None, limit: int = BILLABLE_SHOWN) -> list[Billable]:
+def billable_authorizations(user, today: date | None = None, limit: int = BILLABLE_SHOWN,
+                            excluding: Authorization | None = None) -> list[Billable]:
     """The trámites ``user`` may bill now, those that expire first (the search finds any other): step 1
     offers them, so nobody needs the number of the acta at hand. Read ``limit`` at a time off the
     (provider, status, validity) index, the fully billed left out (three reads at most); what is billed of
-    each is kept by the database (``AuthorizationTotal``)."""
+    each is kept by the database (``AuthorizationTotal``). ``excluding``: the one already on the page."""
     today = today or date.today()
-    query = visible(select(Authorization), user, "authorization", Authorization).where(billable_on(today)).options(
+    query = visible(select(Authorization), user, "authorization", Authorization).where(billable_on(today))
+    if excluding is not None:
+        query = query.where(Authorization.id != excluding.id)
+    query = query.options(
         selectinload(Authorization.beneficiary), selectinload(Authorization.service_type),
         selectinload(Authorization.provider)).order_by(Authorization.valid_to, Authorization.id).limit(limit)
     shown: list[Billable] = []

@@ -40,5 +40,3 @@ def _price_map(provider_id: int, on: date) -> dict[str, Decimal]:
 def prices_for_competence(provider_id: int, competence: str) -> dict[str, Decimal]:
     first, last = Competence.parse(competence).bounds
     return price_map(provider_id, min(last, max(first, date.today())))
-
-

@@ -167,9 +167,9 @@ def _item_occurrences(index: int, item: ItemFacts, prices: Mapping[str, Decimal]
                code=item.code, value=to_money(item.unit_price), table=to_money(table_price)),
             "unit_price", index,
         ))
-    if item.quantity is not None and item.quantity > 0 and (item.total is None
-                                                            or item.total != item.unit_price * item.quantity):
-        expected = to_money(item.unit_price * item.quantity)
+    product = item.unit_price * item.quantity if item.quantity is not None and item.quantity > 0 else None
+    if product is not None and item.total != product:
+        expected = to_money(product)
         if item.total is None or to_money(item.total) != expected:
             above = item.total is not None and to_money(item.total) > expected
             out.append(Occurrence(

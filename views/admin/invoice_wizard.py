@@ -68,10 +68,9 @@ class InvoiceWizardView(SecurePage):
             if auth is not None:
                 form.number.data = auth.number
         status = 200 if request.method == "GET" or auth else 422
-        billable = [row for row in svc.billable_authorizations(current_user)  # the others stay one click away
-                    if auth is None or row.authorization.id != auth.id]
         return self.render("invoices/wizard_search.html", form=form, auth=auth, step=1,
-                           billing=svc.billing_of(auth) if auth else None, billable=billable,
+                           billing=svc.billing_of(auth) if auth else None,
+                           billable=svc.billable_authorizations(current_user, excluding=auth),
                            continuing=bool(state and auth and state.authorization_id == auth.id)), status
 
     @expose("/start", methods=("POST",))
