@@ -9,6 +9,7 @@ from flask_login import current_user
 
 import models as m
 from services.visibility import awaiting_link
+from views.admin import menu_cache
 from views.admin.accounts import LinkRequestView, OutboxView, ProviderLoginView
 from views.admin.adjudication import (
     AdjudicationFindingView,
@@ -171,6 +172,7 @@ def build_admin(app) -> Admin:
         endpoint = ENDPOINTS.get(model, model.__tablename__)
         admin.add_view(view_cls(model, m.db, name=name, category=category, endpoint=endpoint))
     app.before_request(pending_link_gate)
+    app.jinja_env.globals["cached_menu"] = menu_cache.menu
     use_our_words_first()
     return admin
 
