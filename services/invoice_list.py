@@ -142,10 +142,14 @@ def _keys(statuses, user, search, cursor: Cursor | None, older: bool, limit: int
     return keys[:limit]
 
 
-def count_capped(status: S, user, search, cap: int | None = None) -> int:
-    cap = cap or COUNT_CAP
-    inner = _base(status, user, search).with_only_columns(Invoice.id).limit(cap + 1).subquery()
-    return db.session.scalar(select(func.count()).select_from(inner))
+def counts_capped(statuses, user, search) -> dict[S, int]:
+    """Invoices per status, each counted up to ``COUNT_CAP + 1``: one statement (a scalar subquery per
+    status), not one per tab."""
+    statuses = list(dict.fromkeys(statuses))
+    counts = [select(func.count()).select_from(
+        _base(status, user, search).with_only_columns(Invoice.id).limit(COUNT_CAP + 1).subquery()).scalar_subquery()
+        for status in statuses]
+    return dict(zip(statuses, db.session.execute(select(*counts)).one()))
 
 
 def list_page(user, tab_key: str | None = None, search_text: str | None = None, page_size: int | None = None,
@@ -157,10 +161,9 @@ def list_page(user, tab_key: str | None = None, search_text: str | None = None, 
     search = search_clause(search_text, staff=not user.is_provider)
 
     counts, capped = {}, set()
+    per_status = counts_capped([status for t in tabs for status in t.statuses], user, search)
     for t in tabs:
-        total = 0
-        for status in t.statuses:
-            total += count_capped(status, user, search)
+        total = sum(per_status[status] for status in t.statuses)
         if total > COUNT_CAP:
             capped.add(t.key)
             total = COUNT_CAP
