@@ -25,8 +25,10 @@ import sqlalchemy as sa
 from flask import current_app, flash, g, request, session
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from sqlalchemy.orm import joinedload
 
 from models.base import db, utcnow
+from models.providers import UserProvider
 from models.users import User, UserSession
 
 TOUCH_EVERY = timedelta(minutes=1)
@@ -81,7 +83,9 @@ def load(cookie_id: str) -> User | None:
     found = db.session.execute(
         sa.select(UserSession, User).join(User, UserSession.user_id == User.id)
         .where(UserSession.token_hash == _hash(token))
-    ).one_or_none()
+        # a provider user's links and their providers come with it: every page asks whom it acts for
+        .options(joinedload(User.provider_links).joinedload(UserProvider.provider))
+    ).unique().one_or_none()
     if found is None or not _alive(*found, user_id):
         _ended()
         return None

@@ -98,21 +98,29 @@ def match(column, term: str, mode: str | None):
     return column == term
 
 
+BUDGET_SAVEPOINT = "liquida_count_budget"
+
+
 def budgeted_scalar(session, statement, budget_ms: int | None):
     """``statement``'s scalar, or None when PostgreSQL could not answer within ``budget_ms`` (cancelled
-    inside a savepoint: the request's transaction goes on). SQLite, or no budget: always answered."""
+    inside a savepoint: the request's transaction goes on). SQLite, or no budget: always answered.
+
+    The savepoint and the timeout travel together, before and after the count (two round trips around
+    it, where the session's ``begin_nested`` and separate SETs took four: a list page's count is on
+    every list page)."""
     if budget_ms is None or session.get_bind().dialect.name != "postgresql":
         return session.scalar(statement)
+    connection = session.connection()
+    connection.exec_driver_sql(f"SAVEPOINT {BUDGET_SAVEPOINT}; SET LOCAL statement_timeout = {int(budget_ms)}")
     try:
-        with session.begin_nested():
-            session.execute(sa.text(f"SET LOCAL statement_timeout = {int(budget_ms)}"))
-            value = session.scalar(statement)
-            session.execute(sa.text("SET LOCAL statement_timeout TO DEFAULT"))
-            return value
+        value = connection.execute(statement).scalar()
     except sa.exc.OperationalError as error:
+        connection.exec_driver_sql(f"ROLLBACK TO SAVEPOINT {BUDGET_SAVEPOINT}; RELEASE SAVEPOINT {BUDGET_SAVEPOINT}")
         if getattr(error.orig, "sqlstate", None) != "57014":  # query_canceled
             raise
         return None
+    connection.exec_driver_sql(f"SET LOCAL statement_timeout TO DEFAULT; RELEASE SAVEPOINT {BUDGET_SAVEPOINT}")
+    return value
 
 
 def through(session, path: list, condition):
