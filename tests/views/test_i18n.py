@@ -123,3 +123,18 @@ def test_quantities_in_lists_are_numbers_of_the_users_language(client, login_as)
     assert ">2,5<" in "".join(page.split())
     assert "2.5000" not in page
     assert "R$\xa0150,00" in page
+
+
+def test_translations_follow_the_locale_within_one_request(app):
+    """The request keeps the translations it found (views.i18n.RequestDomain): a forced locale (an email
+    in the recipient's language) gets its own, and the request's come back after it."""
+    from flask_babel import gettext, lazy_gettext
+
+    label = lazy_gettext("Invoices")
+    with app.test_request_context("/", headers={"Accept-Language": "pt-BR"}):
+        assert (gettext("Invoices"), str(label)) == ("Faturas", "Faturas")
+        with force_locale("es_AR"):
+            assert (gettext("Invoices"), str(label)) == ("Facturas", "Facturas")
+            with force_locale("en"):
+                assert gettext("Invoices") == "Invoices"
+        assert (gettext("Invoices"), str(label)) == ("Faturas", "Faturas")
