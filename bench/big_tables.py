@@ -26,6 +26,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.machine import describe  # noqa: E402
+
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/liquida_big"
 SMALL_SCALE = 0.05
 LIMIT_MS, RATIO, SLACK_MS = 300, 1.5, 10
@@ -220,7 +222,7 @@ def main() -> int:
             report(f"plain ModelView · {endpoint} · {variant}",
                    *measure(small_clients["admin"], big_clients["admin"], url_s, url_b, args.baseline_runs),
                    check=False)
-    print("\n  load average:", " ".join(f"{x:.2f}" for x in os.getloadavg()))
+    print(f"\n  {describe()}")
     print("RESULT: met" if ok else f"RESULT: not met ({', '.join(failures)})")
     return 0 if ok else 1
 

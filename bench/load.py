@@ -35,6 +35,8 @@ from locust.env import Environment  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.machine import describe  # noqa: E402
+
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/liquida_big"
 PORT = int(os.environ.get("LOAD_PORT", "5103"))
 PASSWORD = "demo-password-1"
@@ -237,7 +239,7 @@ def main() -> int:
             server.wait(timeout=60)
         except subprocess.TimeoutExpired:  # requests still queued after the graceful timeout
             os.killpg(server.pid, signal.SIGKILL)
-    print("\n  load average:", " ".join(f"{x:.2f}" for x in os.getloadavg()))
+    print(f"\n  {describe()}")
     rps, _median, p95, errors = results[counts[0]]
     ceiling = counts[0] / 2
     ok = p95 <= LIMIT_MS and errors == 0 and rps >= min(MIN_RPS, 0.9 * ceiling)

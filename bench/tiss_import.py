@@ -41,6 +41,8 @@ from types import SimpleNamespace
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.machine import describe  # noqa: E402
 from settings import BUNDLED_XSD  # noqa: E402
 
 ANS = "419999"
@@ -160,7 +162,7 @@ def ms(seconds: float) -> str:
 
 
 def load() -> str:
-    return "load average " + " ".join(f"{v:.2f}" for v in os.getloadavg()) + f" on {os.cpu_count()} CPUs"
+    return describe()
 
 
 def main() -> None:
