@@ -28,6 +28,7 @@ from views.admin.export import StreamedCsvExport
 from views.admin.filters import FilterConverter
 from views.admin.labels import LabeledModelConverter, prettify, yes_no
 from views.admin.paging import SeekPagingMixin
+from views.admin.row_actions import once_per_page
 
 log = logging.getLogger(__name__)
 MAX_PAGE = 100_000
@@ -164,6 +165,10 @@ class SecureModelView(MatrixAccess, SeekPagingMixin, StreamedCsvExport, ModelVie
         if name == "delete":
             return self.can_delete
         return super().is_action_allowed(name)
+
+    def get_list_row_actions(self):
+        """The row buttons the matrix allows (Flask-Admin's choice), each drawn once per page, not per row."""
+        return once_per_page(super().get_list_row_actions())
 
     # Rows: what services.visibility lets the user see (list, capped count, details, edit, delete, export
     # and actions all start from these two) --------------------------------------------------
