@@ -14,7 +14,9 @@ from collections import defaultdict
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time
 from decimal import Decimal
+from urllib.parse import urlencode
 
+from flask import url_for
 from flask_babel import format_decimal, pgettext
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -33,15 +35,16 @@ BILLED_INVOICES_EXCLUDE = (InvoiceStatus.DRAFT, InvoiceStatus.REJECTED)
 COUNTRY_OF_CURRENCY = {currency: country for country, currency in CURRENCIES.items()}
 
 
-def chart_country(user, currency: str | None = None) -> Country:
+def chart_country(user, currency: str | None = None, in_use: list[Country] | None = None) -> Country:
     """The country whose providers' figures ``user`` sees: a provider's own; for staff the one asked
-    (``currency``), else the payer's, else the first country the payer has providers in."""
+    (``currency``), else the payer's, else the first country the payer has providers in (``in_use``:
+    ``countries_in_use()`` when the caller has it already)."""
     if user.is_provider and user.current_provider is not None:
         return user.current_provider.country
     if not user.is_provider and currency in COUNTRY_OF_CURRENCY:
         return COUNTRY_OF_CURRENCY[currency]
     payer = PayerSettings.current()
-    in_use = countries_in_use()
+    in_use = countries_in_use() if in_use is None else in_use
     if payer is not None and (payer.country in in_use or not in_use):
         return payer.country
     return in_use[0] if in_use else Country.AR
@@ -66,56 +69,72 @@ def _since(keys: list[str]) -> date:
     return Competence.parse(keys[0]).first_day
 
 
-def monthly_amounts(user, country: Country, today: date | None = None, months: int = 12) -> list[dict]:
+# What each monthly series adds up: entity → (series, statuses kept (None: all), statuses dropped).
+MONTHLY_CELLS = {
+    "lot": ("billed", None, BILLED_LOTS_EXCLUDE),
+    "invoice": ("billed", None, BILLED_INVOICES_EXCLUDE),
+    "glosa": ("disallowed", None, None),
+    "payment_order": ("paid", (PaymentOrderStatus.PAID,), None),
+}
+BILLED_CELLS = {"lot": (None, BILLED_LOTS_EXCLUDE), "invoice": (None, BILLED_INVOICES_EXCLUDE)}
+
+
+def monthly_amounts(user, country: Country, today: date | None = None, months: int = 12,
+                    cells: rollups.Cells | None = None) -> list[dict]:
+    """Amounts billed, disallowed and paid in each of the last ``months`` (``cells``: see ``figures``)."""
     today = today or date.today()
     keys = month_keys(today, months)
-    since = _since(keys)
     rows = {k: {"month": k, "billed": ZERO, "disallowed": ZERO, "paid": ZERO} for k in keys}
-
-    def add(kind, cells):
-        for month, _count, amount in cells:
-            key = str(Competence.of(month))
-            if key in rows:
-                rows[key][kind] += amount
-
-    by_month = {"group_by": ("month",), "country": country, "since": since}
-    add("billed", rollups.totals(user, "lot", exclude=BILLED_LOTS_EXCLUDE, **by_month))
-    add("billed", rollups.totals(user, "invoice", exclude=BILLED_INVOICES_EXCLUDE, **by_month))
-    add("disallowed", rollups.totals(user, "glosa", **by_month))
-    add("paid", rollups.totals(user, "payment_order", buckets=(PaymentOrderStatus.PAID,), **by_month))
+    found = rollups.totals_each(user, {entity: (buckets, exclude) for entity, (_s, buckets, exclude)
+                                       in MONTHLY_CELLS.items()},
+                                group_by=("month",), country=country, since=_since(keys), cells=cells)
+    for entity, sums in found.items():
+        series = MONTHLY_CELLS[entity][0]
+        for month, _count, amount in sums:
+            row = rows.get(str(Competence.of(month)))
+            if row is not None:
+                row[series] += amount
     return [rows[k] for k in keys]
 
 
-def glosa_rate_by_provider(user, country: Country, limit: int = 10) -> list[dict]:
-    """Share of the billed value disallowed, per provider (highest first)."""
+def glosa_rate_by_provider(user, country: Country, limit: int = 10, cells: rollups.Cells | None = None) -> list[dict]:
+    """Share of the billed value disallowed, per provider (highest first; equal rates by provider id)."""
     billed: dict = defaultdict(lambda: ZERO)
     glosas: dict = defaultdict(lambda: ZERO)
-    by_provider = {"group_by": ("provider_id",), "country": country}
-    for entity, exclude in (("lot", BILLED_LOTS_EXCLUDE), ("invoice", BILLED_INVOICES_EXCLUDE)):
-        for pid, _count, amount in rollups.totals(user, entity, exclude=exclude, **by_provider):
+    found = rollups.totals_each(user, {**BILLED_CELLS, "glosa": (None, None)}, group_by=("provider_id",),
+                                country=country, cells=cells)
+    for entity in BILLED_CELLS:
+        for pid, _count, amount in found[entity]:
             billed[pid] += amount
-    for pid, _count, amount in rollups.totals(user, "glosa", **by_provider):
+    for pid, _count, amount in found["glosa"]:
         if amount:
             glosas[pid] += amount
+    if not glosas:
+        return []
     names = dict(db.session.execute(
         select(Provider.id, Provider.legal_name).where(Provider.id.in_(list(glosas)))).all())
     out = [{"id": pid, "label": names.get(pid, str(pid)), "value": glosas[pid],
             "rate": (glosas[pid] / billed[pid] * 100).quantize(Decimal("0.1")) if billed[pid] else Decimal("0")}
-           for pid in glosas]
+           for pid in sorted(glosas)]
     out.sort(key=lambda r: r["rate"], reverse=True)
     return out[:limit]
 
 
-def glosa_by_reason(user, country: Country, limit: int = 10) -> list[dict]:
+def glosa_by_reason(user, country: Country, limit: int = 10, cells: rollups.Cells | None = None) -> list[dict]:
+    """The amount disallowed per glosa code (largest first; equal amounts by code id)."""
     total: dict = defaultdict(lambda: ZERO)
-    for bucket, _count, amount in rollups.totals(user, "glosa", group_by=("bucket",), country=country):
+    found = rollups.totals_each(user, {"glosa": (None, None)}, group_by=("bucket",), country=country, cells=cells)
+    for bucket, _count, amount in found["glosa"]:
         if amount:
             total[int(bucket)] += amount
-    codes = {c.id: c for c in db.session.scalars(select(GlosaCode).where(GlosaCode.id.in_(list(total))))}
+    if not total:
+        return []
+    codes = {cid: f"{code} {description}" for cid, code, description in db.session.execute(
+        select(GlosaCode.id, GlosaCode.code, GlosaCode.description).where(GlosaCode.id.in_(list(total))))}
     grand = sum(total.values(), ZERO)
-    out = [{"id": cid, "label": f"{codes[cid].code} {codes[cid].description}" if cid in codes else str(cid),
+    out = [{"id": cid, "label": codes.get(cid, str(cid)),
             "value": value, "rate": (value / grand * 100).quantize(Decimal("0.1")) if grand else Decimal("0")}
-           for cid, value in total.items()]
+           for cid, value in sorted(total.items())]
     out.sort(key=lambda r: r["value"], reverse=True)
     return out[:limit]
 
@@ -132,14 +151,17 @@ class Figures:
 CHARTED = ("lot", "invoice", "glosa", "payment_order")
 
 
-def figures(user, country: Country, today: date | None = None) -> Figures:
-    """The charts' rows for ``user``. A provider user's are its own provider's, computed now; staff see the
-    payer's figures, the same for everyone with the same rights, kept a while (``services.figure_memo``)."""
+def figures(user, country: Country, today: date | None = None, cells: rollups.Cells | None = None) -> Figures:
+    """The charts' rows for ``user``. A provider user's are its own provider's, computed now (and no glosa rate
+    per provider: the page shows that chart to staff only), added up from ``cells`` when given (``rollups.
+    few_cells``: its few cells read once for the whole page); staff see the payer's figures, the same for
+    everyone with the same rights, kept a while (``services.figure_memo``)."""
     today = today or date.today()
 
     def compute() -> Figures:
-        return Figures(monthly_amounts(user, country, today), glosa_rate_by_provider(user, country),
-                       glosa_by_reason(user, country))
+        return Figures(monthly_amounts(user, country, today, cells=cells),
+                       [] if user.is_provider else glosa_rate_by_provider(user, country, cells=cells),
+                       glosa_by_reason(user, country, cells=cells))
 
     if user.is_provider:
         return compute()
@@ -211,6 +233,7 @@ class Bar:
     title: str  # the tooltip: what, when, how much
     month: str | None = None
     key: int | None = None
+    href: str | None = None  # the rows behind it (``drill_link``)
 
 
 @dataclass
@@ -264,9 +287,34 @@ def month_label(key: str) -> str:
     return f"{key[5:]}/{key[:4]}"
 
 
+def drill_link(currency: str):
+    """``link(kind, **args)``: the address of the rows behind a bar, as ``url_for("admin.drill", kind=kind,
+    **args, currency=currency)`` writes it; the route built once per kind and each query once (not per bar)."""
+    bases: dict[str, str] = {}
+    queries: dict[tuple, str] = {}
+    tail = urlencode([("currency", currency)], safe=QUERY_SAFE)
+
+    def link(kind: str, **args) -> str:
+        base = bases.get(kind)
+        if base is None:
+            base = bases[kind] = url_for("admin.drill", kind=kind)
+        key = tuple(args.items())
+        query = queries.get(key)
+        if query is None:
+            pairs = [(name, value) for name, value in key if value is not None]
+            query = queries[key] = f"{urlencode(pairs, safe=QUERY_SAFE)}&{tail}" if pairs else tail
+        return f"{base}?{query}"
+
+    return link
+
+
+QUERY_SAFE = "!$'()*,/:;?@"  # what Werkzeug's url_for leaves unquoted in a query string
+
+
 def monthly_geometry(rows: list[dict], currency: str, width: int = 720, height: int = 220,
-                     plot_left: int = 80) -> MonthlyChart:
-    """Grouped bars per month (billed, disallowed, paid) over an amount axis with round ticks."""
+                     plot_left: int = 80, link=None) -> MonthlyChart:
+    """Grouped bars per month (billed, disallowed, paid) over an amount axis with round ticks; ``link``
+    (``drill_link``) gives each bar its address."""
     top = max((r[k] for r in rows for k, _c in MONTHLY_SERIES), default=ZERO)
     names = series_names()
     ticks = nice_ticks(top)
@@ -274,35 +322,42 @@ def monthly_geometry(rows: list[dict], currency: str, width: int = 720, height: 
     plot_height = height - 10
     step = (width - plot_left) / (len(rows) or 1)
     bar_width = step / 4
-    bars, months = [], []
+    bars, months, table = [], [], []
+    amounts: dict[str, str] = {}  # each amount written once (months repeat some, 0,00 above all)
     for i, row in enumerate(rows):
         x = plot_left + i * step
+        label = month_label(row["month"])
+        written = {"month": label}  # the amounts as the table and the tooltips write them
         for j, (series, color) in enumerate(MONTHLY_SERIES):
             bar_height = float(row[series] / scale_top) * plot_height
+            text = amounts.get(str(row[series]))
+            if text is None:
+                text = amounts[str(row[series])] = formatting.money(row[series], currency)
+            written[series] = text
             bars.append(Bar(x=round(x + j * bar_width + 4, 1), y=round(height - bar_height, 1),
                             width=round(bar_width - 1, 1), height=round(bar_height, 1), color=color, series=series,
-                            value=row[series], month=row["month"],
-                            title=" · ".join((names[series], month_label(row["month"]),
-                                              formatting.money(row[series], currency)))))
-        months.append((round(x + step / 2, 1), month_label(row["month"])))
+                            value=row[series], month=row["month"], title=f"{names[series]} · {label} · {text}",
+                            href=link(series, month=row["month"]) if link else None))
+        months.append((round(x + step / 2, 1), label))
+        table.append(written)
     axis = [Tick(y=round(height - float(t / scale_top) * plot_height, 1), label=axis_amount(t, currency))
             for t in ticks]
-    table = [{"month": month_label(r["month"]), **{k: formatting.money(r[k], currency) for k, _c in MONTHLY_SERIES}}
-             for r in rows]
     return MonthlyChart(width=width, height=height, plot_left=plot_left, plot_bottom=height, bars=bars,
                         ticks=axis, months=months, legend=[(c, names[k]) for k, c in MONTHLY_SERIES], table=table)
 
 
 def hbar_geometry(rows: list[dict], field: str, written, width: int = 420, bar_left: int = 210,
-                  bar_room: int = 150, row_height: int = 22) -> HBarChart:
-    """One horizontal bar per row, longest for the largest ``field``; ``written(row)`` says its value."""
+                  bar_room: int = 150, row_height: int = 22, link=None) -> HBarChart:
+    """One horizontal bar per row, longest for the largest ``field``; ``written(row)`` says its value;
+    ``link(key=row id)`` gives each bar its address."""
     top = max((r[field] for r in rows), default=ZERO)
     bars, labels = [], []
     for i, row in enumerate(rows):
         bar_width = float(row[field] / top) * bar_room if top else 0.0
         text = written(row)
         bars.append(Bar(x=bar_left, y=row_height * i + 4, width=round(bar_width, 1), height=14, color="#dc3545",
-                        series=field, value=row[field], key=row["id"], title=f"{row['label']}: {text}"))
+                        series=field, value=row[field], key=row["id"], title=f"{row['label']}: {text}",
+                        href=link(key=row["id"]) if link else None))
         name = row["label"] if len(row["label"]) <= 34 else row["label"][:33] + "…"
         labels.append((row_height * i + 15, name, row["label"], text))
     return HBarChart(width=width, height=row_height * len(rows) + 4, bars=bars, labels=labels)

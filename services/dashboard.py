@@ -38,14 +38,19 @@ ROLLED_UP = {Invoice: InvoiceStatus, Lot: LotStatus, PaymentOrder: PaymentOrderS
 def status_counts(model, user) -> dict:
     """Rows of ``model`` that ``user`` may see, counted by status."""
     if model in ROLLED_UP:
-        return {ROLLED_UP[model](bucket): count
-                for bucket, count, _amount in rollups.totals(user, model.__tablename__, group_by=("bucket",))
-                if count}
+        return rolled_up_counts([model], user)[model]
     query = select(model.status, func.count()).select_from(model).group_by(model.status)
     return dict(db.session.execute(visible(query, user, model.__tablename__, model)).all())
 
 
-# (role, model, status, label, admin endpoint)
+def rolled_up_counts(models, user, cells: rollups.Cells | None = None) -> dict:
+    """``status_counts`` of several rolled-up models, read together (one statement; none with ``cells``)."""
+    found = rollups.totals_each(user, {model.__tablename__: (None, None) for model in models}, group_by=("bucket",),
+                                cells=cells)
+    return {model: {ROLLED_UP[model](bucket): count for bucket, count, _amount in found[model.__tablename__] if count}
+            for model in models}
+
+
 # (role, model, status, label, page endpoint, the page's status argument)
 _QUEUES = [
     (Role.CLERK, Invoice, InvoiceStatus.SENT, _l("Invoices to review"), "invoice.index_view", "tab"),
@@ -67,10 +72,13 @@ _QUEUES = [
 ]
 
 
-def start_page(user) -> tuple[list[Queue], list[tuple[str, dict, type]]]:
-    """The start page's queues and overview, counting each entity by status once for both."""
-    counts: dict = {}
-    return queues_for(user, counts), overview_for(user, counts)
+def start_page(user, cells: rollups.Cells | None = None) -> tuple[list[Queue], list[tuple[str, dict, type]]]:
+    """The start page's queues and overview, counting each entity by status once for both (the rolled-up
+    ones in one statement, or from ``cells`` (``rollups.few_cells``) when the page read them already)."""
+    queues, sections = _queues(user), _sections(user)
+    shown = {queue[1] for queue in queues} | {section[1] for section in sections}
+    counts = rolled_up_counts([model for model in ROLLED_UP if model in shown], user, cells)
+    return _queue_cards(user, queues, counts), _overview_cards(user, sections, counts)
 
 
 def _counted(model, user, counts: dict) -> dict:
@@ -81,19 +89,30 @@ def _counted(model, user, counts: dict) -> dict:
 
 
 def queues_for(user, counts: dict | None = None) -> list[Queue]:
-    counts = {} if counts is None else counts
+    return _queue_cards(user, _queues(user), {} if counts is None else counts)
+
+
+def overview_for(user, counts: dict | None = None) -> list[tuple[str, dict, type]]:
+    """Counts by status of the entities the role works with, in order of the menus."""
+    return _overview_cards(user, _sections(user), {} if counts is None else counts)
+
+
+def _queues(user) -> list[tuple]:
+    """The rows of ``_QUEUES`` for ``user``'s role whose entity it may see."""
+    return [queue for queue in _QUEUES if queue[0] == user.role and can(user, "view", queue[1].__tablename__)]
+
+
+def _queue_cards(user, queues: list[tuple], counts: dict) -> list[Queue]:
     out = []
-    for role, model, status, label, endpoint, status_arg in _QUEUES:
-        if role != user.role or not can(user, "view", model.__tablename__):
-            continue
+    for _role, model, status, label, endpoint, status_arg in queues:
         args = {status_arg: status.value} if status_arg else {}
         out.append(Queue(str(label), _counted(model, user, counts).get(status, 0), endpoint, status.value, args))
     return out
 
 
-def overview_for(user, counts: dict | None = None) -> list[tuple[str, dict, type]]:
-    """Counts by status of the entities the role works with, in order of the menus."""
-    counts = {} if counts is None else counts
+def _sections(user) -> list[tuple]:
+    """(title, model, statuses) of the overview's cards for ``user``: only the flows of the user's country
+    (a provider's) or of the payer's countries (staff)."""
     sections = []
     if user.role in (Role.PROVIDER, Role.CLERK, Role.SUPERVISOR, Role.ADMIN):
         sections.append((_l("Invoices"), Invoice, InvoiceStatus))
@@ -101,6 +120,8 @@ def overview_for(user, counts: dict | None = None) -> list[tuple[str, dict, type
         sections.append((_l("Payment orders"), PaymentOrder, PaymentOrderStatus))
     if user.role in (Role.CREDENTIALING, Role.ADMIN):
         sections.append((_l("Providers"), Provider, ProviderStatus))
-    # Only the flows of the user's country (a provider's) or of the payer's countries (staff).
-    return [(str(title), _counted(model, user, counts), statuses) for title, model, statuses in sections
-            if can(user, "view", model.__tablename__)]
+    return [section for section in sections if can(user, "view", section[1].__tablename__)]
+
+
+def _overview_cards(user, sections: list[tuple], counts: dict) -> list[tuple[str, dict, type]]:
+    return [(str(title), _counted(model, user, counts), statuses) for title, model, statuses in sections]

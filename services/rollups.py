@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from models import AuthorizationTotal, Invoice, LotTotal, MonthlyRollup, Provider
 from models.base import db
 from services.analysis_totals import lot_total_rows
-from services.visibility import visible
+from services.visibility import ALL, provider_ids, visible
 
 # entity: (month column, bucket, amount): the same cells migration 0010's triggers maintain
 CELLS = {
@@ -55,23 +55,117 @@ def authorization_total_rows():
         sa.func.sum(Invoice.amount), 0)).group_by(Invoice.authorization_id, Invoice.status)
 
 
+def visible_groups(user, entities) -> list[list[str]]:
+    """``entities`` grouped by the cells ``user`` may see of them (every provider's, or the same providers'),
+    leaving out those it may see none of (``visible`` would add ``WHERE false``): one statement per group
+    reads them all, and an entity out of sight costs no statement. (Every rollup entity is owned by its
+    ``provider_id``: ``visible`` narrows the entities of a group alike.)"""
+    groups: dict = {}
+    for entity in entities:
+        allowed = provider_ids(user, entity)
+        if allowed is ALL or allowed:
+            groups.setdefault(allowed, []).append(entity)
+    return list(groups.values())
+
+
 def totals(user, entity: str, *, group_by: tuple = (), buckets=None, exclude=None, country=None,
            since: date | None = None) -> list:
     """Rows of (*group_by, count, amount) of ``entity`` cells ``user`` may see (``services.visibility``).
 
     ``group_by`` names columns of the rollup (``month``, ``provider_id``, ``bucket``); ``buckets`` /
     ``exclude`` keep or drop statuses (their values); ``country`` keeps that country's providers."""
+    rows = totals_each(user, {entity: (buckets, exclude)}, group_by=group_by, country=country, since=since)[entity]
+    return rows if rows or group_by else [(0, Decimal("0.00"))]  # no grouping: one row, even of nothing
+
+
+def totals_each(user, wanted: dict, *, group_by: tuple = (), country=None, since: date | None = None,
+                cells: Cells | None = None) -> dict:
+    """``totals`` of several entities at once: ``wanted`` maps each entity to its (``buckets``, ``exclude``);
+    the answer maps each to its rows. One statement for all the entities ``user`` sees alike (none for one
+    it may not see: its rows are ``[]``); none at all with ``cells`` (``few_cells``), added up from them."""
+    if cells is not None:
+        return cells.totals_each(wanted, group_by=group_by, country=country, since=since)
     R = MonthlyRollup
+    out: dict = {entity: [] for entity in wanted}
     columns = [getattr(R, name) for name in group_by]
-    query = sa.select(*columns, sa.func.sum(R.count), sa.func.sum(R.amount)).where(R.entity == entity)
-    if buckets is not None:
-        query = query.where(R.bucket.in_([getattr(b, "value", b) for b in buckets]))
-    if exclude:
-        query = query.where(R.bucket.not_in([getattr(b, "value", b) for b in exclude]))
-    if since is not None:
-        query = query.where(R.month >= since)
-    if country is not None:
-        query = query.join(Provider, Provider.id == R.provider_id).where(Provider.country == country)
-    query = visible(query, user, entity, R).group_by(*columns)
-    return [(*row[:-2], int(row[-2] or 0), Decimal(row[-1] or 0).quantize(Decimal("0.01")))
-            for row in db.session.execute(query)]
+    for group in visible_groups(user, wanted):
+        plain = [entity for entity in group if wanted[entity][0] is None and not wanted[entity][1]]  # every status
+        kept = [R.entity.in_(plain)] if plain else []
+        for entity in group:
+            if entity in plain:
+                continue
+            buckets, exclude = (_values(b) for b in wanted[entity])
+            condition = R.entity == entity
+            if buckets is not None:
+                condition &= R.bucket.in_(buckets)
+            if exclude:
+                condition &= R.bucket.not_in(exclude)
+            kept.append(condition)
+        query = sa.select(R.entity, *columns, sa.func.sum(R.count), sa.func.sum(R.amount)).where(sa.or_(*kept))
+        if since is not None:
+            query = query.where(R.month >= since)
+        if country is not None:
+            query = query.join(Provider, Provider.id == R.provider_id).where(Provider.country == country)
+        query = visible(query, user, group[0], R).group_by(R.entity, *columns)
+        for entity, *row in db.session.execute(query):
+            out[entity].append((*row[:-2], int(row[-2] or 0), _cents(row[-1])))
+    return out
+
+
+def few_cells(user, entities) -> Cells | None:
+    """The cells of ``entities`` ``user`` may see, read in one statement, when they are few: a user who sees
+    some providers' only (a provider user: its own, a few per month and status). None for a user who sees
+    every provider's: ``totals_each`` has the database add those up."""
+    groups = visible_groups(user, entities)
+    if any(provider_ids(user, group[0]) is ALL for group in groups):
+        return None
+    R = MonthlyRollup
+    rows = []
+    for group in groups:
+        query = sa.select(R.entity, R.provider_id, Provider.country, R.month, R.bucket, R.count, R.amount).join(
+            Provider, Provider.id == R.provider_id).where(R.entity.in_(group))
+        rows += db.session.execute(visible(query, user, group[0], R)).all()
+    return Cells(entities, rows)
+
+
+class Cells:
+    """Rollup cells read once (``few_cells``), added up as ``totals_each`` has the database do it."""
+
+    COLUMNS = {"provider_id": 1, "month": 3, "bucket": 4}  # group_by name → place in a row
+
+    def __init__(self, entities, rows: list):
+        self.entities = frozenset(entities)
+        self.rows = rows  # (entity, provider_id, country, month, bucket, count, amount)
+
+    def totals_each(self, wanted: dict, *, group_by: tuple = (), country=None, since: date | None = None) -> dict:
+        unknown = set(wanted) - self.entities
+        if unknown:
+            raise ValueError(f"cells of {sorted(unknown)} were not read")
+        places = [self.COLUMNS[name] for name in group_by]
+        filters = {entity: tuple(_values(b) for b in kept) for entity, kept in wanted.items()}
+        sums: dict = {entity: {} for entity in wanted}
+        for row in self.rows:
+            entity, _pid, cell_country, month, bucket, count, amount = row
+            if entity not in filters or (country is not None and cell_country != country) or (
+                    since is not None and month < since):
+                continue
+            buckets, exclude = filters[entity]
+            if (buckets is not None and bucket not in buckets) or (exclude and bucket in exclude):
+                continue
+            key = tuple(row[i] for i in places)
+            total = sums[entity].get(key)
+            sums[entity][key] = (count, amount) if total is None else (total[0] + count, total[1] + amount)
+        return {entity: [(*key, int(count), _cents(amount)) for key, (count, amount) in found.items()]
+                for entity, found in sums.items()}
+
+
+def _values(statuses) -> list | None:
+    """Statuses as the rollup's ``bucket`` holds them (their values)."""
+    return None if statuses is None else [getattr(s, "value", s) for s in statuses]
+
+
+def _cents(value) -> Decimal:
+    return Decimal(value or 0).quantize(CENT)
+
+
+CENT = Decimal("0.01")

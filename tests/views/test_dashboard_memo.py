@@ -62,7 +62,7 @@ def test_the_start_page_says_when_the_kept_charts_were_computed(keep_a_minute, c
     assert 'id="charts-as-of"' in client.get("/admin/").get_data(as_text=True)
     with counting() as statements:
         assert client.get("/admin/").status_code == 200
-    assert not [s for s in statements if "GROUP BY monthly_rollup.month" in s or "monthly_rollup.provider_id" in s]
+    assert not [s for s in statements if "monthly_rollup.month" in s or "monthly_rollup.provider_id" in s]
 
 
 def test_with_keeping_off_staff_charts_are_live(make_user):

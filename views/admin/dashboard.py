@@ -1,13 +1,17 @@
 """The admin index: a start page for the user's role."""
+from functools import partial
+
 from flask import abort, redirect, request, url_for
 from flask_admin import AdminIndexView, expose
 from flask_login import current_user
 
 from models.enums import CURRENCIES
 from models.values import Competence, InvalidValue, int_arg
+from services import rollups
 from services.charts import (
     chart_country,
     countries_in_use,
+    drill_link,
     drill_rows,
     figures,
     hbar_geometry,
@@ -30,19 +34,25 @@ class DashboardView(AdminIndexView):
         if awaiting_link(current_user):
             return self.render("admin/dashboard.html", queues=[], overview=[])  # the link is pending: no figures
         charts = {}
+        # A provider's few rollup cells, read once for the counts and the charts (staff's: None, the database
+        # adds up each figure)
+        cells = rollups.few_cells(current_user, rollups.CELLS)
         if current_user.role.value != "credentialing":
-            country = chart_country(current_user, request.args.get("currency"))
+            in_use = None if current_user.is_provider else countries_in_use()  # once: the default and the switch
+            country = chart_country(current_user, request.args.get("currency"), in_use)
             currency = CURRENCIES[country]
-            shown = figures(current_user, country)
+            shown = figures(current_user, country, cells=cells)
             charts = {"monthly": shown.monthly, "by_provider": shown.by_provider, "by_reason": shown.by_reason,
-                      "as_of": shown.as_of, "currency": currency,
-                      "currencies": [] if current_user.is_provider else [CURRENCIES[c] for c in countries_in_use()]}
+                      "as_of": shown.as_of, "currency": currency, "currencies": [CURRENCIES[c] for c in in_use or ()]}
+            link = drill_link(currency)
             charts["geometry"] = {
-                "monthly": monthly_geometry(charts["monthly"], currency),
-                "by_provider": hbar_geometry(charts["by_provider"], "rate", lambda r: f"{number(r['rate'])} %"),
-                "by_reason": hbar_geometry(charts["by_reason"], "value", lambda r: money(r["value"], currency)),
+                "monthly": monthly_geometry(charts["monthly"], currency, link=link),
+                "by_provider": hbar_geometry(charts["by_provider"], "rate", lambda r: f"{number(r['rate'])} %",
+                                             link=partial(link, "provider")),
+                "by_reason": hbar_geometry(charts["by_reason"], "value", lambda r: money(r["value"], currency),
+                                           link=partial(link, "reason")),
             }
-        queues, overview = start_page(current_user)
+        queues, overview = start_page(current_user, cells)
         return self.render("admin/dashboard.html", queues=queues, overview=overview, **charts)
 
     @expose("/drill/<kind>")
