@@ -14,7 +14,6 @@ from collections import defaultdict
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time
 from decimal import Decimal
-from urllib.parse import urlencode
 
 from flask import url_for
 from flask_babel import format_decimal, pgettext
@@ -27,6 +26,7 @@ from models.enums import CURRENCIES, Country, InvoiceStatus, LotStatus, PaymentO
 from models.values import Competence
 from services import formatting, rollups
 from services.figure_memo import remembered
+from services.url_query import query_string
 from services.visibility import ALL, provider_ids, visible
 
 ZERO = Decimal("0.00")
@@ -292,7 +292,7 @@ def drill_link(currency: str):
     **args, currency=currency)`` writes it; the route built once per kind and each query once (not per bar)."""
     bases: dict[str, str] = {}
     queries: dict[tuple, str] = {}
-    tail = urlencode([("currency", currency)], safe=QUERY_SAFE)
+    tail = query_string([("currency", currency)])
 
     def link(kind: str, **args) -> str:
         base = bases.get(kind)
@@ -302,13 +302,11 @@ def drill_link(currency: str):
         query = queries.get(key)
         if query is None:
             pairs = [(name, value) for name, value in key if value is not None]
-            query = queries[key] = f"{urlencode(pairs, safe=QUERY_SAFE)}&{tail}" if pairs else tail
+            query = queries[key] = f"{query_string(pairs)}&{tail}" if pairs else tail
         return f"{base}?{query}"
 
     return link
 
-
-QUERY_SAFE = "!$'()*,/:;?@"  # what Werkzeug's url_for leaves unquoted in a query string
 
 
 def monthly_geometry(rows: list[dict], currency: str, width: int = 720, height: int = 220,

@@ -12,7 +12,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 
 from models import AuthorizationTotal, Invoice, LotTotal, MonthlyRollup, Provider
-from models.base import db
+from models.base import db, to_money
 from services.analysis_totals import lot_total_rows
 from services.visibility import ALL, provider_ids, visible
 
@@ -108,7 +108,7 @@ def totals_each(user, wanted: dict, *, group_by: tuple = (), country=None, since
             query = query.join(Provider, Provider.id == R.provider_id).where(Provider.country == country)
         query = visible(query, user, group[0], R).group_by(R.entity, *columns)
         for entity, *row in db.session.execute(query):
-            out[entity].append((*row[:-2], int(row[-2] or 0), _cents(row[-1])))
+            out[entity].append((*row[:-2], int(row[-2] or 0), to_money(row[-1] or 0)))
     return out
 
 
@@ -155,7 +155,7 @@ class Cells:
             key = tuple(row[i] for i in places)
             total = sums[entity].get(key)
             sums[entity][key] = (count, amount) if total is None else (total[0] + count, total[1] + amount)
-        return {entity: [(*key, int(count), _cents(amount)) for key, (count, amount) in found.items()]
+        return {entity: [(*key, int(count), to_money(amount or 0)) for key, (count, amount) in found.items()]
                 for entity, found in sums.items()}
 
 
@@ -163,9 +163,3 @@ def _values(statuses) -> list | None:
     """Statuses as the rollup's ``bucket`` holds them (their values)."""
     return None if statuses is None else [getattr(s, "value", s) for s in statuses]
 
-
-def _cents(value) -> Decimal:
-    return Decimal(value or 0).quantize(CENT)
-
-
-CENT = Decimal("0.01")

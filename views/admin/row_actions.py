@@ -8,17 +8,15 @@ Any other row action (``column_extra_row_actions``) is left as it is, drawn per 
 """
 from __future__ import annotations
 
-from urllib.parse import quote_plus
-
 from flask_admin.model import template
 from markupsafe import Markup
+
+from services.url_query import quote as url_quote
 
 # Not a character a URL or an id from url_for carries (it would be percent-encoded there, %1F), so no
 # other text of a button (the return URL, a search in it) can be mistaken for it.
 ROW_ID = "\x1frow-id\x1f"
-# How url_for writes a query argument (werkzeug.urls._urlencode); tests/views/test_row_actions.py checks it.
-_URL_SAFE = "!$'()*,/:;?@"
-_QUOTED_ROW_ID = quote_plus(ROW_ID, safe=_URL_SAFE)
+_QUOTED_ROW_ID = url_quote(ROW_ID)
 
 # Flask-Admin's own buttons: where each one puts the row's id (a link's URL, the delete form's hidden field).
 _IN_URL, _IN_FIELD = "url", "field"
@@ -29,11 +27,6 @@ _PLACES = {
     template.EditPopupRowAction: _IN_URL,
     template.DeleteRowAction: _IN_FIELD,
 }
-
-
-def url_quote(value) -> str:
-    """``value`` as url_for writes it in a query string."""
-    return quote_plus(str(value), safe=_URL_SAFE)
 
 
 class OncePerPage(template.BaseListRowAction):
