@@ -74,7 +74,7 @@ def summed_lot_totals(lots) -> Totals:
     database: a period's figures without loading its lots."""
     row = db.session.execute(sa.select(
         sa.func.sum(LotTotal.informed), sa.func.sum(LotTotal.processed), sa.func.sum(LotTotal.glosa),
-        sa.func.sum(LotTotal.released)).where(LotTotal.lot_id.in_(sa.select(lots.c.id)))).one()
+        sa.func.sum(LotTotal.released)).where(bulk_sql.any_in(LotTotal.lot_id, sa.select(lots.c.id)))).one()
     return _totals(*row)
 
 

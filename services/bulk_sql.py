@@ -11,6 +11,11 @@ statement run five times, and PostgreSQL then switches to a generic plan, which 
 hundred parameters next to ``provider_id = $1`` is a scan of the provider's rows: measured 130–190 ms
 instead of 0.3 ms for a lot's guide numbers once 20k guides are stored. One array parameter keeps the
 index lookup in the generic plan too.
+
+``any_in``: the same for the ids a subquery selects (``column = ANY(ARRAY(subquery))``). With
+``column IN (subquery)`` PostgreSQL joins by hashing and so reads the whole of ``column``'s table: a
+period's 125 lots summed from ``lot_total`` scanned its 19k rows (5.1 ms, growing with every lot ever
+sent); the array makes it look up each id on the key (0.9 ms, growing with the period's lots only).
 """
 from __future__ import annotations
 
@@ -33,6 +38,13 @@ def any_of(column, values):
     if is_postgresql():
         return column == sa.any_(sa.bindparam(None, values, type_=postgresql.ARRAY(column.type)))
     return column.in_(values)
+
+
+def any_in(column, ids: sa.Select):
+    """``column IN (ids)`` as a lookup of each id on PostgreSQL (see above), a plain IN elsewhere."""
+    if is_postgresql():
+        return column == sa.any_(sa.func.array(ids.scalar_subquery()))
+    return column.in_(ids)
 
 
 def copy_rows(table: sa.Table, rows: list[dict]) -> None:

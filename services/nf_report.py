@@ -13,7 +13,7 @@ from sqlalchemy.orm import selectinload
 from models import Lot, LotTotal, Provider
 from models.base import db, to_money
 from models.enums import LotStatus
-from services import keyset
+from services import bulk_sql, keyset
 from services.lots import ANALYSED_STATUSES, ZERO
 from services.visibility import visible
 
@@ -49,14 +49,16 @@ def _nf_lots(user, start: date, end: date, provider: Provider | None):
     return query.where(Lot.provider_id == provider.id) if provider is not None else query
 
 
-def _nf_sums(lot_ids):
-    """Per lot: how many guides and the value released, as ``lot_total`` keeps them."""
+def _nf_sums(which):
+    """Per lot ``which`` picks (a condition on ``LotTotal.lot_id``): how many guides and the value released,
+    as ``lot_total`` keeps them."""
     return sa.select(LotTotal.lot_id.label("lot_id"), LotTotal.guides.label("guides"),
-                     LotTotal.released.label("released")).where(LotTotal.lot_id.in_(lot_ids))
+                     LotTotal.released.label("released")).where(which)
 
 
 def _nf_rows(lots: list[Lot]) -> list[NfRow]:
-    sums = {row.lot_id: row for row in db.session.execute(_nf_sums([lot.id for lot in lots]))} if lots else {}
+    which = bulk_sql.any_of(LotTotal.lot_id, [lot.id for lot in lots])
+    sums = {row.lot_id: row for row in db.session.execute(_nf_sums(which))} if lots else {}
     rows = []
     for lot in lots:
         row = sums.get(lot.id)
@@ -93,7 +95,7 @@ def nf_period_totals(user, start: date, end: date, *, provider: Provider | None 
     """The totals of every lot of the period (what ``nf_totals`` gives for all rows), in one query."""
     lots = _nf_lots(user, start, end, provider).with_only_columns(
         Lot.id, Lot.status, Lot.total_amount).subquery()
-    sums = _nf_sums(sa.select(lots.c.id)).subquery()
+    sums = _nf_sums(bulk_sql.any_in(LotTotal.lot_id, sa.select(lots.c.id))).subquery()
     analysed = lots.c.status.in_([s.value for s in ANALYSED_STATUSES])
     released = sa.func.coalesce(sums.c.released, 0)
     row = db.session.execute(sa.select(
