@@ -32,7 +32,7 @@ from models.payments import (
 )
 from models.pricing import PriceTable, PriceTableItem
 from models.providers import Professional, Provider, ServiceLocation, ServiceType, UserProvider
-from models.rollups import AuthorizationTotal, LotTotal, MonthlyRollup
+from models.rollups import AuthorizationTotal, LotTotal, MonthlyRollup, StatusTotal
 from models.sequences import Counter
 from models.tiss import TissSubmission, TissWsCredential
 from models.users import User, UserSession
@@ -44,7 +44,7 @@ __all__ = [
     "PaymentCalendarEntry", "PayerIdentity", "PayerSettings", "PaymentDeduction", "PaymentOrder", "PaymentOrderLine",
     "WithholdingCertificate", "WithholdingRule", "PriceTable", "PriceTableItem", "Professional",
     "Provider", "ServiceLocation", "ServiceType", "UserProvider", "Counter", "TissSubmission", "TissWsCredential",
-    "User", "UserSession", "Job", "MonthlyRollup", "LotTotal", "AuthorizationTotal",
+    "User", "UserSession", "Job", "MonthlyRollup", "StatusTotal", "LotTotal", "AuthorizationTotal",
     "AdjudicationFinding", "AdjudicationRule", "AdjudicationSettings", "HealthPlan", "LotAdjudication",
     "PlanWaitingPeriod", "PriorAuthorization", "Procedure", "ProcedureGroup", "WatchedProvider",
 ]

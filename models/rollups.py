@@ -32,6 +32,22 @@ class MonthlyRollup(db.Model):
     amount: Mapped[Decimal] = mapped_column(sa.Numeric(18, 2), default=Decimal("0.00"))
 
 
+class StatusTotal(db.Model):
+    """The cells of ``monthly_rollup`` added up per entity × status over every provider and month, kept by
+    migration 0024's triggers on ``monthly_rollup``: what a staff start page counts, in a few dozen rows.
+    On PostgreSQL a sum is striped over several ``slot`` rows (concurrent committers do not queue on one
+    row); a reader adds up the slots."""
+
+    __tablename__ = "status_total"
+    __audited__ = False
+
+    entity: Mapped[str] = mapped_column(sa.String(20), primary_key=True)
+    bucket: Mapped[str] = mapped_column(sa.String(30), primary_key=True)
+    slot: Mapped[int] = mapped_column(sa.SmallInteger, primary_key=True)
+    count: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    amount: Mapped[Decimal] = mapped_column(sa.Numeric(18, 2), default=Decimal("0.00"))
+
+
 class AuthorizationTotal(db.Model):
     """What is billed of an authorization (trámite) per invoice status, count and amount, kept by the
     database (migration 0022's triggers on invoice, for every way a row changes) in the transaction that

@@ -1,8 +1,9 @@
 """Totals read from ``monthly_rollup`` (models/rollups.py), which the database keeps as rows change.
 
 Dashboards and period figures ask here instead of adding up detail tables: a few rows per provider
-and month, whatever the volume. ``rebuild`` recomputes every cell from the detail tables (after a
-bulk load that bypassed the triggers, or to check them).
+and month, whatever the volume; a reader of every provider's totals by status alone (the staff start
+pages) reads ``status_total``, the same cells already added up. ``rebuild`` recomputes every cell from
+the detail tables (after a bulk load that bypassed the triggers, or to check them).
 """
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
-from models import AuthorizationTotal, Invoice, LotTotal, MonthlyRollup, Provider
+from models import AuthorizationTotal, Invoice, LotTotal, MonthlyRollup, Provider, StatusTotal
 from models.base import db, to_money
 from services.analysis_totals import lot_total_rows
 from services.visibility import ALL, provider_ids, visible
@@ -41,6 +42,11 @@ def rebuild(conn) -> None:
             SELECT '{entity}', r.provider_id, {first}, {bucket}, count(*), coalesce(sum({amount}), 0)
             FROM {entity} AS r WHERE {month} IS NOT NULL
             GROUP BY r.provider_id, {first}, {bucket}"""))
+    conn.execute(sa.delete(StatusTotal))  # after the cells, whether their triggers ran (a bulk load's may not)
+    conn.execute(sa.insert(StatusTotal).from_select(
+        ["entity", "bucket", "slot", "count", "amount"],
+        sa.select(MonthlyRollup.entity, MonthlyRollup.bucket, sa.literal(0), sa.func.sum(MonthlyRollup.count),
+                  sa.func.sum(MonthlyRollup.amount)).group_by(MonthlyRollup.entity, MonthlyRollup.bucket)))
     conn.execute(sa.delete(LotTotal))
     conn.execute(sa.insert(LotTotal).from_select(
         ["lot_id", "guides", "informed", "processed", "glosa", "released"], lot_total_rows()))
@@ -85,10 +91,12 @@ def totals_each(user, wanted: dict, *, group_by: tuple = (), country=None, since
     it may not see: its rows are ``[]``); none at all with ``cells`` (``few_cells``), added up from them."""
     if cells is not None:
         return cells.totals_each(wanted, group_by=group_by, country=country, since=since)
-    R = MonthlyRollup
     out: dict = {entity: [] for entity in wanted}
-    columns = [getattr(R, name) for name in group_by]
+    by_status = set(group_by) <= {"bucket"} and country is None and since is None
     for group in visible_groups(user, wanted):
+        # every provider's totals by status alone: the cells added up already (status_total)
+        R = StatusTotal if by_status and provider_ids(user, group[0]) is ALL else MonthlyRollup
+        columns = [getattr(R, name) for name in group_by]
         plain = [entity for entity in group if wanted[entity][0] is None and not wanted[entity][1]]  # every status
         kept = [R.entity.in_(plain)] if plain else []
         for entity in group:
@@ -106,7 +114,9 @@ def totals_each(user, wanted: dict, *, group_by: tuple = (), country=None, since
             query = query.where(R.month >= since)
         if country is not None:
             query = query.join(Provider, Provider.id == R.provider_id).where(Provider.country == country)
-        query = visible(query, user, group[0], R).group_by(R.entity, *columns)
+        if R is MonthlyRollup:  # status_total is read only by who sees every provider
+            query = visible(query, user, group[0], R)
+        query = query.group_by(R.entity, *columns)
         for entity, *row in db.session.execute(query):
             out[entity].append((*row[:-2], int(row[-2] or 0), to_money(row[-1] or 0)))
     return out

@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
-from models import Glosa, GlosaCode, Invoice, MonthlyRollup
+from models import Glosa, GlosaCode, Invoice, Lot, MonthlyRollup, PaymentOrder, StatusTotal
 from models.base import db
 from models.enums import InvoiceStatus, Role
 from services import charts, dashboard
@@ -16,6 +16,47 @@ from tests.scale.rebuilt import assert_same_after_rebuild, kept_cells
 def cells() -> dict:
     R = MonthlyRollup
     return kept_cells(R.entity, R.provider_id, R.month, R.bucket, count=R.count, amount=R.amount)
+
+
+def status_totals() -> dict:
+    """``status_total`` with its slots added up: {(entity, status): (count, amount)}."""
+    S = StatusTotal
+    rows = db.session.execute(sa.select(S.entity, S.bucket, sa.func.sum(S.count), sa.func.sum(S.amount))
+                              .group_by(S.entity, S.bucket)).all()
+    return {(e, b): (n, Decimal(a).quantize(Decimal("0.01"))) for e, b, n, a in rows if n or a}
+
+
+def summed_cells() -> dict:
+    """The rollup cells added up per entity and status, as ``status_total`` must hold them."""
+    out: dict = {}
+    for (entity, _provider, _month, bucket), (n, a) in cells().items():
+        count, amount = out.get((entity, bucket), (0, Decimal("0.00")))
+        out[(entity, bucket)] = (count + n, amount + a)
+    return {key: value for key, value in out.items() if value[0] or value[1]}
+
+
+def test_status_totals_stay_the_sum_of_the_cells_and_of_the_detail_rows(make_user):
+    """Inserts, status and amount changes, bulk updates and deletes, and a rebuild: ``status_total`` is the
+    cells added up, and what a clerk's start page counts is what counting the rows gives."""
+    provider = argentine_provider("Totales SA")
+    invoices = [invoice_for(provider, status, amount="100.00")
+                for status in (InvoiceStatus.SENT, InvoiceStatus.SENT, InvoiceStatus.DRAFT)]
+    db.session.flush()
+    assert status_totals() == summed_cells()
+    invoices[0].status = InvoiceStatus.IN_AUDIT
+    invoices[1].amount = Decimal("250.25")
+    db.session.flush()
+    assert status_totals() == summed_cells()
+    db.session.execute(sa.update(Invoice).where(Invoice.id == invoices[1].id).values(status=InvoiceStatus.OBSERVED))
+    db.session.delete(invoices[2])
+    db.session.flush()
+    assert status_totals() == summed_cells()
+    assert status_totals()[("invoice", InvoiceStatus.OBSERVED.value)][1] >= Decimal("250.25")
+    assert_same_after_rebuild(status_totals)
+    clerk = make_user(Role.CLERK)
+    for model in (Invoice, Lot, PaymentOrder):
+        detail = dict(db.session.execute(sa.select(model.status, sa.func.count()).group_by(model.status)).all())
+        assert dashboard.status_counts(model, clerk) == {status: n for status, n in detail.items() if n}
 
 
 def test_creates_status_changes_amount_changes_and_deletes_keep_the_rollups_exact():
@@ -61,9 +102,11 @@ def test_the_start_page_counts_each_entity_by_status_once(client, login_as):
     client.get("/admin/")  # warm: first-request work is not the page's
     with counting() as statements:
         assert client.get("/admin/").status_code == 200
-    by_status = [s for s in statements if "FROM monthly_rollup" in s and "JOIN" not in s]  # not charts
-    # invoices, lots and payment orders: the queues and the overview share one statement counting all three
-    assert len(by_status) == 1 and "GROUP BY monthly_rollup.entity, monthly_rollup.bucket" in by_status[0], statements
+    by_status = [s for s in statements if "FROM status_total" in s]
+    # invoices, lots and payment orders: the queues and the overview share one statement counting all three,
+    # from the cells added up already (not from every provider's and month's cells)
+    assert len(by_status) == 1 and "GROUP BY status_total.entity, status_total.bucket" in by_status[0], statements
+    assert not [s for s in statements if "FROM monthly_rollup" in s and "JOIN" not in s], statements
 
 
 @pytest.mark.postgres_only
@@ -72,6 +115,7 @@ def test_postgresql_folds_a_transactions_changes_into_the_rollups_as_it_commits(
     if db.session.get_bind().dialect.name != "postgresql":
         pytest.skip("SQLite has one writer at a time and writes the rollups at once")
     db.session.execute(sa.text("SET CONSTRAINTS ALL DEFERRED"))  # as outside the tests' savepoints
+    before = status_totals().get(("invoice", InvoiceStatus.SENT.value), (0, Decimal("0.00")))
     provider = argentine_provider("Diferido SA")
     invoices = [invoice_for(provider, InvoiceStatus.SENT, amount=amount) for amount in ("100.00", "250.00")]
     month = invoices[0].invoice_date.replace(day=1)
@@ -85,7 +129,9 @@ def test_postgresql_folds_a_transactions_changes_into_the_rollups_as_it_commits(
 
     assert mine() == {}  # no rollup row touched (so none locked) before the commit
     assert tuple(pending()) == (2, 2)
+    assert status_totals().get(("invoice", InvoiceStatus.SENT.value), (0, Decimal("0.00"))) == before
     db.session.execute(sa.text("SET CONSTRAINTS ALL IMMEDIATE"))  # what the commit does
     assert mine() == {("invoice", provider.id, month, InvoiceStatus.SENT.value): (2, Decimal("350.00"))}
+    assert status_totals()[("invoice", InvoiceStatus.SENT.value)] == (before[0] + 2, before[1] + Decimal("350.00"))
     assert tuple(pending()) == (0, 0)
     assert_same_after_rebuild(cells)
