@@ -76,9 +76,10 @@ def start_page(user, cells: rollups.Cells | None = None) -> tuple[list[Queue], l
     """The start page's queues and overview, counting each entity by status once for both (the rolled-up
     ones in one statement, or from ``cells`` (``rollups.few_cells``) when the page read them already)."""
     queues, sections = _queues(user), _sections(user)
-    shown = {queue[1] for queue in queues} | {section[1] for section in sections}
+    whole = {section[1] for section in sections}
+    shown = {queue[1] for queue in queues} | whole
     counts = rolled_up_counts([model for model in ROLLED_UP if model in shown], user, cells)
-    return _queue_cards(user, queues, counts), _overview_cards(user, sections, counts)
+    return _queue_cards(user, queues, counts, whole), _overview_cards(user, sections, counts)
 
 
 def _counted(model, user, counts: dict) -> dict:
@@ -88,31 +89,35 @@ def _counted(model, user, counts: dict) -> dict:
     return counts[model]
 
 
-def queues_for(user, counts: dict | None = None) -> list[Queue]:
-    return _queue_cards(user, _queues(user), {} if counts is None else counts)
-
-
-def overview_for(user, counts: dict | None = None) -> list[tuple[str, dict, type]]:
-    """Counts by status of the entities the role works with, in order of the menus."""
-    return _overview_cards(user, _sections(user), {} if counts is None else counts)
-
-
 def _queues(user) -> list[tuple]:
     """The rows of ``_QUEUES`` for ``user``'s role whose entity it may see."""
     return [queue for queue in _QUEUES if queue[0] == user.role and can(user, "view", queue[1].__tablename__)]
 
 
-def _queue_cards(user, queues: list[tuple], counts: dict) -> list[Queue]:
+def _queue_cards(user, queues: list[tuple], counts: dict, whole: set) -> list[Queue]:
+    """A card per queue. An entity counted by every status anyway (rolled up, or in ``whole``: the page's
+    overview shows it) is read from those counts; any other (appeals, links) counts only the queue's status,
+    on its (status, …) index, not every row of the table."""
     out = []
     for _role, model, status, label, endpoint, status_arg in queues:
         args = {status_arg: status.value} if status_arg else {}
-        out.append(Queue(str(label), _counted(model, user, counts).get(status, 0), endpoint, status.value, args))
+        if model in counts or model in ROLLED_UP or model in whole:
+            count = _counted(model, user, counts).get(status, 0)
+        else:
+            count = _count_of(model, user, status)
+        out.append(Queue(str(label), count, endpoint, status.value, args))
     return out
 
 
+def _count_of(model, user, status) -> int:
+    """Rows of ``model`` in ``status`` that ``user`` may see."""
+    query = select(func.count()).select_from(model).where(model.status == status)
+    return db.session.scalar(visible(query, user, model.__tablename__, model)) or 0
+
+
 def _sections(user) -> list[tuple]:
-    """(title, model, statuses) of the overview's cards for ``user``: only the flows of the user's country
-    (a provider's) or of the payer's countries (staff)."""
+    """(title, model, statuses) of the overview's cards for ``user``, in order of the menus: only the flows
+    of the user's country (a provider's) or of the payer's countries (staff)."""
     sections = []
     if user.role in (Role.PROVIDER, Role.CLERK, Role.SUPERVISOR, Role.ADMIN):
         sections.append((_l("Invoices"), Invoice, InvoiceStatus))

@@ -326,3 +326,20 @@ def test_nf_report_pages_with_the_totals_of_the_whole_period(client, login, cler
     assert all('id="nf-presented">R$\xa09,000.00' in page for page in pages)
     protocols = [row.split("<", 1)[0] for page in pages for row in page.split("<tr><td>")[1:]]
     assert len(pages) == 3 and len(protocols) == 45 and len(set(protocols)) == 45
+
+
+def test_the_clerks_appeal_queue_counts_open_appeals_only_on_their_status(client, login, clerk, provider_user,
+                                                                          money_setup):
+    """The start page's "Appeals to analyse" is the number of open appeals, read on the status index: not a
+    count of every appeal by status (a table that only grows)."""
+    provider, _user, items = provider_user
+    other, other_items = _br_provider("Clínica Recursos Ltda")
+    _appeals(provider, items, 3) + _appeals(other, other_items, 2) + _appeals(provider, items, 4, AppealStatus.ACCEPTED)
+    db.session.commit()
+    login(clerk)
+    page = client.get("/admin/").get_data(as_text=True)
+    card = page.split('data-queue="open"', 1)[1].split("</a>", 1)[0]
+    assert re.search(r">\s*5\s*<", card), card
+    statements = queries_for(client, "/admin/")
+    on_appeals = [s for s in statements if "FROM appeal" in s]
+    assert len(on_appeals) == 1 and "WHERE appeal.status = " in on_appeals[0] and "GROUP BY" not in on_appeals[0]
