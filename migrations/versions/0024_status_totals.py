@@ -6,7 +6,10 @@ months). ``status_total`` holds the same sums per entity × status, kept by trig
 itself, so it equals the cells' sums however the cells change (folded deltas, a provider's cells deleted
 with it, a rebuild). On PostgreSQL each sum is striped over ``SLOTS`` rows picked by the writer's
 backend: the cells are folded in as a transaction commits (0016), and two committers of the same status
-would otherwise queue on one row; readers add up the slots. SQLite has one writer and one slot.
+would otherwise queue on one row; readers add up the slots. Writers of one slot take the slot's advisory
+lock first (held to the commit): a fold's INSERT and UPDATE triggers each upsert in key order, but one after
+the other, so two writers of a slot could otherwise lock its rows in opposite orders and deadlock. SQLite
+has one writer and one slot.
 
 Revision ID: 0024
 Revises: 0023
@@ -30,14 +33,18 @@ def _pg_statements() -> list[str]:
         return f"SELECT entity, bucket, {sign}count AS n, {sign}amount AS a FROM {alias}"
 
     out = []
-    for name, event, ref, parts in (
-            ("ins", "INSERT", "NEW TABLE AS new_rows", [rows("new_rows", "")]),
-            ("del", "DELETE", "OLD TABLE AS old_rows", [rows("old_rows", "-")]),
-            ("upd", "UPDATE", "OLD TABLE AS old_rows NEW TABLE AS new_rows",
+    for name, event, ref, first, parts in (
+            ("ins", "INSERT", "NEW TABLE AS new_rows", "new_rows", [rows("new_rows", "")]),
+            ("del", "DELETE", "OLD TABLE AS old_rows", "old_rows", [rows("old_rows", "-")]),
+            ("upd", "UPDATE", "OLD TABLE AS old_rows NEW TABLE AS new_rows", "new_rows",
              [rows("new_rows", ""), rows("old_rows", "-")])):
         out.append(f"""
         CREATE FUNCTION status_total_{name}() RETURNS trigger AS $$
         BEGIN
+            IF NOT EXISTS (SELECT FROM {first}) THEN  -- a commit folds once per pending row: most find none
+                RETURN NULL;
+            END IF;
+            PERFORM pg_advisory_xact_lock(hashtext('status_total'), pg_backend_pid() % {SLOTS});
             INSERT INTO status_total ({KEY}, count, amount)
             SELECT entity, bucket, pg_backend_pid() % {SLOTS}, sum(n), sum(a)
             FROM ({' UNION ALL '.join(parts)}) AS d

@@ -1,11 +1,12 @@
 """The monthly rollups the dashboards read stay equal to the detail tables, whatever changes them."""
+import threading
 from datetime import date
 from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
 
-from models import Glosa, GlosaCode, Invoice, Lot, MonthlyRollup, PaymentOrder, StatusTotal
+from models import Glosa, GlosaCode, Invoice, Lot, MonthlyRollup, PaymentOrder, Provider, StatusTotal
 from models.base import db
 from models.enums import InvoiceStatus, Role
 from services import charts, dashboard
@@ -135,3 +136,73 @@ def test_postgresql_folds_a_transactions_changes_into_the_rollups_as_it_commits(
     assert status_totals()[("invoice", InvoiceStatus.SENT.value)] == (before[0] + 2, before[1] + Decimal("350.00"))
     assert tuple(pending()) == (0, 0)
     assert_same_after_rebuild(cells)
+
+
+@pytest.mark.postgres_only
+def test_committers_sharing_a_slot_all_commit_and_keep_status_totals_exact(app):
+    """24 transactions commit at once, each into cells of its own (no cell to wait for); 24 backends on 16
+    slots, so some share one. In a shared slot the first creates an "observed" cell (the fold's INSERT
+    trigger) and adds to a "sent" one it had (the UPDATE trigger), the next the other way round: their
+    upserts of the slot's two rows meet in opposite orders (a pause between a statement's upserts makes
+    sure they overlap). Every transaction commits (no deadlock) and ``status_total`` is the cells added up."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has one writer at a time")
+    saved, db.session = db.session, db._make_scoped_session({})
+    provider_id, writers = None, 24
+    engine = sa.create_engine(db.engine.url, poolclass=sa.pool.NullPool)  # a connection (backend) each
+    add = sa.text("INSERT INTO rollup_pending (entity, provider_id, month, bucket, count, amount) "
+                  "VALUES ('invoice', :p, :m, :b, 1, 10)")
+    try:
+        provider = argentine_provider("Concurrencia SA")
+        db.session.commit()
+        provider_id = provider.id
+        months = [date(1990 + k // 12, 1 + k % 12, 1) for k in range(writers)]
+        with engine.begin() as conn:
+            for month in months:  # the cells each writer has before: "sent" in its month, "observed" 10 years on
+                conn.execute(add, {"p": provider_id, "m": month, "b": "sent"})
+                conn.execute(add, {"p": provider_id, "m": month.replace(year=month.year + 10), "b": "observed"})
+        with engine.begin() as conn:
+            conn.execute(sa.text("CREATE FUNCTION test_pause() RETURNS trigger AS $$ BEGIN PERFORM pg_sleep(0.1); "
+                                 "RETURN NULL; END $$ LANGUAGE plpgsql"))
+            conn.execute(sa.text("CREATE TRIGGER test_pause AFTER INSERT OR UPDATE ON status_total "
+                                 "FOR EACH STATEMENT EXECUTE FUNCTION test_pause()"))
+        ready, errors, seen, lock = threading.Barrier(writers), [], {}, threading.Lock()
+
+        def writer(k: int) -> None:
+            month = months[k]
+            try:
+                with engine.begin() as conn:
+                    slot = conn.execute(sa.text("SELECT pg_backend_pid() % 16")).scalar()
+                    with lock:
+                        first = seen.setdefault(slot, k) == k
+                    cells = ([(month, "sent"), (month, "observed")] if first else  # update sent, create observed
+                             [(month.replace(year=month.year + 10), "observed"), (month.replace(year=month.year + 20),
+                                                                                "sent")])
+                    for cell_month, bucket in cells:
+                        conn.execute(add, {"p": provider_id, "m": cell_month, "b": bucket})
+                    ready.wait(timeout=20)  # then all commit (and fold) at once
+            except Exception as exc:  # noqa: BLE001 (the assertion shows what went wrong)
+                errors.append(repr(exc))
+
+        threads = [threading.Thread(target=writer, args=(k,)) for k in range(writers)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+        assert len(seen) < writers  # some slot was shared
+        assert errors == []
+        db.session.remove()
+        assert status_totals() == summed_cells()
+    finally:
+        db.session.remove()  # its reads of status_total would hold up dropping the trigger
+        with engine.begin() as conn:
+            conn.execute(sa.text("DROP TRIGGER IF EXISTS test_pause ON status_total"))
+            conn.execute(sa.text("DROP FUNCTION IF EXISTS test_pause()"))
+        engine.dispose()
+        db.session.remove()
+        if provider_id is not None:
+            db.session.delete(db.session.get(Provider, provider_id))  # its cells go with it, and their sums
+            db.session.commit()
+            assert status_totals() == summed_cells()
+        db.session.remove()
+        db.session = saved
