@@ -113,11 +113,12 @@ class PeriodReport:
     start: date
     end: date
     lots: list[LotLine]          # one page of the period's lots (all of them for the PDF and CSV)
-    invoices: list[Invoice]
+    invoices: list[Invoice]      # one page of the period's invoices (all of them for the PDF and CSV)
     totals: Totals               # of every lot of the period, whatever the page
-    invoice_amount: Decimal
+    invoice_amount: Decimal      # of every invoice of the period, whatever the page
     invoice_debited: Decimal
     next_cursor: str | None = None
+    next_invoices: str | None = None
 
 
 PERIOD_PAGE = 50
@@ -147,11 +148,35 @@ def _paid_on(lot_ids: list[int]) -> dict[int, date]:
     return {lot_id: paid for lot_id, paid in rows}
 
 
+def _invoices_in(provider: Provider, start: date, end: date):
+    """The provider's invoices dated in the period, drafts left out (index on provider and date)."""
+    return select(Invoice).where(Invoice.provider_id == provider.id, Invoice.invoice_date >= start,
+                                 Invoice.invoice_date <= end, Invoice.status != InvoiceStatus.DRAFT)
+
+
+def _invoice_page(provider: Provider, start: date, end: date, cursor: str | None,
+                  size: int | None) -> tuple[list[Invoice], str | None, Decimal, Decimal]:
+    """(invoices, next cursor, amount, debited): ``size`` invoices after ``cursor`` in date order with the
+    period's sums added up by the database, or every invoice (the PDF and CSV) and their sums."""
+    query = _invoices_in(provider, start, end)
+    if size:
+        page = keyset.seek(query, (Invoice.invoice_date, Invoice.id), (date, int), cursor, size, descending=False)
+        invoices, next_cursor = page.rows, page.next_cursor
+    else:
+        invoices, next_cursor = list(db.session.scalars(query.order_by(Invoice.invoice_date, Invoice.id))), None
+    if next_cursor is None and not (size and cursor):  # every invoice of the period is here
+        return (invoices, None, sum((i.amount for i in invoices), ZERO),
+                sum((i.debited_amount for i in invoices), ZERO))
+    amount, debited = db.session.execute(query.with_only_columns(
+        func.coalesce(func.sum(Invoice.amount), 0), func.coalesce(func.sum(Invoice.debited_amount), 0))).one()
+    return invoices, next_cursor, to_money(amount), to_money(debited)
+
+
 def period_report(provider: Provider, start: date, end: date, cursor: str | None = None,
-                  size: int | None = None) -> PeriodReport:
-    """Lots sent in the period in send order (``size`` after ``cursor``, or every one for the PDF and CSV)
-    with their totals, the totals of the whole period added up by the database, and the invoices dated
-    in it: a handful of indexed queries whatever the number of lots."""
+                  size: int | None = None, invoice_cursor: str | None = None) -> PeriodReport:
+    """Lots sent in the period in send order and invoices dated in it in date order (each ``size`` after
+    its cursor, or every one for the PDF and CSV), with the totals of the whole period added up by the
+    database: a handful of indexed queries whatever the number of lots and invoices."""
     in_period = _in_period(provider, start, end)
     if size:
         page = keyset.seek(in_period, (Lot.sent_at, Lot.id), (datetime, int), cursor, size, descending=False)
@@ -163,11 +188,8 @@ def period_report(provider: Provider, start: date, end: date, cursor: str | None
     lines = [LotLine(lot, totals.get(lot.id, Totals()), paid.get(lot.id)) for lot in lots]
     whole = (sum_totals(line.totals for line in lines) if next_cursor is None and cursor is None
              else summed_lot_totals(in_period.with_only_columns(Lot.id).subquery()))
-    invoices = list(db.session.scalars(select(Invoice).where(
-        Invoice.provider_id == provider.id, Invoice.invoice_date >= start, Invoice.invoice_date <= end,
-        Invoice.status != InvoiceStatus.DRAFT).order_by(Invoice.invoice_date, Invoice.id)))
-    return PeriodReport(provider, start, end, lines, invoices, whole, sum((i.amount for i in invoices), ZERO),
-                        sum((i.debited_amount for i in invoices), ZERO), next_cursor)
+    invoices, next_invoices, amount, debited = _invoice_page(provider, start, end, invoice_cursor, size)
+    return PeriodReport(provider, start, end, lines, invoices, whole, amount, debited, next_cursor, next_invoices)
 
 
 @dataclass

@@ -343,3 +343,28 @@ def test_the_clerks_appeal_queue_counts_open_appeals_only_on_their_status(client
     statements = queries_for(client, "/admin/")
     on_appeals = [s for s in statements if "FROM appeal" in s]
     assert len(on_appeals) == 1 and "WHERE appeal.status = " in on_appeals[0] and "GROUP BY" not in on_appeals[0]
+
+
+def test_report_by_period_pages_its_invoices_with_the_totals_of_the_whole_period(client, login, clerk, money_setup,
+                                                                               monkeypatch):
+    """A provider that bills thousands of invoices a quarter: the report shows a page of them at a time, the
+    period's totals on every page, and the CSV still has every one."""
+    from services import reports
+
+    monkeypatch.setattr(reports, "PERIOD_PAGE", 20)
+    provider = argentine_provider("Facturas Muchas SA")
+    for n in range(45):  # several a day: the pages seek on (date, id)
+        invoice_for(provider, InvoiceStatus.ACCEPTED, amount="100.00", invoice_date=date(2026, 2, 1 + n % 10),
+                    debited_amount=Decimal("10.00") if n % 3 == 0 else Decimal("0.00"))
+    invoice_for(provider, InvoiceStatus.DRAFT, amount="999.00", invoice_date=date(2026, 2, 3))  # not billed yet
+    db.session.commit()
+    login(clerk)
+    pages = pages_from(client, f"/admin/reports/?{PERIOD}&provider_id={provider.id}", "next-invoices")
+    # 45 × 100.00; 15 of them debited 10.00
+    assert all('id="invoice-amount-total">$\xa04,500.00' in page and "$\xa0150.00" in page for page in pages)
+    numbers = [row.split("<", 1)[0] for page in pages
+               for row in page.split('id="period-invoices"', 1)[1].split("</table>", 1)[0].split("<tr><td>")[1:]]
+    assert len(pages) == 3 and len(numbers) == 45 and len(set(numbers)) == 45
+    assert 'id="first-invoices"' in pages[-1] and "Total of the period" in pages[-1]
+    csv = client.get(f"/admin/reports/?{PERIOD}&provider_id={provider.id}&format=csv").get_data(as_text=True)
+    assert len([line for line in csv.splitlines() if line.startswith("invoice,")]) == 45

@@ -103,7 +103,8 @@ class ReportsView(SecurePage):
         fmt = request.args.get("format")
         paged = fmt not in ("pdf", "csv")
         rep = reports.period_report(provider, start, end, request.args.get("after") if paged else None,
-                                    reports.PERIOD_PAGE if paged else None)
+                                    reports.PERIOD_PAGE if paged else None,
+                                    request.args.get("invoices_after") if paged else None)
         if fmt == "pdf":
             return documents.period_report_pdf(rep)
         if fmt == "csv":
