@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from sqlalchemy import and_, false, func, or_, select, true
 from sqlalchemy.orm import selectinload
 
-from models import Guide, Invoice, Lot, PaymentOrder, Provider, WithholdingCertificate
+from models import Guide, Invoice, Lot, LotTotal, PaymentOrder, Provider, WithholdingCertificate
 from models.base import db, to_money
 from models.enums import InvoiceStatus, PaymentOrderStatus
 from models.rules.analysis import Totals, sum_totals
@@ -190,6 +190,17 @@ def period_report(provider: Provider, start: date, end: date, cursor: str | None
              else summed_lot_totals(in_period.with_only_columns(Lot.id).subquery()))
     invoices, next_invoices, amount, debited = _invoice_page(provider, start, end, invoice_cursor, size)
     return PeriodReport(provider, start, end, lines, invoices, whole, amount, debited, next_cursor, next_invoices)
+
+
+def lines_in(report: str, provider: Provider, start: date, end: date) -> int:
+    """How many lines the whole report has, counted by the database: the period's guides (``extract``),
+    or its lots and invoices (``period``)."""
+    lots = _in_period(provider, start, end).with_only_columns(Lot.id)
+    if report == "extract":
+        return int(db.session.scalar(select(func.coalesce(func.sum(LotTotal.guides), 0)).where(
+            bulk_sql.any_in(LotTotal.lot_id, lots))) or 0)
+    invoices = _invoices_in(provider, start, end).with_only_columns(Invoice.id)
+    return sum(db.session.scalar(select(func.count()).select_from(query.subquery())) or 0 for query in (lots, invoices))
 
 
 @dataclass

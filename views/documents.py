@@ -6,8 +6,8 @@ from __future__ import annotations
 from flask_babel import gettext as _
 
 from models import Invoice, Lot, PaymentOrder, WithholdingCertificate
-from services import analysis, payments, reports
-from services.formatting import day, money, number
+from services import analysis, payments, report_files, reports
+from services.formatting import money, number
 from services.pdf import PdfColumn, PdfTable, pdf_context, pdf_response, render_pdf, render_pdf_with_tables
 
 
@@ -76,31 +76,9 @@ def debit_note_pdf(invoice: Invoice):
 
 
 def period_report_pdf(rep: reports.PeriodReport):
-    currency = rep.provider.currency
-    cols = [PdfColumn(_("Protocol"), 1.0), PdfColumn(_("Lot"), 0.8), PdfColumn(_("Competence"), 1.1),
-            PdfColumn(_("Status"), 1.6), PdfColumn(_("Informed"), 1.1, "RIGHT"), PdfColumn(_("Glosa"), 1.0, "RIGHT"),
-            PdfColumn(_("Released"), 1.1, "RIGHT"), PdfColumn(_("Paid on"), 0.9)]
-    rows = [[str(line.lot.protocol_number or ""), line.lot.number, line.lot.competence_label, line.lot.status.label,
-             money(line.totals.informed, currency), money(line.totals.glosa, currency),
-             money(line.totals.released, currency), day(line.paid_on)] for line in rep.lots]
-    rows.append([_("Total"), "", "", "", money(rep.totals.informed, currency), money(rep.totals.glosa, currency),
-                 money(rep.totals.released, currency), ""])
-    tables = [PdfTable(_("Lots"), cols, rows, {len(rows) - 1})] if rep.lots else []
-    data = render_pdf_with_tables("period_report.html", tables, footer=_("Report by period"),
-                                  **pdf_context(rep.provider, rep=rep, currency=currency))
-    return pdf_response(data, f"report-{rep.start}-{rep.end}.pdf")
+    return pdf_response(report_files.period_pdf(rep), f"report-{rep.start}-{rep.end}.pdf")
 
 
 def extract_pdf(ex: reports.Extract):
-    currency = ex.provider.currency
-    cols = [PdfColumn(_("Patient"), 2.4), PdfColumn(_("Card"), 1.3), PdfColumn(_("Guide"), 1.0),
-            PdfColumn(_("Protocol"), 0.8), PdfColumn(_("Date"), 0.9), PdfColumn(_("Informed"), 1.1, "RIGHT"),
-            PdfColumn(_("Glosa"), 1.0, "RIGHT"), PdfColumn(_("Released"), 1.1, "RIGHT")]
-    rows = [[line.patient, line.card, line.guide, str(line.protocol or ""), day(line.day),
-             money(line.totals.informed, currency), money(line.totals.glosa, currency),
-             money(line.totals.released, currency)] for line in ex.lines]
-    rows.append([_("Gross total"), "", "", "", "", money(ex.totals.informed, currency),
-                 money(ex.totals.glosa, currency), money(ex.totals.released, currency)])
-    data = render_pdf_with_tables("extract.html", [PdfTable(_("Patients"), cols, rows, {len(rows) - 1})],
-                                  footer=_("Summary statement"), **pdf_context(ex.provider, ex=ex, currency=currency))
-    return pdf_response(data, f"extract-{ex.start}-{ex.end}.pdf")
+    return pdf_response(report_files.extract_pdf(ex), f"extract-{ex.start}-{ex.end}.pdf")
+

@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 
 # Modules defining tasks (imported by the worker and by the web app alike).
 TASK_MODULES = ("services.tiss.bulk", "services.mail", "services.housekeeping",
-                "services.adjudication.simulation_job", "services.bulk_orders")
+                "services.adjudication.simulation_job", "services.bulk_orders", "services.report_exports")
 _PENDING = "jobs_to_send"
 
 # Celery beat: the housekeeping the README's cron line used to run.

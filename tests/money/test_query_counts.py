@@ -9,8 +9,9 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
+import sqlalchemy as sa
 
-from models import Appeal, Glosa, Lot, PaymentDeduction, PaymentOrder, WithholdingCertificate
+from models import Appeal, Glosa, Job, Lot, PaymentDeduction, PaymentOrder, WithholdingCertificate
 from models.base import db
 from models.enums import (
     AppealStatus,
@@ -19,6 +20,7 @@ from models.enums import (
     GuideType,
     InvoiceStatus,
     ItemKind,
+    JobState,
     LotStatus,
     PaymentOrderStatus,
     Role,
@@ -368,3 +370,40 @@ def test_report_by_period_pages_its_invoices_with_the_totals_of_the_whole_period
     assert 'id="first-invoices"' in pages[-1] and "Total of the period" in pages[-1]
     csv = client.get(f"/admin/reports/?{PERIOD}&provider_id={provider.id}&format=csv").get_data(as_text=True)
     assert len([line for line in csv.splitlines() if line.startswith("invoice,")]) == 45
+
+
+@pytest.mark.parametrize("report,path", [("extract", "/admin/reports/extract"), ("period", "/admin/reports/")])
+def test_a_long_report_is_built_by_a_job_and_downloaded_from_its_page(client, login, make_user, provider_user,
+                                                                      money_setup, monkeypatch, report, path):
+    """Past ``INLINE_LINES`` a PDF or CSV is queued (a year's extrato passes the web worker's time limit): the
+    user lands on the job's page and downloads the same file a short period gets at once; another
+    provider's user cannot see the job or its file."""
+    from services import report_exports
+
+    provider, user, items = provider_user
+    for _ in range(3):
+        _lot(provider, items, 4, LotStatus.RELEASED)  # 12 guides in 3 lots
+    db.session.commit()
+    login(user)
+    inline = {fmt: client.get(f"{path}?{PERIOD}&format={fmt}") for fmt in ("csv", "pdf")}
+    assert all(r.status_code == 200 for r in inline.values())
+    monkeypatch.setattr(report_exports, "INLINE_LINES", 2)
+    for fmt in ("csv", "pdf"):
+        queued = client.get(f"{path}?{PERIOD}&format={fmt}")
+        assert queued.status_code == 302 and "/admin/jobs/" in queued.headers["Location"]
+        page = client.get(queued.headers["Location"]).get_data(as_text=True)
+        assert "it is being prepared in the background" in page and 'id="job-download"' in page
+        job = db.session.scalars(sa.select(Job).order_by(Job.id.desc()).limit(1)).one()
+        assert job.state == JobState.DONE and job.total == (12 if report == "extract" else 3)
+        download = client.get(f"/admin/jobs/{job.id}/result")
+        assert download.status_code == 200
+        if fmt == "csv":
+            assert download.get_data() == inline["csv"].get_data()
+        else:
+            assert download.get_data()[:5] == b"%PDF-" and len(download.get_data()) > 1000
+    other, _other_items = _br_provider("Clínica Vizinha Ltda")
+    db.session.commit()
+    client.post("/logout")
+    login(make_user(Role.PROVIDER, providers=[other]))
+    assert client.get(f"/admin/jobs/{job.id}").status_code == 404
+    assert client.get(f"/admin/jobs/{job.id}/result").status_code == 404

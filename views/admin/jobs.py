@@ -16,7 +16,7 @@ from views.admin.base import SecurePage
 
 def kind_label(kind: str) -> str:
     return {"tiss_intake": _("TISS files received"), "email": _("Email"), "rule_simulation": _("Rule simulation"),
-            "payment_orders": _("Payment orders")}.get(kind, kind)
+            "payment_orders": _("Payment orders"), "report_export": _("Report to download")}.get(kind, kind)
 
 
 def progress_text(job) -> str:
@@ -26,6 +26,8 @@ def progress_text(job) -> str:
         return _("%(done)s of %(total)s guides evaluated", done=job.done, total=job.total)
     if job.kind == "payment_orders":
         return _("%(done)s of %(total)s providers", done=job.done, total=job.total)
+    if job.kind == "report_export":
+        return _("%(total)s lines", total=job.total)
     return _("%(done)s of %(total)s", done=job.done, total=job.total)
 
 

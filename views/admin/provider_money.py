@@ -5,13 +5,14 @@ Every page works on ``services.visibility.provider_in_view``: a provider user's 
 (another id → 404); staff may pass ``provider_id`` to see what a provider sees."""
 from __future__ import annotations
 
-from flask import abort, request
+from flask import abort, flash, redirect, request, url_for
 from flask_admin import expose
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from models import Invoice, PaymentOrder, WithholdingCertificate
-from services import analysis, payments, reports, visibility
+from models.base import db
+from services import analysis, payments, report_exports, report_files, reports, visibility
 from views import documents
 from views.admin.base import SecurePage
 from views.admin.export import csv_response
@@ -96,26 +97,32 @@ class ReportsView(SecurePage):
     resource = "reports"
     provider_menu = True
 
+    def _long_download(self, report: str, provider, start, end, fmt):
+        """A PDF or CSV too long to build in this request: queued as a job, and the user sent to its page."""
+        lines = report_exports.needs_job(report, provider, start, end)
+        if lines is None:
+            return None
+        job = report_exports.start(current_user, report, provider, fmt, start, end, lines)
+        db.session.commit()
+        flash(_("This report has %(lines)s lines: it is being prepared in the background. Download it from "
+                "here when it is ready.", lines=lines), "info")
+        return redirect(url_for("jobs.detail", job_id=job.id))
+
     @expose("/")
     def index(self):
         provider = _provider()
         start, end = period_args()
         fmt = request.args.get("format")
-        paged = fmt not in ("pdf", "csv")
+        paged = fmt not in report_files.FORMATS
+        if not paged and (queued := self._long_download("period", provider, start, end, fmt)) is not None:
+            return queued
         rep = reports.period_report(provider, start, end, request.args.get("after") if paged else None,
                                     reports.PERIOD_PAGE if paged else None,
                                     request.args.get("invoices_after") if paged else None)
         if fmt == "pdf":
             return documents.period_report_pdf(rep)
         if fmt == "csv":
-            rows = [["protocol", "lot", "competence", "status", "informed", "processed", "glosa", "released",
-                     "paid_on"]]
-            rows += [[line.lot.protocol_number, line.lot.number, line.lot.competence, line.lot.status.label,
-                      line.totals.informed, line.totals.processed, line.totals.glosa, line.totals.released,
-                      line.paid_on.isoformat() if line.paid_on else ""] for line in rep.lots]
-            rows += [["invoice", i.display_number, i.period_label, i.status.label, i.amount, "", i.debited_amount,
-                      i.net_amount, ""] for i in rep.invoices]
-            return csv_response(rows, f"report-{start}-{end}.csv")
+            return csv_response(report_files.period_rows(rep), report_files.filename("period", fmt, start, end))
         return self.render("money/report_period.html", rep=rep, start=start, end=end, currency=provider.currency,
                            provider_arg=request.args.get("provider_id"))
 
@@ -124,17 +131,15 @@ class ReportsView(SecurePage):
         provider = _provider()
         start, end = period_args()
         fmt = request.args.get("format")
-        paged = fmt not in ("pdf", "csv")
+        paged = fmt not in report_files.FORMATS
+        if not paged and (queued := self._long_download("extract", provider, start, end, fmt)) is not None:
+            return queued
         ex = reports.extract(provider, start, end, request.args.get("after") if paged else None,
                              reports.EXTRACT_PAGE if paged else None)
         if fmt == "pdf":
             return documents.extract_pdf(ex)
         if fmt == "csv":
-            rows = [["patient", "card", "guide", "protocol", "date", "informed", "glosa", "released"]]
-            rows += [[x.patient, x.card, x.guide, x.protocol, x.day.isoformat() if x.day else "",
-                      x.totals.informed, x.totals.glosa, x.totals.released] for x in ex.lines]
-            rows.append([_("Gross total"), "", "", "", "", ex.totals.informed, ex.totals.glosa, ex.totals.released])
-            return csv_response(rows, f"extract-{start}-{end}.csv")
+            return csv_response(report_files.extract_rows(ex), report_files.filename("extract", fmt, start, end))
         return self.render("money/report_extract.html", ex=ex, start=start, end=end, currency=provider.currency,
                            provider_arg=request.args.get("provider_id"))
 
