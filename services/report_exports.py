@@ -21,6 +21,7 @@ from services.jobs import runner, store
 KIND = "report_export"
 INLINE_LINES = 2_000
 REPORTS = ("period", "extract")
+RECENT = 20  # the user's latest jobs looked at for the same file still in the making
 
 
 def needs_job(report: str, provider: Provider, start: date, end: date) -> int | None:
@@ -30,13 +31,20 @@ def needs_job(report: str, provider: Provider, start: date, end: date) -> int | 
 
 
 def start(user, report: str, provider: Provider, fmt: str, start_day: date, end_day: date, lines: int) -> Job:
-    """Queue the file of ``report`` for ``provider`` (one the caller may see; sent when the caller commits)."""
+    """Queue the file of ``report`` for ``provider`` (one the caller may see; sent when the caller commits),
+    or give back the same file's job of ``user`` still waiting or running: clicking the link again does
+    not queue the work twice."""
     if report not in REPORTS or fmt not in report_files.FORMATS:
         raise ValueError(f"unknown report {report!r} or format {fmt!r}")
+    wanted = {"report": report, "format": fmt, "provider_id": provider.id, "start": start_day.isoformat(),
+              "end": end_day.isoformat()}
+    for job in store.visible_jobs(user, limit=RECENT):
+        if (job.kind == KIND and job.owner_id == user.id and not job.finished
+                and {key: job.params.get(key) for key in wanted} == wanted):
+            return job
     name = report_files.filename(report, fmt, start_day, end_day)
     return store.enqueue(export_task, KIND, user, total=lines, message=name, params={
-        "report": report, "format": fmt, "provider_id": provider.id, "start": start_day.isoformat(),
-        "end": end_day.isoformat(), "locale": str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"])})
+        **wanted, "locale": str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"])})
 
 
 def _work(job: Job) -> tuple[dict, str | None]:

@@ -407,3 +407,18 @@ def test_a_long_report_is_built_by_a_job_and_downloaded_from_its_page(client, lo
     login(make_user(Role.PROVIDER, providers=[other]))
     assert client.get(f"/admin/jobs/{job.id}").status_code == 404
     assert client.get(f"/admin/jobs/{job.id}/result").status_code == 404
+
+
+def test_asking_again_for_a_report_still_in_the_making_gives_the_same_job(app, provider_user, money_setup):
+    from services import report_exports
+
+    provider, user, _items = provider_user
+    with app.test_request_context():
+        first = report_exports.start(user, "extract", provider, "pdf", date(2026, 1, 1), date(2026, 3, 31), 5000)
+        again = report_exports.start(user, "extract", provider, "pdf", date(2026, 1, 1), date(2026, 3, 31), 5000)
+        other = report_exports.start(user, "extract", provider, "csv", date(2026, 1, 1), date(2026, 3, 31), 5000)
+        assert again.id == first.id and other.id != first.id
+        first.state = JobState.FAILED
+        db.session.flush()
+        assert report_exports.start(user, "extract", provider, "pdf", date(2026, 1, 1), date(2026, 3, 31),
+                                    5000).id not in (first.id, other.id)
