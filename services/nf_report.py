@@ -108,6 +108,12 @@ def nf_period_totals(user, start: date, end: date, *, provider: Provider | None 
             "guides": int(row[3])}
 
 
+def lots_in(user, start: date, end: date, *, provider: Provider | None = None) -> int:
+    """How many lots the whole report lists (the period's, bounded by it: index on the send date)."""
+    lots = _nf_lots(user, start, end, provider).with_only_columns(Lot.id).subquery()
+    return db.session.scalar(sa.select(sa.func.count()).select_from(lots)) or 0
+
+
 def nf_totals(rows: list[NfRow]) -> dict[str, Decimal]:
     return {
         "presented": sum((r.presented for r in rows), ZERO),

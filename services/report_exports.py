@@ -13,30 +13,33 @@ from datetime import date
 from flask import current_app
 from flask_babel import force_locale, get_locale
 
-from models import Job, Provider
+from models import Job, Provider, User
 from models.base import db
-from services import report_files, reports
+from services import nf_report, report_files, reports
 from services.jobs import runner, store
 
 KIND = "report_export"
 INLINE_LINES = 2_000
-REPORTS = ("period", "extract")
+REPORTS = ("period", "extract", "nf")
+FORMATS = {"period": report_files.FORMATS, "extract": report_files.FORMATS, "nf": ("pdf",)}
 RECENT = 20  # the user's latest jobs looked at for the same file still in the making
 
 
-def needs_job(report: str, provider: Provider, start: date, end: date) -> int | None:
+def needs_job(report: str, provider: Provider | None, start: date, end: date, reader=None) -> int | None:
     """The report's line count when it is too long for a request, else None."""
-    lines = reports.lines_in(report, provider, start, end)
+    lines = (nf_report.lots_in(reader, start, end, provider=provider) if report == "nf"
+             else reports.lines_in(report, provider, start, end))
     return lines if lines > INLINE_LINES else None
 
 
-def start(user, report: str, provider: Provider, fmt: str, start_day: date, end_day: date, lines: int) -> Job:
+def start(user, report: str, provider: Provider | None, fmt: str, start_day: date, end_day: date, lines: int) -> Job:
     """Queue the file of ``report`` for ``provider`` (one the caller may see; sent when the caller commits),
     or give back the same file's job of ``user`` still waiting or running: clicking the link again does
     not queue the work twice."""
-    if report not in REPORTS or fmt not in report_files.FORMATS:
+    if report not in REPORTS or fmt not in FORMATS[report]:
         raise ValueError(f"unknown report {report!r} or format {fmt!r}")
-    wanted = {"report": report, "format": fmt, "provider_id": provider.id, "start": start_day.isoformat(),
+    wanted = {"report": report, "format": fmt, "provider_id": provider.id if provider else None,
+              "start": start_day.isoformat(),
               "end": end_day.isoformat()}
     for job in store.visible_jobs(user, limit=RECENT):
         if (job.kind == KIND and job.owner_id == user.id and not job.finished
@@ -49,12 +52,13 @@ def start(user, report: str, provider: Provider, fmt: str, start_day: date, end_
 
 def _work(job: Job) -> tuple[dict, str | None]:
     params = job.params
-    provider = db.session.get(Provider, params["provider_id"])
-    if provider is None:
-        raise LookupError("the provider no longer exists")
+    provider = db.session.get(Provider, params["provider_id"]) if params["provider_id"] else None
+    reader = db.session.get(User, job.owner_id) if job.owner_id else None
+    if (params["provider_id"] and provider is None) or reader is None:
+        raise LookupError("the provider or the user who asked no longer exists")
     start_day, end_day = date.fromisoformat(params["start"]), date.fromisoformat(params["end"])
     with force_locale(params["locale"]):
-        data = report_files.build(params["report"], provider, start_day, end_day, params["format"])
+        data = report_files.build(params["report"], provider, start_day, end_day, params["format"], reader)
     path = store.new_result_file(job, f".{params['format']}")
     path.write_bytes(data)
     store.progress(job, job.total, job.total)

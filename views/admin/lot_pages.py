@@ -30,7 +30,7 @@ from models.enums import Country, GuideStatus, GuideType, LotStatus
 from models.errors import CodedError
 from models.permissions import can
 from models.values import Competence, int_arg, parse_date_or_none
-from services import appeals, lot_flow, visibility
+from services import appeals, lot_flow, report_files, visibility
 from services import guides as guide_svc
 from services import lot_builder as builder
 from services import lots as lot_svc
@@ -40,6 +40,7 @@ from services.formatting import money
 from services.pdf import pdf_context, pdf_response, render_pdf
 from views import refusals
 from views.admin.base import SecurePage
+from views.admin.report_downloads import queued_download
 from views.safety import safe_next
 
 SUMMARY_KEY = "lot_summary"
@@ -522,10 +523,10 @@ class NfReportView(_Page):
                     if current_user.is_provider or request.args.get("provider") else None)
         ctx = {"start": start, "end": end, "provider_id": provider.id if provider else None, "provider": provider}
         if request.args.get("format") == "pdf":
-            rows = nf.nf_report(current_user, start, end, provider=provider)
-            pdf = render_pdf("nf_report.html", **pdf_context(provider or Country.BR, rows=rows,
-                                                             totals=nf.nf_totals(rows), **ctx))
-            return pdf_response(pdf, f"valores-nf-{start.isoformat()}-{end.isoformat()}.pdf")
+            if (queued := queued_download("nf", provider, start, end, "pdf")) is not None:
+                return queued
+            return pdf_response(report_files.build("nf", provider, start, end, "pdf", current_user),
+                                report_files.filename("nf", "pdf", start, end))
         page = nf.nf_page(current_user, start, end, provider=provider, cursor=request.args.get("after"))
         totals = nf.nf_period_totals(current_user, start, end, provider=provider)
         providers = [] if current_user.is_provider else nf.providers_with_lots()

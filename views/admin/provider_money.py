@@ -5,18 +5,17 @@ Every page works on ``services.visibility.provider_in_view``: a provider user's 
 (another id → 404); staff may pass ``provider_id`` to see what a provider sees."""
 from __future__ import annotations
 
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, request
 from flask_admin import expose
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from models import Invoice, PaymentOrder, WithholdingCertificate
-from models.base import db
-from services import analysis, payments, report_exports, report_files, reports, visibility
+from services import analysis, payments, report_files, reports, visibility
 from views import documents
 from views.admin.base import SecurePage
 from views.admin.export import csv_response
 from views.admin.pages import period_args
+from views.admin.report_downloads import queued_download
 
 
 def _provider():
@@ -97,24 +96,13 @@ class ReportsView(SecurePage):
     resource = "reports"
     provider_menu = True
 
-    def _long_download(self, report: str, provider, start, end, fmt):
-        """A PDF or CSV too long to build in this request: queued as a job, and the user sent to its page."""
-        lines = report_exports.needs_job(report, provider, start, end)
-        if lines is None:
-            return None
-        job = report_exports.start(current_user, report, provider, fmt, start, end, lines)
-        db.session.commit()
-        flash(_("This report has %(lines)s lines: it is being prepared in the background. Download it from "
-                "here when it is ready.", lines=lines), "info")
-        return redirect(url_for("jobs.detail", job_id=job.id))
-
     @expose("/")
     def index(self):
         provider = _provider()
         start, end = period_args()
         fmt = request.args.get("format")
         paged = fmt not in report_files.FORMATS
-        if not paged and (queued := self._long_download("period", provider, start, end, fmt)) is not None:
+        if not paged and (queued := queued_download("period", provider, start, end, fmt)) is not None:
             return queued
         rep = reports.period_report(provider, start, end, request.args.get("after") if paged else None,
                                     reports.PERIOD_PAGE if paged else None,
@@ -132,7 +120,7 @@ class ReportsView(SecurePage):
         start, end = period_args()
         fmt = request.args.get("format")
         paged = fmt not in report_files.FORMATS
-        if not paged and (queued := self._long_download("extract", provider, start, end, fmt)) is not None:
+        if not paged and (queued := queued_download("extract", provider, start, end, fmt)) is not None:
             return queued
         ex = reports.extract(provider, start, end, request.args.get("after") if paged else None,
                              reports.EXTRACT_PAGE if paged else None)
