@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import sqlalchemy as sa
 from flask import current_app
 from flask_babel import force_locale, get_locale
 
@@ -39,11 +40,10 @@ def start(user, report: str, provider: Provider | None, fmt: str, start_day: dat
     if report not in REPORTS or fmt not in FORMATS[report]:
         raise ValueError(f"unknown report {report!r} or format {fmt!r}")
     wanted = {"report": report, "format": fmt, "provider_id": provider.id if provider else None,
-              "start": start_day.isoformat(),
-              "end": end_day.isoformat()}
-    for job in store.visible_jobs(user, limit=RECENT):
-        if (job.kind == KIND and job.owner_id == user.id and not job.finished
-                and {key: job.params.get(key) for key in wanted} == wanted):
+              "start": start_day.isoformat(), "end": end_day.isoformat()}
+    for job in db.session.scalars(sa.select(Job).where(Job.owner_id == user.id, Job.kind == KIND)
+                                  .order_by(Job.id.desc()).limit(RECENT)):  # index (owner_id, id)
+        if not job.finished and {key: job.params.get(key) for key in wanted} == wanted:
             return job
     name = report_files.filename(report, fmt, start_day, end_day)
     return store.enqueue(export_task, KIND, user, total=lines, message=name, params={

@@ -16,7 +16,6 @@ from services.formatting import day, money
 from services.pdf import PdfColumn, PdfTable, pdf_context, render_pdf_with_tables
 
 FORMATS = ("pdf", "csv")
-MIMETYPES = {"pdf": "application/pdf", "csv": "text/csv"}
 
 
 def period_pdf(rep: reports.PeriodReport) -> bytes:
