@@ -6,11 +6,12 @@ from decimal import Decimal
 from functools import lru_cache
 
 from babel.numbers import get_decimal_symbol, get_group_symbol, get_minus_sign_symbol
-from flask_babel import format_date, format_datetime, format_decimal, get_locale, to_user_timezone
+from flask_babel import format_date, format_datetime, format_decimal
 from markupsafe import Markup, escape
 
 from models.enums import LabeledEnum
 from models.values import example_number, format_number
+from services.locale_context import current_locale, local_time
 
 # Symbols users of both countries read without ambiguity (CLDR gives "BRL" in es_AR).
 CURRENCY_SYMBOLS = {"ARS": "$", "BRL": "R$", "USD": "US$"}
@@ -33,7 +34,7 @@ def _two_places(value) -> str:
     """Babel's ``#,##0.00`` in the user's locale, written by Python's own formatting and the locale's signs:
     a statement or report prints hundreds of amounts, and Babel parses and applies its pattern for each
     (20 µs against 3)."""
-    return format(value, ",.2f").translate(_signs(str(get_locale() or "en")))
+    return format(value, ",.2f").translate(_signs(str(current_locale() or "en")))
 
 
 @lru_cache(maxsize=32)
@@ -62,11 +63,11 @@ def day(value: date | datetime | None) -> str:
     """A date, or a date and local time (stored UTC, shown in the user's time zone)."""
     if value is None:
         return ""
-    locale = get_locale()
+    locale = current_locale()
     date_pattern, time_pattern = DAY_PATTERNS.get(locale.language if locale else "", ("medium", "medium"))
     if isinstance(value, datetime):
         if time_pattern == "dd/MM/yyyy HH:mm":  # written directly: Babel parses the pattern on every call
-            local = to_user_timezone(value)
+            local = local_time(value)
             return f"{local.day:02d}/{local.month:02d}/{local.year:04d} {local.hour:02d}:{local.minute:02d}"
         return format_datetime(value, time_pattern if time_pattern != "medium" else "short")
     if date_pattern == "dd/MM/yyyy":

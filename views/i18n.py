@@ -3,13 +3,14 @@ browser. Only a POST stores the preference."""
 from __future__ import annotations
 
 from babel import support
-from flask import Blueprint, abort, current_app, g, has_request_context, redirect, request, session
+from flask import Blueprint, abort, current_app, has_app_context, has_request_context, redirect, request, session
 from flask_babel import Domain, get_locale
 from flask_login import current_user, login_required
 
 from models.base import db
 from services.accounts import set_language
 from services.formatting import register_filters
+from services.locale_context import babel_context
 from views.safety import safe_next
 
 bp = Blueprint("i18n", __name__)
@@ -65,15 +66,13 @@ class RequestDomain(Domain):
     """
 
     def get_translations(self):
-        try:
-            app_globals = g._get_current_object()
-        except RuntimeError:  # no application context: nothing to translate with
+        if not has_app_context():  # nothing to translate with
             return support.NullTranslations()
-        context = app_globals.__dict__.get("_flask_babel")
+        context = babel_context()
         locale = getattr(context, "babel_locale", None)
         if locale is None:
             locale = get_locale()
-            context = app_globals._flask_babel
+            context = babel_context()
         found = getattr(context, "liquida_translations", None)
         if found is not None and found[0] is locale:
             return found[1]

@@ -87,13 +87,13 @@ def test_money_and_dates_follow_the_locale(app):
             assert money(Decimal("-10"), "BRL") == "R$\xa0-10.00"
 
 
-def test_amounts_and_dates_read_as_babel_writes_them(app):
+def test_amounts_and_dates_read_as_babel_writes_them(app, monkeypatch):
     """services.formatting writes amounts and dd/mm/yyyy dates itself (speed): the same text as Babel's
     patterns, signs, rounding and time zone included."""
     import random
     from datetime import timedelta
 
-    from flask_babel import format_date, format_datetime, format_decimal
+    from flask_babel import format_date, format_datetime, format_decimal, get_babel
 
     from services.formatting import amount
 
@@ -109,6 +109,12 @@ def test_amounts_and_dates_read_as_babel_writes_them(app):
             with force_locale(locale):
                 assert [day(m) for m in moments] == [format_datetime(m, "dd/MM/yyyy HH:mm") for m in moments]
                 assert [day(m.date()) for m in moments] == [format_date(m.date(), "dd/MM/yyyy") for m in moments]
+    # a zone that had summer time (Brazil until 2019): hours that moved are converted as Babel converts them
+    summer = [datetime(2015, 1, 1) + timedelta(minutes=rng.randint(0, 3 * 10**6)) for _ in range(300)]
+    monkeypatch.setattr(get_babel(app), "default_timezone", "America/Sao_Paulo")
+    with app.app_context(), app.test_request_context(), force_locale("pt_BR"):  # a new g: no zone kept
+        assert [day(m) for m in summer] == [format_datetime(m, "dd/MM/yyyy HH:mm") for m in summer]
+        assert day(datetime(2018, 12, 1, 12)) == "01/12/2018 10:00"  # UTC-2 in summer
 
 
 def test_quantities_in_lists_are_numbers_of_the_users_language(client, login_as):
