@@ -126,6 +126,8 @@ def load(instance_path: str) -> dict:
         # Bulk TISS intake (several files or a zip): files per request, and a zip's unpacked size
         "TISS_MAX_FILES": int(os.environ.get("TISS_MAX_FILES", 2000)),
         "TISS_MAX_ZIP_BYTES": int(os.environ.get("TISS_MAX_ZIP_BYTES", 512 * 1024 * 1024)),
+        # Reports (by period, extrato, NF values) of more lines than this are built by a job, not in the request
+        "REPORT_INLINE_LINES": int(os.environ.get("REPORT_INLINE_LINES", 2000)),
         # Payer-wide start-page charts (the same for every clerk) are recomputed at most this often per worker.
         "FIGURES_KEEP_SECONDS": int(os.environ.get("FIGURES_KEEP_SECONDS", 60)),
         # Reverse proxies in front of the app whose X-Forwarded-For/-Proto/-Host are trusted (0: none).

@@ -1,10 +1,10 @@
 """Reports too long to build inside a request, built by a job.
 
 A quarter's extrato of a busy clinic has ~12,000 guides: 15–30 s of PDF, and a year's would pass the web
-worker's time limit. A download of more than ``INLINE_LINES`` lines queues a job instead; the page sends the
-user to the job's page (progress, then the file to download while it is kept, ``JOB_RESULT_HOURS``). The
-file is the one a short period gets at once (``services.report_files``), in the language of who asked.
-Building reads only: a job run twice writes the same file twice, nothing else.
+worker's time limit. A download of more than ``REPORT_INLINE_LINES`` lines (a setting) queues a job instead;
+the page sends the user to the job's page (progress, then the file to download while it is kept,
+``JOB_RESULT_HOURS``). The file is the one a short period gets at once (``services.report_files``), in the
+language of who asked. Building reads only: a job run twice writes the same file twice, nothing else.
 """
 from __future__ import annotations
 
@@ -20,7 +20,6 @@ from services import nf_report, report_files, reports
 from services.jobs import runner, store
 
 KIND = "report_export"
-INLINE_LINES = 2_000
 REPORTS = ("period", "extract", "nf")
 FORMATS = {"period": report_files.FORMATS, "extract": report_files.FORMATS, "nf": ("pdf",)}
 RECENT = 20  # the user's latest jobs looked at for the same file still in the making
@@ -30,7 +29,7 @@ def needs_job(report: str, provider: Provider | None, start: date, end: date, re
     """The report's line count when it is too long for a request, else None."""
     lines = (nf_report.lots_in(reader, start, end, provider=provider) if report == "nf"
              else reports.lines_in(report, provider, start, end))
-    return lines if lines > INLINE_LINES else None
+    return lines if lines > current_app.config["REPORT_INLINE_LINES"] else None
 
 
 def start(user, report: str, provider: Provider | None, fmt: str, start_day: date, end_day: date, lines: int) -> Job:

@@ -374,13 +374,11 @@ def test_report_by_period_pages_its_invoices_with_the_totals_of_the_whole_period
 
 @pytest.mark.parametrize("report,path", [("extract", "/admin/reports/extract"), ("period", "/admin/reports/"),
                                          ("nf", "/admin/nf-report/")])
-def test_a_long_report_is_built_by_a_job_and_downloaded_from_its_page(client, login, make_user, provider_user,
+def test_a_long_report_is_built_by_a_job_and_downloaded_from_its_page(app, client, login, make_user, provider_user,
                                                                       money_setup, monkeypatch, report, path):
-    """Past ``INLINE_LINES`` a PDF or CSV is queued (a year's extrato passes the web worker's time limit): the
+    """Past ``REPORT_INLINE_LINES`` a PDF or CSV is queued (a year's extrato passes the web worker's time limit): the
     user lands on the job's page and downloads the same file a short period gets at once; another
     provider's user cannot see the job or its file."""
-    from services import report_exports
-
     provider, user, items = provider_user
     for _ in range(3):
         _lot(provider, items, 4, LotStatus.RELEASED)  # 12 guides in 3 lots
@@ -389,7 +387,7 @@ def test_a_long_report_is_built_by_a_job_and_downloaded_from_its_page(client, lo
     formats = ("pdf",) if report == "nf" else ("csv", "pdf")
     inline = {fmt: client.get(f"{path}?{PERIOD}&format={fmt}") for fmt in formats}
     assert all(r.status_code == 200 for r in inline.values())
-    monkeypatch.setattr(report_exports, "INLINE_LINES", 2)
+    monkeypatch.setitem(app.config, "REPORT_INLINE_LINES", 2)
     for fmt in formats:
         queued = client.get(f"{path}?{PERIOD}&format={fmt}")
         assert queued.status_code == 302 and "/admin/jobs/" in queued.headers["Location"]
