@@ -195,9 +195,6 @@ class AdjudicationSettings(db.Model):
     auto_limit: Mapped[Decimal] = mapped_column(Money, default=Decimal("5000.00"), comment="lots above go to a clerk")
     sample_percent: Mapped[int] = mapped_column(default=10, server_default="10")
 
-    def __str__(self) -> str:
-        return str(self.auto_limit)
-
     @classmethod
     def current(cls) -> AdjudicationSettings:
         row = once("adjudication_settings", lambda: db.session.scalar(sa.select(cls).order_by(cls.id).limit(1)))
@@ -216,7 +213,7 @@ class WatchedProvider(TimestampMixin, db.Model):
     provider: Mapped[Provider] = relationship()
 
     def __str__(self) -> str:
-        return str(self.provider_id)
+        return str(self.provider)
 
 
 class AdjudicationFinding(db.Model):

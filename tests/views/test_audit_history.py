@@ -68,3 +68,42 @@ def test_a_page_is_described_with_one_query_per_entity_kind(app, make_user):
     changed = [c for e in entries.values() for c in e.changes if c.old is not None and c.new.startswith("P")]
     assert changed, "the provider's name, not its id"
     assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) >= 6
+
+
+def test_every_field_the_history_shows_has_a_name_in_both_languages(app):
+    """A change reads with the field's name from models.labels; a column with no label there got its own name
+    sentence-cased ("Auto enabled", "Max quantity"), English on Spanish and Portuguese screens when the
+    catalog had no such entry."""
+    from babel.support import Translations
+
+    from models.labels import entity_label, field_label
+
+    catalogs = {lang: Translations.load(app.root_path + "/translations", [lang])._catalog
+                for lang in ("es_AR", "pt_BR")}
+    missing = set()
+    for mapper in db.Model.registry.mappers:
+        if not getattr(mapper.class_, "__audited__", True):
+            continue
+        table = mapper.local_table
+        names = [field_label(column.name) for column in table.columns] + [entity_label(table.name)]
+        for lazy in names:
+            msgid = lazy._args[0]
+            missing.update(f"{lang}: {table.name} {msgid!r}" for lang, catalog in catalogs.items()
+                           if not catalog.get(msgid))
+    assert not missing, sorted(missing)
+
+
+def test_the_auto_adjudication_settings_read_in_spanish(client, login_as):
+    from decimal import Decimal
+
+    from models import AdjudicationSettings
+
+    login_as(Role.ADMIN, locale="es_AR")
+    db.session.add(AdjudicationSettings(auto_enabled=True, auto_limit=Decimal("7000.00"), sample_percent=5))
+    db.session.commit()
+    page = html.unescape(text_of(client.get("/admin/audit_log/?flt0_0=adjudication_settings")))
+    body = page.split("list-unstyled", 1)[1]
+    assert "<strong>Analizar automáticamente los lotes sin observaciones</strong>: Sí" in body
+    assert "<strong>Solo lotes de hasta este valor</strong>: 7.000,00" in body
+    assert "<strong>Muestreo para auditor (%)</strong>: 5" in body
+    assert "Auto enabled" not in body and "7000.00" not in page  # the record is no longer named by its limit
