@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from functools import lru_cache
 
 from babel.numbers import get_decimal_symbol, get_group_symbol, get_minus_sign_symbol
@@ -50,8 +50,23 @@ def signed_money(value: Decimal | None, currency: str = "ARS") -> str:
     return ("-" if value < 0 else "+") + money(abs(value), currency)
 
 
-def number(value: Decimal | None) -> str:
-    return "" if value is None else format_decimal(value)
+THOUSANDTHS = Decimal("0.001")
+
+
+def number(value: Decimal | int | None) -> str:
+    """``2,5`` / ``1.234,125``: Babel's ``#,##0.###`` (half-even to three places, no trailing zeros), written
+    like ``_two_places``: lists format every quantity of every row (Babel takes 20 µs a number)."""
+    if value is None:
+        return ""
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = Decimal(value)
+    if not isinstance(value, Decimal) or not value.is_finite():
+        return format_decimal(value)
+    try:
+        text = format(value.quantize(THOUSANDTHS, rounding=ROUND_HALF_EVEN), ",f")
+    except InvalidOperation:  # more digits than the decimal context holds
+        return format_decimal(value)
+    return text.rstrip("0").rstrip(".").translate(_signs(str(current_locale() or "en")))
 
 
 # dd/mm/aaaa as the seed portals write it (CLDR's short format gives "1/12/26" in Spanish). Other languages

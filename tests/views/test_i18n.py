@@ -88,23 +88,27 @@ def test_money_and_dates_follow_the_locale(app):
 
 
 def test_amounts_and_dates_read_as_babel_writes_them(app, monkeypatch):
-    """services.formatting writes amounts and dd/mm/yyyy dates itself (speed): the same text as Babel's
+    """services.formatting writes amounts, quantities and dd/mm/yyyy dates itself (speed): the same text as Babel's
     patterns, signs, rounding and time zone included."""
     import random
     from datetime import timedelta
 
     from flask_babel import format_date, format_datetime, format_decimal, get_babel
 
-    from services.formatting import amount
+    from services.formatting import amount, number
 
     rng = random.Random(13)
     values = [Decimal(rng.randint(-10**13, 10**13)) / 100 for _ in range(500)]
     values += [Decimal("0"), Decimal("-0.5"), Decimal("0.005"), Decimal("1.015"), Decimal("12.3456"), 7, 0.1]
+    quantities = [Decimal(rng.randint(-10**9, 10**9)) / 10 ** rng.randint(0, 6) for _ in range(500)]
+    quantities += [Decimal("2.5000"), Decimal("0.0005"), Decimal("0.0015"), Decimal("-0.0001"), Decimal("1E+3"),
+                   Decimal("-0"), 0, 7, -1234567, Decimal("123456789012345678901234.5")]
     moments = [datetime(2020, 1, 1) + timedelta(minutes=rng.randint(0, 10**7)) for _ in range(300)]
     with app.test_request_context():
         for locale in ("es_AR", "pt_BR", "en"):
             with force_locale(locale):
                 assert [amount(v) for v in values] == [format_decimal(v, format="#,##0.00") for v in values]
+                assert [number(v) for v in quantities] == [format_decimal(v) for v in quantities]
         for locale in ("es_AR", "pt_BR"):
             with force_locale(locale):
                 assert [day(m) for m in moments] == [format_datetime(m, "dd/MM/yyyy HH:mm") for m in moments]
