@@ -73,9 +73,9 @@ def invoice_queue(user, cursor: str | None = None, size: int = QUEUE_PAGE) -> ke
     """Invoices waiting for debits, the longest waiting first, a page at a time (none for who may not debit)."""
     if not can(user, "debit", "invoice"):
         return keyset.Page([], None)
-    query = visible(select(Invoice).where(Invoice.status.in_(DEBITABLE)), user, "invoice").options(
-        selectinload(Invoice.provider))
-    return keyset.seek(query, (Invoice.last_movement_at, Invoice.id), (datetime, int), cursor, size, descending=False)
+    query = visible(select(Invoice), user, "invoice").options(selectinload(Invoice.provider))
+    return keyset.seek_each(query, Invoice.status, DEBITABLE, (Invoice.last_movement_at, Invoice.id), (datetime, int),
+                            cursor, size, descending=False)
 
 
 def analysed_lots(user, provider, cursor: str | None = None, size: int = QUEUE_PAGE) -> keyset.Page[Lot]:

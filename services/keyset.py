@@ -14,6 +14,7 @@ import sqlalchemy as sa
 
 from models.base import db
 from models.values import MAX_INT
+from services import bulk_sql
 
 T = TypeVar("T")
 SEP = "~"
@@ -51,13 +52,17 @@ def _part(kind, text: str):
     return value
 
 
+def _after(query, columns: tuple, after: tuple | None, descending: bool):
+    if after is None:
+        return query
+    key, bound = (columns[0], after[0]) if len(columns) == 1 else (sa.tuple_(*columns), sa.tuple_(*after))
+    return query.where(key < bound if descending else key > bound)
+
+
 def seek(query, columns: tuple, kinds: tuple, cursor: str | None, size: int, *, descending: bool) -> Page:
     """``query`` ordered by ``columns`` (a unique key, every column the same way), ``size`` rows after
     ``cursor``: a row comparison the index on the columns answers directly."""
-    after = decode(cursor, *kinds)
-    if after is not None:
-        key, bound = (columns[0], after[0]) if len(columns) == 1 else (sa.tuple_(*columns), sa.tuple_(*after))
-        query = query.where(key < bound if descending else key > bound)
+    query = _after(query, columns, decode(cursor, *kinds), descending)
     order = [column.desc() if descending else column for column in columns]
     rows = db.session.scalars(query.order_by(*order).limit(size + 1)).all()
     more = len(rows) > size
@@ -68,3 +73,19 @@ def seek(query, columns: tuple, kinds: tuple, cursor: str | None, size: int, *, 
 def newest_first(query, day_column, number_column, cursor: str | None, size: int, day_kind=date) -> Page:
     """``query`` ordered by (day, number) descending, ``size`` rows after ``cursor``."""
     return seek(query, (day_column, number_column), (day_kind, int), cursor, size, descending=True)
+
+
+def seek_each(query, column, values: tuple, columns: tuple, kinds: tuple, cursor: str | None, size: int, *,
+              descending: bool) -> Page:
+    """``seek`` of the rows of ``query`` whose ``column`` is one of ``values``, read as one seek per value on
+    the index (column, *columns) and merged: a single ``IN`` filter walks the sort index and steps over every
+    row of the other values first (the account-audit desk read 114,000 invoices of other statuses before the
+    50 oldest waiting ones: 90 ms at a million invoices). ``columns[-1]`` is the row's key."""
+    after = decode(cursor, *kinds)
+    order = [c.desc() if descending else c for c in columns]
+    key = columns[-1]
+    branches = [_after(query.where(column == value), columns, after, descending).with_only_columns(key)
+                .order_by(*order).limit(size + 1).subquery() for value in values]
+    candidates = sa.union_all(*(sa.select(branch.c[0]) for branch in branches)).subquery()
+    return seek(query.where(bulk_sql.any_in(key, sa.select(candidates.c[0]))), columns, kinds, cursor, size,
+                descending=descending)

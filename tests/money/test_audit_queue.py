@@ -47,6 +47,35 @@ def test_invoices_waiting_for_debits_page_oldest_first(make_user):
     assert len(seen) == len(set(seen))  # none twice
 
 
+def test_sent_and_audited_invoices_merge_in_waiting_order_page_after_page(make_user):
+    """Each status is read on its own index range and the ranges merged: interleaved waiting times, ties on
+    the time (the id decides), other statuses in between, every page the next ones, none twice or left out."""
+    from datetime import datetime, timedelta
+
+    from models.base import db
+
+    clerk = make_user(Role.CLERK)
+    provider = argentine_provider("Prestador Mezcla SA")
+    start = datetime(2020, 1, 1)
+    statuses = [InvoiceStatus.SENT, InvoiceStatus.ACCEPTED, InvoiceStatus.IN_AUDIT, InvoiceStatus.REJECTED]
+    made = []
+    for n in range(14):
+        invoice = invoice_for(provider, status=statuses[n % 4])
+        invoice.last_movement_at = start + timedelta(minutes=n // 3)  # three by three on the same minute
+        made.append(invoice)
+    db.session.commit()
+    waiting = sorted((i for i in made if i.status in analysis.DEBITABLE), key=lambda i: (i.last_movement_at, i.id))
+    seen, cursor = [], None
+    while True:
+        page = analysis.invoice_queue(clerk, cursor, size=3)
+        seen += [invoice.id for invoice in page.rows]
+        if page.next_cursor is None:
+            break
+        cursor = page.next_cursor
+    assert [i for i in seen if i in {w.id for w in made}] == [w.id for w in waiting]
+    assert len(seen) == len(set(seen))
+
+
 def test_who_may_not_debit_sees_no_invoice_queue(make_user):
     invoice_for(argentine_provider("Prestador Oculto SA"), status=InvoiceStatus.IN_AUDIT)
     assert analysis.invoice_queue(make_user(Role.CREDENTIALING)).rows == []
