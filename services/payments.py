@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from models import (
@@ -40,6 +40,7 @@ from models.rules import withholdings as wh
 from models.sequences import next_value
 from models.values import parse_money
 from models.workflow import transition
+from services import keyset
 from services import payables as payables_svc
 from services.csv_export import csv_lines
 from services.payer_identity import identity_for
@@ -69,17 +70,12 @@ Payable, Payables = payables_svc.Payable, payables_svc.Payables
 payables = payables_svc.payables
 
 
-def open_orders_page(after_id: int | None = None, size: int = 50) -> tuple[list[PaymentOrder], int | None]:
-    """Open orders by payment date and number, a page at a time (keyset after the order ``after_id``)."""
-    query = select(PaymentOrder).where(PaymentOrder.status.in_(OPEN_ORDER))
-    if after_id is not None:
-        last = select(PaymentOrder.payment_date, PaymentOrder.number).where(PaymentOrder.id == after_id).subquery()
-        query = query.where(or_(PaymentOrder.payment_date > select(last.c.payment_date).scalar_subquery(),
-                                and_(PaymentOrder.payment_date == select(last.c.payment_date).scalar_subquery(),
-                                     PaymentOrder.number > select(last.c.number).scalar_subquery())))
-    rows = db.session.scalars(query.options(selectinload(PaymentOrder.provider))
-                              .order_by(PaymentOrder.payment_date, PaymentOrder.number).limit(size + 1)).all()
-    return rows[:size], rows[size - 1].id if len(rows) > size else None
+def open_orders_page(cursor: str | None = None, size: int = 50) -> keyset.Page[PaymentOrder]:
+    """Open orders by payment date and number, a page at a time: each open status sought on its own range of
+    (status, payment_date, number) and merged, so the paid orders of past years are never stepped over."""
+    query = select(PaymentOrder).options(selectinload(PaymentOrder.provider))
+    return keyset.seek_each(query, PaymentOrder.status, OPEN_ORDER, (PaymentOrder.payment_date, PaymentOrder.number),
+                            (date, int), cursor, size, descending=False)
 
 
 # Withholdings ----------------------------------------------------------------

@@ -106,6 +106,35 @@ def test_payment_desk_index_is_flat(client, login, clerk, money_setup):
     assert not any(" NOT IN " in s.upper() for s in large), "payables must use NOT EXISTS"
 
 
+def test_open_orders_page_by_date_through_every_open_status(money_setup):
+    """Each open status is sought on its own (status, payment_date, number) range and merged: draft, pending
+    and approved orders interleaved by date (several on one day: the number decides), paid ones in between
+    never shown, every page the next ones, none twice or left out."""
+    from services import payments
+
+    provider = argentine_provider("Prestador Órdenes SA")
+    statuses = [PaymentOrderStatus.DRAFT, PaymentOrderStatus.PAID, PaymentOrderStatus.PENDING_APPROVAL,
+                PaymentOrderStatus.APPROVED, PaymentOrderStatus.CANCELLED]
+    made = []
+    for n in range(17):
+        made.append(PaymentOrder(number=next_value("payment_order"), provider_id=provider.id,
+                                 payment_date=date(2026, 5, 1 + n // 3), status=statuses[n % 5],
+                                 gross_amount=Decimal("10.00"), deductions_amount=Decimal("0.00"),
+                                 net_amount=Decimal("10.00")))
+    db.session.add_all(made)
+    db.session.commit()
+    shown, cursor = [], None
+    while True:
+        page = payments.open_orders_page(cursor, size=2)
+        shown += [order.number for order in page.rows]
+        if page.next_cursor is None:
+            break
+        cursor = page.next_cursor
+    open_ones = sorted((o for o in made if o.status in payments.OPEN_ORDER), key=lambda o: (o.payment_date, o.number))
+    assert [n for n in shown if n in {o.number for o in made}] == [o.number for o in open_ones]
+    assert len(shown) == len(set(shown))
+
+
 # The provider's pages ------------------------------------------------------------------------------------
 def _paid_orders(provider, count: int, start: int = 0):
     rule_less = []

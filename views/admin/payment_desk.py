@@ -32,9 +32,9 @@ class PaymentDeskView(SecurePage):
     def index(self):
         page = payables.desk_page(parse_id(request.args.get("after")))
         job = bulk_orders.get_job(current_user, parse_id(request.args.get("job")))
-        orders, next_orders = payments.open_orders_page(parse_id(request.args.get("orders_after")))
+        orders = payments.open_orders_page(request.args.get("orders_after"))
         start, end = period_args(31)
-        return self.render("money/desk_index.html", page=page, orders=orders, next_orders=next_orders,
+        return self.render("money/desk_index.html", page=page, orders=orders.rows, next_orders=orders.next_cursor,
                            start=start, end=end, today=date.today(),
                            can_create=can(current_user, "create", "payment_order"), job=job,
                            job_orders=bulk_orders.orders_of(job) if job is not None else [], **jobs_context())
