@@ -58,6 +58,8 @@ def test_provider_files_clerk_forwards_supervisor_accepts(login_page):
     page = login_page("clerk@example.org")
     page.goto("/admin/invoice/?tab=sent&q=00002-00000200")
     page.click("tr[data-number='00002-00000200'] a")
+    page.wait_for_url(re.compile(r".*/admin/invoice/\d+/$"))
+    page.wait_for_load_state()  # the click returns once the navigation starts, not when the page is there
     assert page.locator("#attachments li").count() == 2
     assert page.locator("#qr-ok").is_visible()
     page.click("#forward-button")

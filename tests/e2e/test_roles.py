@@ -27,5 +27,6 @@ def test_wrong_password_is_refused_in_spanish(page):
     page.fill("#email", "clerk@example.org")
     page.fill("#password", "not-the-password")
     page.click("button[type=submit]")
+    page.wait_for_load_state()  # the click returns once the navigation starts, not when the page is there
     assert page.locator(".invalid-feedback").count() == 1
     assert "/login" in page.url
