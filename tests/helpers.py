@@ -122,3 +122,14 @@ def urls_to_try(own: int | None) -> list[tuple[str, str]]:
 
 def body(response) -> str:
     return response.get_data(as_text=True) if response.mimetype.startswith(("text/", "application/xml")) else ""
+
+
+def every_page(fetch) -> list:
+    """The rows of every page ``fetch(cursor)`` (a keyset.Page) gives, following its cursors to the end."""
+    rows, cursor = [], None
+    while True:
+        page = fetch(cursor)
+        rows += page.rows
+        if page.next_cursor is None:
+            return rows
+        cursor = page.next_cursor

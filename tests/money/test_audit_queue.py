@@ -6,7 +6,7 @@ import re
 
 from models.enums import InvoiceStatus, LotStatus, Role
 from services import analysis
-from tests.helpers import argentine_provider, invoice_for
+from tests.helpers import argentine_provider, every_page, invoice_for
 from tests.money.test_query_counts import _br_provider, _lot
 
 
@@ -35,13 +35,7 @@ def test_invoices_waiting_for_debits_page_oldest_first(make_user):
     clerk = make_user(Role.CLERK)
     provider = argentine_provider("Prestador Fila SA")
     made = [invoice_for(provider, status=InvoiceStatus.IN_AUDIT) for _ in range(5)]
-    seen, cursor = [], None
-    while True:
-        page = analysis.invoice_queue(clerk, cursor, size=2)
-        seen += [invoice.id for invoice in page.rows]
-        if page.next_cursor is None:
-            break
-        cursor = page.next_cursor
+    seen = [invoice.id for invoice in every_page(lambda cursor: analysis.invoice_queue(clerk, cursor, size=2))]
     mine = [invoice_id for invoice_id in seen if invoice_id in {i.id for i in made}]
     assert mine == [i.id for i in sorted(made, key=lambda i: (i.last_movement_at, i.id))]
     assert len(seen) == len(set(seen))  # none twice
@@ -65,13 +59,7 @@ def test_sent_and_audited_invoices_merge_in_waiting_order_page_after_page(make_u
         made.append(invoice)
     db.session.commit()
     waiting = sorted((i for i in made if i.status in analysis.DEBITABLE), key=lambda i: (i.last_movement_at, i.id))
-    seen, cursor = [], None
-    while True:
-        page = analysis.invoice_queue(clerk, cursor, size=3)
-        seen += [invoice.id for invoice in page.rows]
-        if page.next_cursor is None:
-            break
-        cursor = page.next_cursor
+    seen = [invoice.id for invoice in every_page(lambda cursor: analysis.invoice_queue(clerk, cursor, size=3))]
     assert [i for i in seen if i in {w.id for w in made}] == [w.id for w in waiting]
     assert len(seen) == len(set(seen))
 

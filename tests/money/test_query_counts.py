@@ -30,7 +30,7 @@ from models.enums import (
 from models.sequences import next_value
 from seed import factories as f
 from services import bulk_orders
-from tests.helpers import argentine_provider, invoice_for
+from tests.helpers import argentine_provider, every_page, invoice_for
 from tests.query_count import assert_flat, queries_for
 
 PERIOD = "start=2026-01-01&end=2026-03-31"
@@ -123,13 +123,7 @@ def test_open_orders_page_by_date_through_every_open_status(money_setup):
                                  net_amount=Decimal("10.00")))
     db.session.add_all(made)
     db.session.commit()
-    shown, cursor = [], None
-    while True:
-        page = payments.open_orders_page(cursor, size=2)
-        shown += [order.number for order in page.rows]
-        if page.next_cursor is None:
-            break
-        cursor = page.next_cursor
+    shown = [order.number for order in every_page(lambda cursor: payments.open_orders_page(cursor, size=2))]
     open_ones = sorted((o for o in made if o.status in payments.OPEN_ORDER), key=lambda o: (o.payment_date, o.number))
     assert [n for n in shown if n in {o.number for o in made}] == [o.number for o in open_ones]
     assert len(shown) == len(set(shown))
