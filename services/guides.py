@@ -21,6 +21,7 @@ from models.errors import CodedError
 from models.permissions import acts_for, can
 from models.values import Competence, parse_money, parse_quantity
 from services.lots import recompute_guide_total
+from services.text_search import contains, plan_with_values
 from services.visibility import visible
 
 MAX_QUANTITY = Decimal("99999.9999")
@@ -97,9 +98,8 @@ def search_price_items(provider_id: int, text: str = "", kinds: tuple[ItemKind, 
     query = provider_price_items_query(provider_id)
     text = (text or "").strip()[:60]
     if text:
-        like = f"%{text.lower()}%"
         query = query.where(sa.or_(
-            PriceTableItem.code.startswith(text), sa.func.lower(PriceTableItem.description).like(like)))
+            PriceTableItem.code.startswith(text, autoescape=True), contains(PriceTableItem.description, text)))
     if kinds:
         query = query.where(PriceTableItem.kind.in_(kinds))
     return list(db.session.scalars(query.order_by(PriceTableItem.description).limit(limit)))
@@ -195,8 +195,8 @@ def guide_search_query(provider_id: int, guide_type: GuideType | None, filters: 
         if filters.card_number:
             beneficiaries = beneficiaries.where(Beneficiary.card_number == filters.card_number.strip())
         if filters.beneficiary_name:
-            beneficiaries = beneficiaries.where(
-                sa.func.lower(Beneficiary.name).like(f"%{filters.beneficiary_name.strip().lower()[:60]}%"))
+            plan_with_values()
+            beneficiaries = beneficiaries.where(contains(Beneficiary.name, filters.beneficiary_name.strip()[:60]))
         query = query.where(Guide.beneficiary_id.in_(beneficiaries))
     if filters.supplies in ("with", "without"):
         has = sa.exists().where(GuideItem.guide_id == Guide.id, GuideItem.kind.in_(SUPPLY_KINDS))

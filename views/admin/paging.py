@@ -26,6 +26,8 @@ from flask_admin.contrib.sqla import tools
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import InstrumentedAttribute
 
+from services.text_search import contains, plan_with_values
+
 COUNT_CAP = 1_000
 # A seek-paged list's count may take this long on PostgreSQL; past it the list says "at least the rows
 # shown" (a common name whose matches are spread thin makes counting 1,001 of them walk most of a table).
@@ -91,8 +93,7 @@ def match(column, term: str, mode: str | None):
     """The condition ``column`` matches ``term`` under ``mode`` (None: it cannot match, e.g. text in a number)."""
     python_type = _python_type(column)
     if (mode or "name") == "name" and python_type is str:
-        pattern = "%" + term.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        return sa.func.lower(column).like(pattern, escape="\\")
+        return contains(column, term)
     if python_type is int:
         return column == int(term) if term.isdigit() and len(term) <= 18 else None
     return column == term
@@ -149,6 +150,7 @@ class SeekPagingMixin:
 
     # Search ------------------------------------------------------------------
     def _apply_search(self, query, count_query, joins, count_joins, search):
+        plan_with_values()  # before ``through`` looks up matching parents
         for term in search.split():
             options = []
             for name in self.column_searchable_list or ():
