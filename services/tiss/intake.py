@@ -202,10 +202,11 @@ def keep(file: ReadFile, data: bytes) -> None:
 
 
 def _read(file: ReadFile, data: bytes, limit: int) -> None:
-    _read_root(file, xmlsafe.parse(data, limit))
+    compact = hashing.plain_leaves(data)
+    _read_root(file, xmlsafe.parse(data, limit, compact=compact), compact=compact)
 
 
-def _read_root(file: ReadFile, root) -> None:
+def _read_root(file: ReadFile, root, *, compact: bool = False) -> None:
     file.version = reader.version_of(root)
     schema = schemas.load_schema(file.version or "")
     problems = schemas.validate(root, schema, max_guides=100)
@@ -225,7 +226,7 @@ def _read_root(file: ReadFile, root) -> None:
                                            kind=SUPPORTED_TRANSACTION),
                                  element="/mensagemTISS/cabecalho/identificacaoTransacao/tipoTransacao")])
     try:
-        file.hash_encoding = hashing.matching_reading(root)
+        file.hash_encoding = hashing.matching_reading(root, compact=compact)
     except hashing.HashError:
         file.hash_error = TissError("5014", _("The message has more than one hash element."),
                                     element="/mensagemTISS/epilogo/hash")

@@ -27,11 +27,12 @@ _MISC = re.compile(rb"\s+|<!--.*?-->|<\?(?!xml\s).*?\?>", re.S)
 _DOCTYPE = re.compile(rb"<!DOCTYPE", re.I)
 
 
-def new_parser() -> etree.XMLParser:
-    """A hardened parser (one per call: lxml parsers are not shared between threads)."""
+def new_parser(compact: bool = False) -> etree.XMLParser:
+    """A hardened parser (one per call: lxml parsers are not shared between threads); ``compact`` drops the
+    blank text between elements (see ``hashing.plain_leaves`` for the documents where that is safe)."""
     return etree.XMLParser(
         resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False,
-        huge_tree=False, collect_ids=False, remove_pis=False,
+        huge_tree=False, collect_ids=False, remove_pis=False, remove_blank_text=compact,
     )
 
 
@@ -64,16 +65,16 @@ def has_doctype(data: bytes) -> bool:
     return bool(_DOCTYPE.match(body, position))
 
 
-def parse(data: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> etree._Element:
+def parse(data: bytes, max_bytes: int = DEFAULT_MAX_BYTES, *, compact: bool = False) -> etree._Element:
     """The root element of a TISS message, or TissRefused (5002)."""
-    root = parse_document(data, max_bytes)
+    root = parse_document(data, max_bytes, compact=compact)
     if root.tag != f"{Q}mensagemTISS":
         raise TissRefused("5002", _("The root element must be mensagemTISS in the TISS namespace."),
                           element=plain_path(root))
     return root
 
 
-def parse_document(data: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> etree._Element:
+def parse_document(data: bytes, max_bytes: int = DEFAULT_MAX_BYTES, *, compact: bool = False) -> etree._Element:
     """The root element of any XML document received (a TISS file, a SOAP envelope), with the same
     guards: size first, UTF-8/ISO-8859-1 only, no DTD or entities, well-formed; else TissRefused (5002)."""
     if len(data) > max_bytes:
@@ -85,7 +86,7 @@ def parse_document(data: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> etree._El
     if has_doctype(data):
         raise TissRefused("5002", _("Document type declarations (DOCTYPE, entities) are not accepted."))
     try:
-        root = etree.fromstring(data, new_parser())
+        root = etree.fromstring(data, new_parser(compact))
     except etree.XMLSyntaxError as exc:
         message = str(exc.msg or exc)[:300]
         raise TissRefused("5002", _("The file is not well-formed XML: %(error)s", error=message),
