@@ -4,7 +4,8 @@
   that ended the previous page, ``(sort column, id)``, read straight off an index that starts with
   that column: no OFFSET. "Last" reads the first rows of the reversed order.
 * Capped counts: at most ``COUNT_CAP`` rows are counted; beyond that the list says "1,000+". On
-  PostgreSQL a count also has ``COUNT_BUDGET_MS``; past it the list says "25+" (the rows shown).
+  PostgreSQL a count also has ``COUNT_BUDGET_MS``; past it the list says "25+" (the rows shown). A list
+  that fits on its page is counted from the page, with no count query.
 * Indexed search: each searchable column says how it matches (``column_search_modes``): ``exact``
   (numbers, codes, card numbers: an ordinary index) or ``name`` (contains, case-insensitive: a trigram
   index on ``lower(column)`` on PostgreSQL, a scan on SQLite that gives the same rows). Unlisted text
@@ -227,7 +228,6 @@ class SeekPagingMixin:
         field, column, desc = seek
         size = page_size or self.page_size
         base = self._filtered(search, filters)
-        count = self.capped_count(base, COUNT_BUDGET_MS)
         pk = self.model.id
         after = decode_cursor(request.args.get("after"), column)
         before = None if after else decode_cursor(request.args.get("before"), column)
@@ -262,8 +262,11 @@ class SeekPagingMixin:
         else:
             has_prev, has_next = after is not None, more
         g.seek_pager = self._pager_links(rows, field.key, has_prev, has_next)
-        if count is None:  # not counted in time: at least the rows shown ("20+" while there are more)
-            count = CappedCount(len(rows), has_prev or has_next)
+        if not (has_prev or has_next):  # the whole list is this page (most searches for a name or number)
+            return CappedCount(len(rows), False), rows
+        count = self.capped_count(base, COUNT_BUDGET_MS)
+        if count is None:  # not counted in time: at least the rows shown, more pages follow ("20+")
+            count = CappedCount(len(rows), True)
         return count, rows
 
     def seek_narrow(self, query, cursor, newer: bool, size: int):
