@@ -90,8 +90,11 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
     """SQLite: foreign keys on, WAL (with synchronous=NORMAL, its recommended pairing: a commit
     survives a crash of the app, only a power cut can lose the last ones, never corrupts) and a busy
     timeout so workers wait instead of failing, and transactions left to SQLAlchemy (pysqlite's
-    own handling breaks SAVEPOINT)."""
+    own handling breaks SAVEPOINT). ``liquida_fold`` is the name searches' folding (services/text_search)."""
     if type(dbapi_connection).__module__.startswith("sqlite3"):
+        from services.text_search import FOLD_FUNCTION, fold
+
+        dbapi_connection.create_function(FOLD_FUNCTION, 1, fold, deterministic=True)
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")

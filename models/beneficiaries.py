@@ -13,8 +13,8 @@ from models.enums import AffiliationType
 class Beneficiary(db.Model):
     __tablename__ = "beneficiary"
     __table_args__ = (  # name search (views/admin/paging.py): a trigram index on PostgreSQL
-        sa.Index("ix_beneficiary_name_trgm", sa.text("lower(name)"), postgresql_using="gin",
-                 postgresql_ops={"lower(name)": "gin_trgm_ops"}).ddl_if(dialect="postgresql"),
+        sa.Index("ix_beneficiary_name_trgm", sa.text("liquida_fold(name)"), postgresql_using="gin",
+                 postgresql_ops={"liquida_fold(name)": "gin_trgm_ops"}).ddl_if(dialect="postgresql"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -49,8 +49,8 @@ class Provider(TimestampMixin, db.Model):
     __table_args__ = (
         sa.UniqueConstraint("country", "tax_id"),
         # name search (views/admin/paging.py): a trigram index on PostgreSQL
-        sa.Index("ix_provider_legal_name_trgm", sa.text("lower(legal_name)"), postgresql_using="gin",
-                 postgresql_ops={"lower(legal_name)": "gin_trgm_ops"}).ddl_if(dialect="postgresql"),
+        sa.Index("ix_provider_legal_name_trgm", sa.text("liquida_fold(legal_name)"), postgresql_using="gin",
+                 postgresql_ops={"liquida_fold(legal_name)": "gin_trgm_ops"}).ddl_if(dialect="postgresql"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

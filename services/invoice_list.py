@@ -26,7 +26,7 @@ from models.base import db
 from models.enums import InvoiceStatus as S
 from models.enums import Role
 from models.values import int_arg
-from services.text_search import contains_pattern, plan_with_values
+from services.text_search import contains, plan_with_values
 from services.visibility import visible
 
 COUNT_CAP = 1_000
@@ -80,8 +80,7 @@ def search_clause(text: str | None, staff: bool):
             options.append(Invoice.cae == text)
     if staff and not (text.isascii() and text.isdigit()) and not match:
         plan_with_values()
-        options.append(Invoice.provider_id.in_(
-            select(Provider.id).where(Provider.legal_name.ilike(contains_pattern(text), escape="\\"))))
+        options.append(Invoice.provider_id.in_(select(Provider.id).where(contains(Provider.legal_name, text))))
     return or_(*options) if options else Invoice.id.is_(None)
 
 

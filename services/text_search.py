@@ -1,8 +1,10 @@
-"""Words typed in a search box, matched inside names: one escaping, one way of planning them.
+"""Words typed in a search box, matched inside names: one folding, one escaping, one way of planning them.
 
-``contains`` is ``lower(column) LIKE '%word%'`` with the user's ``%``, ``_`` and ``\\`` taken literally (a
-name searched for "50%" must not match every name). On PostgreSQL a trigram index on ``lower(column)``
-serves it; on SQLite it is a scan giving the same rows.
+``contains`` is ``liquida_fold(column) LIKE liquida_fold('%word%')``: case and accents ignored ("gomez" finds
+Gómez, "JOAO" João, as people type them), the user's ``%``, ``_`` and ``\\`` taken literally (a name searched
+for "50%" must not match every name). ``liquida_fold`` is ``lower(unaccent(…))`` on PostgreSQL (migration
+0025), where a trigram index on ``liquida_fold(column)`` serves the search, and ``fold`` below on SQLite
+(registered on every connection), a scan giving the same rows.
 
 ``plan_with_values``: how good a plan for ``LIKE '%word%'`` is depends on the word. psycopg prepares a
 statement run five times and PostgreSQL may then keep one generic plan for it, costed with the default
@@ -14,9 +16,20 @@ five runs of every statement are.
 """
 from __future__ import annotations
 
+import unicodedata
+
 import sqlalchemy as sa
 
 from models.base import db
+
+FOLD_FUNCTION = "liquida_fold"
+
+
+def fold(text: str | None) -> str | None:
+    """``text`` in lower case without its accents (SQLite's ``liquida_fold``): "Gómez" → "gomez"."""
+    if text is None:
+        return None
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)).lower()
 
 
 def contains_pattern(term: str) -> str:
@@ -25,8 +38,10 @@ def contains_pattern(term: str) -> str:
 
 
 def contains(column, term: str):
-    """``column`` holds ``term``, case-insensitive (``lower(column)``: the expression the trigram indexes cover)."""
-    return sa.func.lower(column).like(contains_pattern(term.lower()), escape="\\")
+    """``column`` holds ``term``, ignoring case and accents (``liquida_fold(column)``: the expression the
+    trigram indexes cover; the pattern is folded by the same function, a constant for the planner)."""
+    folded = getattr(sa.func, FOLD_FUNCTION)
+    return folded(column).like(folded(contains_pattern(term)), escape="\\")
 
 
 def plan_with_values() -> None:

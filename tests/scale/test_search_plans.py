@@ -1,15 +1,17 @@
 """Words typed in a search box: matched as typed, and planned for what they are (services.text_search)."""
 import re
 from datetime import date
+from urllib.parse import quote
 
 import pytest
 import sqlalchemy as sa
 
+from models import Beneficiary, Provider
 from models.base import db
 from models.enums import Country, GuideType, ItemKind, Role
 from seed import factories as f
 from services import guides as guide_svc
-from services.text_search import contains_pattern
+from services.text_search import contains, contains_pattern, fold
 
 PLAN_FOR_VALUES = "SET LOCAL plan_cache_mode = force_custom_plan"
 
@@ -41,6 +43,48 @@ def test_the_lot_builders_name_search_takes_the_name_as_typed():
     assert [guide.number for guide in found] == ["ZZLIT1"]
     assert [row.code for row in guide_svc.search_price_items(provider.id, "consulta")] == ["10101012"]
     assert guide_svc.search_price_items(provider.id, "%") == []
+
+
+def test_names_are_found_as_people_type_them(client, login_as):
+    """Without accents, in capitals, or with accents the name lacks: "gomez" finds Gómez."""
+    f.make_beneficiary("ZZACC1", "Valentina Gómez")
+    f.make_beneficiary("ZZACC2", "João Conceição")
+    f.make_beneficiary("ZZACC3", "Ana Gomez")
+    db.session.commit()
+    login_as(Role.CLERK)
+    cards = ("ZZACC1", "ZZACC2", "ZZACC3")
+    for typed, expected in (("gomez", {"ZZACC1", "ZZACC3"}), ("GÓMEZ", {"ZZACC1", "ZZACC3"}),
+                            ("joao conceicao", {"ZZACC2"}), ("CONCEIÇÃO", {"ZZACC2"}), ("gómes", set())):
+        html = client.get(f"/admin/beneficiary/?search={quote(typed)}").get_data(as_text=True)
+        assert {card for card in cards if card in html} == expected, typed
+
+
+def test_provider_and_lot_builder_searches_fold_accents_too():
+    provider = f.make_provider("Clínica São Lucas", country=Country.BR)
+    table = f.make_price_table("Tabela", provider, [("10101012", "Consulta eletiva", ItemKind.PROCEDURE, "100.00")])
+    db.session.flush()
+    f.make_guide(provider, "ZZFOLD1", GuideType.CONSULTA, f.make_beneficiary("ZZFOLD1", "Conceição Araújo"),
+                 date(2026, 5, 4), [(table.items[0], 1)])
+    db.session.commit()
+    assert db.session.scalars(sa.select(Provider.id).where(contains(Provider.legal_name, "CLINICA SAO"))).all() == [
+        provider.id]
+    found = guide_svc.search_guides(provider.id, None, guide_svc.GuideFilters(beneficiary_name="conceicao araujo"))
+    assert [guide.number for guide in found] == ["ZZFOLD1"]
+    assert fold("ÁÉÍÓÚ Ñandú Ação") == "aeiou nandu acao"
+
+
+@pytest.mark.postgres_only
+def test_the_folded_name_is_what_the_trigram_index_holds(app):
+    """The search's expression is the index's (a mismatch would scan every beneficiary)."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("a PostgreSQL index")
+    db.session.execute(sa.text("SET LOCAL enable_seqscan = off"))
+    query = sa.select(Beneficiary.id).where(contains(Beneficiary.name, "gomez"))
+    compiled = query.compile(db.engine, compile_kwargs={"literal_binds": True})
+    plan = "\n".join(db.session.scalars(sa.text(f"EXPLAIN {compiled}")))
+    assert "ix_beneficiary_name_trgm" in plan
+    assert db.session.scalar(sa.text("SELECT liquida_fold('Conceição GÓMEZ')")) == fold("Conceição GÓMEZ")
+    db.session.rollback()
 
 
 @pytest.fixture

@@ -1,0 +1,45 @@
+"""Name searches ignore accents: "gomez" finds Gómez, "joao" João (PostgreSQL: ``unaccent``).
+
+Clerks and providers type names as they can: without accents, in capitals. The searched columns are
+compared through ``liquida_fold(text)``, ``lower(unaccent(text))``: an IMMUTABLE wrapper (``unaccent`` alone
+is STABLE, its dictionary could change) naming the dictionary and its schema, so an index can be built on it
+and a restore with an empty search path still finds them. The two trigram indexes of the name searches move
+from ``lower(column)`` to ``liquida_fold(column)``. SQLite registers a Python function of the same name on
+every connection (``app.py``); it has no index to change.
+
+The wrapper is called for each row a search reads (1.2 µs against 0.3 for ``lower``): a common name's page
+reads a few thousand rows, 5 ms more at any size (``translate`` over the accented letters, which PostgreSQL
+inlines, measured slower still). ``unaccent`` is a trusted extension: the database's owner may create it.
+
+Revision ID: 0025
+Revises: 0024
+"""
+from alembic import op
+
+revision = "0025"
+down_revision = "0024"
+branch_labels = None
+depends_on = None
+
+TRIGRAM = (("beneficiary", "ix_beneficiary_name_trgm", "name"),
+           ("provider", "ix_provider_legal_name_trgm", "legal_name"))
+
+
+def upgrade():
+    if op.get_bind().dialect.name != "postgresql":
+        return
+    op.execute("CREATE EXTENSION IF NOT EXISTS unaccent SCHEMA public")
+    op.execute("CREATE OR REPLACE FUNCTION liquida_fold(text) RETURNS text LANGUAGE sql IMMUTABLE STRICT "
+               "PARALLEL SAFE AS $$ SELECT lower(public.unaccent('public.unaccent'::regdictionary, $1)) $$")
+    for table, name, column in TRIGRAM:
+        op.execute(f"DROP INDEX IF EXISTS {name}")
+        op.execute(f'CREATE INDEX {name} ON "{table}" USING gin (liquida_fold({column}) gin_trgm_ops)')
+
+
+def downgrade():
+    if op.get_bind().dialect.name != "postgresql":
+        return
+    for table, name, column in TRIGRAM:
+        op.execute(f"DROP INDEX IF EXISTS {name}")
+        op.execute(f'CREATE INDEX {name} ON "{table}" USING gin (lower({column}) gin_trgm_ops)')
+    op.execute("DROP FUNCTION IF EXISTS liquida_fold(text)")
