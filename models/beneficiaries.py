@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Unmapped, mapped_column, relationship, unmapped_column
 
 from models.base import db, enum_column
 from models.enums import AffiliationType
@@ -12,14 +12,16 @@ from models.enums import AffiliationType
 
 class Beneficiary(db.Model):
     __tablename__ = "beneficiary"
-    __table_args__ = (  # name search (views/admin/paging.py): a trigram index on PostgreSQL
-        sa.Index("ix_beneficiary_name_trgm", sa.text("liquida_fold(name)"), postgresql_using="gin",
-                 postgresql_ops={"liquida_fold(name)": "gin_trgm_ops"}).ddl_if(dialect="postgresql"),
+    __table_args__ = (  # name search (services/text_search.py): a trigram index on PostgreSQL (migration 0025)
+        sa.Index("ix_beneficiary_name_trgm", sa.text("name_search"), postgresql_using="gin",
+                 postgresql_ops={"name_search": "gin_trgm_ops"}).ddl_if(dialect="postgresql"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     card_number: Mapped[str] = mapped_column(sa.String(20), unique=True, comment="carteira / credencial")
     name: Mapped[str] = mapped_column(sa.String(120), index=True)
+    # the name folded for searching once, when written (PostgreSQL, migration 0025): not mapped, never audited
+    name_search: Unmapped[str | None] = unmapped_column(sa.Text, sa.Computed("liquida_fold(name)", persisted=True))
     affiliation_type: Mapped[AffiliationType] = enum_column(AffiliationType, default=AffiliationType.HOLDER)
     birth_date: Mapped[date | None]
     sex: Mapped[str | None] = mapped_column(sa.String(1))

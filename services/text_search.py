@@ -38,10 +38,19 @@ def contains_pattern(term: str) -> str:
 
 
 def contains(column, term: str):
-    """``column`` holds ``term``, ignoring case and accents (``liquida_fold(column)``: the expression the
-    trigram indexes cover; the pattern is folded by the same function, a constant for the planner)."""
+    """``column`` holds ``term``, ignoring case and accents: ``liquida_fold(column)``, or on PostgreSQL the
+    column's stored folding when it has one (``name_search``: see migration 0025), as its trigram index
+    holds it; the pattern is folded by the same function, a constant for the planner."""
     folded = getattr(sa.func, FOLD_FUNCTION)
-    return folded(column).like(folded(contains_pattern(term)), escape="\\")
+    return _folded_column(column).like(folded(contains_pattern(term)), escape="\\")
+
+
+def _folded_column(column):
+    stored = f"{column.key}_search"
+    table = getattr(column, "table", None)
+    if table is not None and stored in table.c and db.session.get_bind().dialect.name == "postgresql":
+        return table.c[stored]
+    return getattr(sa.func, FOLD_FUNCTION)(column)
 
 
 def plan_with_values() -> None:
