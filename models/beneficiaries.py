@@ -20,7 +20,8 @@ class Beneficiary(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     card_number: Mapped[str] = mapped_column(sa.String(20), unique=True, comment="carteira / credencial")
     name: Mapped[str] = mapped_column(sa.String(120), index=True)
-    # the name folded for searching once, when written (PostgreSQL, migration 0025): not mapped, never audited
+    # the name folded for searching (migration 0025: stored on PostgreSQL, computed as read on SQLite); not
+    # mapped, never audited
     name_search: Unmapped[str | None] = unmapped_column(sa.Text, sa.Computed("liquida_fold(name)", persisted=True))
     affiliation_type: Mapped[AffiliationType] = enum_column(AffiliationType, default=AffiliationType.HOLDER)
     birth_date: Mapped[date | None]

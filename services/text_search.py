@@ -38,9 +38,9 @@ def contains_pattern(term: str) -> str:
 
 
 def contains(column, term: str):
-    """``column`` holds ``term``, ignoring case and accents: ``liquida_fold(column)``, or on PostgreSQL the
-    column's stored folding when it has one (``name_search``: see migration 0025), as its trigram index
-    holds it; the pattern is folded by the same function, a constant for the planner."""
+    """``column`` holds ``term``, ignoring case and accents: ``liquida_fold(column)``, or the column's folding
+    kept beside it when it has one (``name_search``: see migration 0025), as its trigram index holds it; the
+    pattern is folded by the same function, a constant for the planner."""
     folded = getattr(sa.func, FOLD_FUNCTION)
     return _folded_column(column).like(folded(contains_pattern(term)), escape="\\")
 
@@ -48,7 +48,7 @@ def contains(column, term: str):
 def _folded_column(column):
     stored = f"{column.key}_search"
     table = getattr(column, "table", None)
-    if table is not None and stored in table.c and db.session.get_bind().dialect.name == "postgresql":
+    if table is not None and stored in table.c:
         return table.c[stored]
     return getattr(sa.func, FOLD_FUNCTION)(column)
 

@@ -5,7 +5,7 @@ compared through ``liquida_fold(text)``, ``lower(unaccent(text))``: an IMMUTABLE
 is STABLE, its dictionary could change) naming the dictionary and its schema, so an index can be built on it
 and a restore with an empty search path still finds them. The two trigram indexes of the name searches move
 from ``lower(column)`` to the folded names. SQLite registers a Python function of the same name on every
-connection (``app.py``); it has no index to change.
+connection (``app.py``) and computes ``name_search`` from it as the column is read; it has no index.
 
 The wrapper costs 1.2 µs a call (``lower``: 0.3; ``translate`` over the accented letters, which PostgreSQL
 would inline, more still), and a search calls it on every row it reads: a common name's page at 2M
@@ -30,7 +30,10 @@ FOLDED = {"beneficiary": ("name", "name_search")}  # table: (column, its stored 
 
 
 def upgrade():
-    if op.get_bind().dialect.name != "postgresql":
+    if op.get_bind().dialect.name != "postgresql":  # the Python function, computed as the column is read
+        for table, (source, folded) in FOLDED.items():
+            op.execute(f'ALTER TABLE "{table}" ADD COLUMN {folded} TEXT '
+                       f"GENERATED ALWAYS AS (liquida_fold({source})) VIRTUAL")
         return
     op.execute("CREATE EXTENSION IF NOT EXISTS unaccent SCHEMA public")
     op.execute("CREATE OR REPLACE FUNCTION liquida_fold(text) RETURNS text LANGUAGE sql IMMUTABLE STRICT "
@@ -47,6 +50,8 @@ def upgrade():
 
 def downgrade():
     if op.get_bind().dialect.name != "postgresql":
+        for table, (_source, folded) in FOLDED.items():
+            op.execute(f'ALTER TABLE "{table}" DROP COLUMN {folded}')
         return
     for table, name, column in TRIGRAM:
         op.execute(f"DROP INDEX IF EXISTS {name}")
