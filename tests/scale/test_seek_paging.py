@@ -150,6 +150,29 @@ def test_a_search_through_a_relationship_finds_the_same_rows_with_few_or_many_ma
     assert not {guides[0].number, guides[1].number, guides[4].number} & shown
 
 
+def test_a_search_through_thousands_of_parents_is_not_counted(client, login_as, monkeypatch):
+    """Counting it would walk every row of the list (a provider's 100k guides for "Ana"): "10+" at once."""
+    from tests.helpers import brazilian_provider_with_guides
+
+    def no_count(*_args):
+        raise AssertionError("counted by a query")
+
+    _provider, guides = brazilian_provider_with_guides("Clínica Contagem", guides=12)
+    for guide in guides:
+        guide.beneficiary.name = f"Ana Contada {guide.number}"
+    from models.base import db
+
+    db.session.flush()
+    login_as(Role.CLERK)
+    monkeypatch.setattr(paging, "budgeted_scalar", no_count)
+    monkeypatch.setattr(paging, "EAGER_IDS", 2)  # more matching beneficiaries than that: EXISTS per guide
+    html = client.get("/admin/guide/?page_size=10&search=contada").get_data(as_text=True)
+    assert re.search(r"\(10\+\)", html)
+    monkeypatch.setattr(paging, "EAGER_IDS", 1_000)  # few: their ids, and a count
+    with pytest.raises(AssertionError, match="counted by a query"):
+        client.get("/admin/guide/?page_size=10&search=contada")
+
+
 def test_a_count_past_its_time_gives_way_to_the_rows_shown(client, login_as, beneficiaries, monkeypatch):
     monkeypatch.setattr(paging, "budgeted_scalar", lambda session, statement, budget_ms: None)
     login_as(Role.CLERK)
