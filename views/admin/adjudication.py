@@ -97,7 +97,8 @@ class PriorAuthorizationView(SecureModelView):
                      "quantity": _l("Authorized quantity"), "valid_to": _l("Valid to")}
     column_searchable_list = ("number", "procedure_code")
     form_excluded_columns = ("created_at", "updated_at")
-    form_ajax_refs = {"beneficiary": {"fields": ("card_number", "name"), "page_size": 10}}
+    form_ajax_refs = {"beneficiary": {"fields": ("card_number", "name"), "modes": {"card_number": "exact"},
+                                      "page_size": 10}}
 
 
 class AdjudicationSettingsView(SecureModelView):

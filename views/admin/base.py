@@ -214,6 +214,13 @@ class SecureModelView(MatrixAccess, SeekPagingMixin, StreamedCsvExport, ModelVie
         return args
 
     # Relationship pickers and inline edits serve forms only: no form, no lookup.
+    def _create_ajax_loader(self, name, options):
+        """``form_ajax_refs`` entries search on indexes (``views.admin.lookups``)."""
+        from views.admin.lookups import IndexedLookup
+
+        remote = getattr(self.model, name).property.mapper.class_
+        return IndexedLookup(name, self.session, remote, **options)
+
     @expose("/ajax/lookup/")
     def ajax_lookup(self):
         if not (self.can_create or self.can_edit):

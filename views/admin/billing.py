@@ -59,8 +59,9 @@ class AuthorizationView(ProviderScopedView):
     column_default_sort = ("number", True)
     column_sortable_list = ("number",)
     form_ajax_refs = {
-        "provider": {"fields": ("legal_name", "provider_number"), "page_size": 10},
-        "beneficiary": {"fields": ("name", "card_number"), "page_size": 10},
+        "provider": {"fields": ("legal_name", "provider_number"), "modes": {"provider_number": "exact"},
+                     "page_size": 10},
+        "beneficiary": {"fields": ("name", "card_number"), "modes": {"card_number": "exact"}, "page_size": 10},
     }
     inline_models = None
 
@@ -89,7 +90,7 @@ class AuthorizationOrderView(ProviderScopedView):
     }
     column_searchable_list = ("authorization.number", "description")
     column_default_sort = ("ordered_at", True)
-    form_ajax_refs = {"authorization": {"fields": ("number",), "page_size": 10}}
+    form_ajax_refs = {"authorization": {"fields": ("number",), "modes": {"number": "exact"}, "page_size": 10}}
 
 
 class AttachmentView(ProviderScopedView):

@@ -34,8 +34,9 @@ class GuideView(ProviderScopedView):
     column_sortable_list = ("emission_date",)
     form_excluded_columns = ("status", "version_id", "created_at", "updated_at", "lot", "total_amount")
     form_ajax_refs = {
-        "provider": {"fields": ("legal_name", "provider_number"), "page_size": 10},
-        "beneficiary": {"fields": ("name", "card_number"), "page_size": 10},
+        "provider": {"fields": ("legal_name", "provider_number"), "modes": {"provider_number": "exact"},
+                     "page_size": 10},
+        "beneficiary": {"fields": ("name", "card_number"), "modes": {"card_number": "exact"}, "page_size": 10},
     }
 
 
@@ -72,11 +73,12 @@ class GlosaView(ProviderScopedView):
     column_default_sort = ("created_at", True)
     column_sortable_list = ("created_at",)
     form_ajax_refs = {
-        "lot": {"fields": ("number", "description"), "page_size": 10},
-        "guide": {"fields": ("number",), "page_size": 10},
-        "guide_item": {"fields": ("code", "description"), "page_size": 10},
-        "invoice": {"fields": ("cae",), "page_size": 10},
-        "provider": {"fields": ("legal_name", "provider_number"), "page_size": 10},
+        "lot": {"fields": ("number",), "modes": {"number": "exact"}, "page_size": 10},
+        "guide": {"fields": ("number",), "modes": {"number": "exact"}, "page_size": 10},
+        "guide_item": {"fields": ("code",), "modes": {"code": "exact"}, "page_size": 10},  # 10M: no description scan
+        "invoice": {"fields": ("cae",), "modes": {"cae": "exact"}, "page_size": 10},
+        "provider": {"fields": ("legal_name", "provider_number"), "modes": {"provider_number": "exact"},
+                     "page_size": 10},
     }
 
 
@@ -109,7 +111,7 @@ class GuideItemView(ProviderScopedView):
     column_default_sort = ("guide_id", True)
     column_sortable_list = (("guide", "guide_id"),)
     form_excluded_columns = ("executed_quantity", "processed_amount", "released_amount")
-    form_ajax_refs = {"guide": {"fields": ("number",), "page_size": 10}}
+    form_ajax_refs = {"guide": {"fields": ("number",), "modes": {"number": "exact"}, "page_size": 10}}
 
     def seek_narrow(self, query, cursor, newer: bool, size: int):
         if not current_user.is_provider:

@@ -246,7 +246,8 @@ class UserProviderView(_PostedRowMixin, ProviderScopedView):
     form_excluded_columns = ("status", "decided_at", "decided_by", "requested_at")
     form_ajax_refs = {
         "user": {"fields": ("email", "name"), "page_size": 10},
-        "provider": {"fields": ("legal_name", "provider_number"), "page_size": 10},
+        "provider": {"fields": ("legal_name", "provider_number"), "modes": {"provider_number": "exact"},
+                     "page_size": 10},
     }
     details_template = "admin/providers/link_details.html"
 
