@@ -8,8 +8,9 @@
   that fits on its page is counted from the page, with no count query; a search matching thousands of
   related rows (``through``) is not counted.
 * Indexed search: each searchable column says how it matches (``column_search_modes``): ``exact``
-  (numbers, codes, card numbers: an ordinary index) or ``name`` (contains, case-insensitive: a trigram
-  index on ``lower(column)`` on PostgreSQL, a scan on SQLite that gives the same rows). Unlisted text
+  (numbers, codes, card numbers: an ordinary index) or ``name`` (contains, case and accents ignored,
+  ``services.text_search``: a trigram index on the folded name on PostgreSQL, a scan on SQLite that gives
+  the same rows). Unlisted text
   columns match as ``name`` (small tables), numbers as ``exact``; lists of big tables list every column.
   A column reached through a relationship is matched with ``fk IN (SELECT id …)``, so the list keeps its
   index order.
